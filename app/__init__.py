@@ -1,0 +1,1 @@
+"""nofs read side: settings, database, models and the queries the pages, the API and reports share."""

@@ -1,0 +1,169 @@
+"""Typed SQLAlchemy models. Alembic migrations make the schema; a test proves both agree."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base
+
+OID = String(64)  # 40 hex for SHA-1 repositories, 64 for SHA-256 ones
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite hands back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class CountColumns:
+    """The four lexical kinds, counted separately; 'uses' is `code`."""
+
+    code: Mapped[int] = mapped_column(Integer, default=0)
+    comment: Mapped[int] = mapped_column(Integer, default=0)
+    string: Mapped[int] = mapped_column(Integer, default=0)
+    definition: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Release(Base):
+    __tablename__ = "releases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tag: Mapped[str] = mapped_column(String(255), unique=True)
+    commit_id: Mapped[str] = mapped_column(OID)
+    tree_id: Mapped[str] = mapped_column(OID)
+    commit_date: Mapped[datetime] = mapped_column(UTCDateTime())
+    sort_key: Mapped[str] = mapped_column(String(64), index=True)
+    maintainers_file_id: Mapped[int] = mapped_column(ForeignKey("maintainers_files.id"))
+    ingested_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
+
+    maintainers_file: Mapped["MaintainersFile"] = relationship()
+
+
+class Blob(Base):
+    """A file content that holds tracked identifiers (or was skipped as binary); never changes once stored."""
+
+    __tablename__ = "blobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    oid: Mapped[str] = mapped_column(OID, unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    is_binary: Mapped[bool] = mapped_column(Boolean, default=False)
+    utf8: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class BlobCount(CountColumns, Base):
+    __tablename__ = "blob_counts"
+
+    blob_id: Mapped[int] = mapped_column(ForeignKey("blobs.id", ondelete="CASCADE"), primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class Occurrence(Base):
+    __tablename__ = "occurrences"
+    __table_args__ = (Index("ix_occurrences_blob_line", "blob_id", "line"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    blob_id: Mapped[int] = mapped_column(ForeignKey("blobs.id", ondelete="CASCADE"))
+    line: Mapped[int] = mapped_column(Integer)
+    col: Mapped[int] = mapped_column(Integer)
+    identifier: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    function: Mapped[str | None] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text)
+
+
+class Path(Base):
+    """A directory or file path; the root is the empty string."""
+
+    __tablename__ = "paths"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(String(4096), unique=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("paths.id"), index=True)
+    is_dir: Mapped[bool] = mapped_column(Boolean)
+
+
+class Subsystem(Base):
+    """A MAINTAINERS section title: the identity that follows a subsystem across releases."""
+
+    __tablename__ = "subsystems"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(512), unique=True)
+
+
+class MaintainersFile(Base):
+    """One MAINTAINERS blob, parsed once; `oid` is NULL-free: a tree without one gets the key 'none'."""
+
+    __tablename__ = "maintainers_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    oid: Mapped[str] = mapped_column(OID, unique=True)
+
+
+class Section(Base):
+    __tablename__ = "sections"
+    __table_args__ = (UniqueConstraint("maintainers_file_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    maintainers_file_id: Mapped[int] = mapped_column(ForeignKey("maintainers_files.id", ondelete="CASCADE"))
+    subsystem_id: Mapped[int] = mapped_column(ForeignKey("subsystems.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str | None] = mapped_column(String(255))
+    maintainers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reviewers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    lists: Mapped[list[str]] = mapped_column(JSON, default=list)
+    patterns: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    subsystem: Mapped[Subsystem] = relationship()
+
+
+class ReleaseFile(Base):
+    """A file of a release that holds at least one tracked occurrence."""
+
+    __tablename__ = "release_files"
+
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), primary_key=True)
+    path_id: Mapped[int] = mapped_column(ForeignKey("paths.id"), primary_key=True)
+    blob_id: Mapped[int] = mapped_column(ForeignKey("blobs.id"), index=True)
+    subsystem_id: Mapped[int] = mapped_column(ForeignKey("subsystems.id"), index=True)
+
+
+class PathCount(CountColumns, Base):
+    """Totals of one identifier at one release for a file, or for a directory and everything below it."""
+
+    __tablename__ = "path_counts"
+    __table_args__ = (Index("ix_path_counts_path", "path_id", "identifier"),)
+
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), primary_key=True)
+    path_id: Mapped[int] = mapped_column(ForeignKey("paths.id"), primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class SubsystemCount(CountColumns, Base):
+    __tablename__ = "subsystem_counts"
+    __table_args__ = (Index("ix_subsystem_counts_subsystem", "subsystem_id", "identifier"),)
+
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), primary_key=True)
+    subsystem_id: Mapped[int] = mapped_column(ForeignKey("subsystems.id"), primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -1,0 +1,79 @@
+"""The declared registry of tracked identifiers: what is counted, and which way it should move."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Group(StrEnum):
+    LEGACY = "legacy"
+    SCOPED = "scoped"
+    RELATED = "related"
+
+
+class Direction(StrEnum):
+    DOWN = "down"
+    UP = "up"
+    NONE = "none"
+
+
+class Kind(StrEnum):
+    """How one occurrence of a tracked identifier sits in the C source, decided lexically."""
+
+    CODE = "code"
+    COMMENT = "comment"
+    STRING = "string"
+    DEFINITION = "definition"
+
+
+@dataclass(frozen=True, slots=True)
+class Identifier:
+    name: str
+    group: Group
+    direction: Direction
+    description: str
+
+
+_GROUP_DIRECTION = {Group.LEGACY: Direction.DOWN, Group.SCOPED: Direction.UP, Group.RELATED: Direction.NONE}
+
+
+def _ids(group: Group, *entries: tuple[str, str]) -> tuple[Identifier, ...]:
+    return tuple(Identifier(name, group, _GROUP_DIRECTION[group], text) for name, text in entries)
+
+
+IDENTIFIERS: tuple[Identifier, ...] = (
+    *_ids(
+        Group.LEGACY,
+        ("GFP_NOFS", "allocation flag: no filesystem recursion; to be replaced by memalloc_nofs_save()"),
+        ("GFP_NOIO", "allocation flag: no I/O recursion; to be replaced by memalloc_noio_save()"),
+    ),
+    *_ids(
+        Group.SCOPED,
+        ("memalloc_nofs_save", "opens a NOFS scope (v4.12)"),
+        ("memalloc_nofs_restore", "closes a NOFS scope (v4.12)"),
+        ("memalloc_noio_save", "opens a NOIO scope"),
+        ("memalloc_noio_restore", "closes a NOIO scope"),
+        ("memalloc_flags_save", "opens a scope for arbitrary PF_MEMALLOC_* flags"),
+        ("PF_MEMALLOC_NOFS", "task flag set inside a NOFS scope"),
+        ("PF_MEMALLOC_NOIO", "task flag set inside a NOIO scope"),
+    ),
+    *_ids(
+        Group.RELATED,
+        ("__GFP_FS", "the allocation bit GFP_NOFS clears"),
+        ("__GFP_IO", "the allocation bit GFP_NOIO clears"),
+        ("__GFP_NOLOCKDEP", "allocation bit that silences lockdep's reclaim checks"),
+        ("FGP_NOFS", "page-cache lookup flag: allocate with GFP_NOFS"),
+    ),
+)
+
+BY_NAME: dict[str, Identifier] = {ident.name: ident for ident in IDENTIFIERS}
+NAMES: tuple[str, ...] = tuple(BY_NAME)
+# Released kernels only ever add tracked names as whole C identifiers, so one ASCII word rule fits all.
+WORD_CHARS = "A-Za-z0-9_"
+
+RULE_TEXT = (
+    "An identifier matches as a whole word (git grep -w: not preceded or followed by [A-Za-z0-9_]) "
+    "in regular files whose path matches the configured globs (default *.c and *.h, anywhere in the tree; "
+    "symlinks and submodules are not read, as git grep does not read them). Each occurrence is classified "
+    "lexically as code, comment, string/char literal or definition (the name of a #define, or of a function "
+    "definition); 'uses' are code occurrences. Text inside #if 0 is still code."
+)

@@ -1,0 +1,40 @@
+"""One settings object, read from the environment once."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from platformdirs import user_cache_dir, user_data_dir
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_TAG_PATTERN = r"^v\d+\.\d+(\.\d+)*$"
+RC_TAG_PATTERN = r"^v\d+\.\d+(\.\d+)*(-rc\d+)?$"
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{Path(user_data_dir('nofs')) / 'nofs.sqlite3'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NOFS_", extra="ignore")
+
+    database_url: str = Field(
+        default_factory=_default_database_url,
+        validation_alias=AliasChoices("DATABASE_URL", "NOFS_DATABASE_URL"),
+        description="SQLAlchemy URL; an SQLite file by default, postgresql+psycopg://… in production",
+    )
+    cache_dir: Path = Field(
+        default_factory=lambda: Path(user_cache_dir("nofs")),
+        description="where repositories given by URL are mirrored",
+    )
+    include_globs: tuple[str, ...] = Field(
+        default=("*.c", "*.h"),
+        description="fnmatch globs on the whole path ('*' crosses '/', as in a git pathspec)",
+    )
+    tag_pattern: str = Field(default=DEFAULT_TAG_PATTERN, description="regular expression for release tags")
+    line_max_chars: int = Field(default=240, description="source lines are stored up to this length")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

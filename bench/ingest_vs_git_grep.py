@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Full ingest against a `git grep -o -w` loop over the same tags, identifiers and files, in one run.
+
+    python bench/ingest_vs_git_grep.py ~/linux-history [--jobs N]
+
+Baseline: one `git grep -o -w -e ID … TAG -- '*.c' '*.h'` per release tag, every tracked identifier at
+once, matches tallied per identifier. Then `nofs ingest` into a fresh SQLite file (a subprocess, so its
+whole process tree can be sampled for memory), then the same command again with nothing new to do.
+It also checks that the stored totals equal the git grep counts for every tag and identifier.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import psutil
+import pygit2
+from sqlalchemy import create_engine, text
+
+from app.registry import NAMES
+from ingest.repo import tag_names
+from ingest.tags import TagSelection, select_tags
+
+SAMPLE_SECONDS = 0.02
+
+
+def git_grep_counts(repo: str, tag: str) -> Counter[str]:
+    args = ["git", "-C", repo, "grep", "-o", "-w", "-h"]
+    for name in NAMES:
+        args += ["-e", name]
+    output = subprocess.run([*args, tag, "--", "*.c", "*.h"], capture_output=True, check=False).stdout
+    return Counter(line.rsplit(b":", 1)[-1].decode() for line in output.splitlines())
+
+
+def run_sampled(command: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Wall seconds and peak resident memory (bytes) of the whole process tree, sampled."""
+    started = time.perf_counter()
+    process = psutil.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            try:
+                tree = [process, *process.children(recursive=True)]
+                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+            except psutil.Error:
+                pass
+            time.sleep(SAMPLE_SECONDS)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    code = process.wait()
+    done.set()
+    sampler.join()
+    if code != 0:
+        sys.exit(f"{' '.join(command)} exited {code}")
+    return time.perf_counter() - started, peak
+
+
+def stored_totals(url: str) -> dict[str, Counter[str]]:
+    engine = create_engine(url)
+    query = text(
+        "SELECT r.tag, pc.identifier, pc.code + pc.comment + pc.string + pc.definition FROM path_counts pc "
+        "JOIN releases r ON r.id = pc.release_id JOIN paths p ON p.id = pc.path_id WHERE p.path = ''"
+    )
+    totals: dict[str, Counter[str]] = {}
+    with engine.connect() as connection:
+        for tag, identifier, total in connection.execute(query):
+            totals.setdefault(tag, Counter())[identifier] = total
+    engine.dispose()
+    return totals
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("repo")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count())
+    args = parser.parse_args()
+    tags = [name for name, _ in select_tags(tag_names(pygit2.Repository(args.repo)), TagSelection())]
+    print(f"{len(tags)} tags: {' '.join(tags)}; {len(NAMES)} identifiers; {os.cpu_count()} cores")
+
+    started = time.perf_counter()
+    grep = {tag: git_grep_counts(args.repo, tag) for tag in tags}
+    grep_seconds = time.perf_counter() - started
+    print(f"git grep loop:  {grep_seconds:7.1f} s  ({grep_seconds / len(tags):.1f} s a tag)")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        env = {**os.environ, "DATABASE_URL": url, "NOFS_CACHE_DIR": tmp}
+        command = [sys.executable, "-m", "ingest.cli", "ingest", "--jobs", str(args.jobs), args.repo]
+        ingest_seconds, peak = run_sampled(command, env)
+        noop_seconds, _ = run_sampled(command, env)
+        stored = stored_totals(url)
+
+    mismatches = [
+        (tag, name, grep[tag][name], stored.get(tag, Counter())[name])
+        for tag in tags
+        for name in NAMES
+        if grep[tag][name] != stored.get(tag, Counter())[name]
+    ]
+    print(f"nofs ingest:    {ingest_seconds:7.1f} s  (--jobs {args.jobs})")
+    print(f"ratio:          {grep_seconds / ingest_seconds:7.2f} x faster than the git grep loop (target >= 5)")
+    print(f"peak RSS:       {peak / 2**20:7.0f} MiB for the whole process tree (target <= 1024)")
+    print(f"no-op re-run:   {noop_seconds:7.2f} s  (target <= 1)")
+    print(f"totals vs git grep: {len(tags) * len(NAMES) - len(mismatches)} of {len(tags) * len(NAMES)} agree")
+    for tag, name, expected, got in mismatches:
+        print(f"  MISMATCH tag={tag} identifier={name} git-grep={expected} nofs={got}")
+    if mismatches:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

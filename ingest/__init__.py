@@ -1,0 +1,1 @@
+"""nofs ingest worker: reads a kernel git repository release by release into the database."""

@@ -1,0 +1,94 @@
+"""Open the repository to ingest: a local clone (bare or not) or a URL mirrored into the cache."""
+
+import hashlib
+import logging
+import re
+import subprocess
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pygit2
+
+from ingest.errors import IngestError
+
+log = logging.getLogger(__name__)
+
+_SCP_LIKE = re.compile(r"^[\w.-]+@[\w.-]+:")
+
+
+@dataclass(frozen=True)
+class TagTarget:
+    name: str
+    commit_id: str
+    tree_id: str
+    commit_date: datetime
+
+
+def is_url(source: str) -> bool:
+    return "://" in source or bool(_SCP_LIKE.match(source))
+
+
+def mirror_path(cache_dir: Path, url: str) -> Path:
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "_", url.rstrip("/").rsplit("/", 1)[-1])[:40] or "repo"
+    return cache_dir / "repos" / f"{readable}-{hashlib.sha256(url.encode()).hexdigest()[:12]}.git"
+
+
+def _git(args: list[str], what: str) -> None:
+    # git prints its own progress to a terminal; failures come back as one line.
+    result = subprocess.run(["git", *args], stdout=subprocess.DEVNULL, stderr=None if _tty() else subprocess.PIPE)
+    if result.returncode != 0:
+        detail = (result.stderr or b"").decode(errors="replace").strip().splitlines()
+        raise IngestError(f"{what} failed: {detail[-1] if detail else f'git exited {result.returncode}'}")
+
+
+def _tty() -> bool:
+    import sys
+
+    return sys.stderr.isatty()
+
+
+def mirror(url: str, cache_dir: Path) -> Path:
+    """Clone `url` as a bare mirror into the cache, or fetch it again when it is already there."""
+    path = mirror_path(cache_dir, url)
+    if (path / "HEAD").exists():
+        log.info("fetching %s into %s", url, path)
+        _git(["-C", str(path), "fetch", "--prune", "--progress", "origin"], f"fetching {url}")
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        log.info("cloning %s as a mirror into %s", url, path)
+        partial = path.with_name(path.name + ".partial")
+        subprocess.run(["rm", "-rf", str(partial)], check=False)
+        _git(["clone", "--mirror", "--progress", url, str(partial)], f"cloning {url}")
+        partial.rename(path)
+    return path
+
+
+def open_repository(source: str, cache_dir: Path) -> pygit2.Repository:
+    if is_url(source):
+        source = str(mirror(source, cache_dir))
+    path = Path(source).expanduser()
+    if not path.exists():
+        raise IngestError(f"{source}: no such file or directory")
+    try:
+        return pygit2.Repository(str(path))
+    except (pygit2.GitError, KeyError) as exc:
+        raise IngestError(f"{source} is not a git repository") from exc
+
+
+def _commit_date(commit: pygit2.Commit) -> datetime:
+    offset = timezone(timedelta(minutes=commit.commit_time_offset))
+    return datetime.fromtimestamp(commit.commit_time, offset).astimezone(UTC)
+
+
+def tag_names(repo: pygit2.Repository) -> list[str]:
+    return [ref.removeprefix("refs/tags/") for ref in repo.references if ref.startswith("refs/tags/")]
+
+
+def resolve_tag(repo: pygit2.Repository, name: str) -> TagTarget:
+    """The commit a tag points at, through any chain of annotated tags."""
+    try:
+        commit = repo.references[f"refs/tags/{name}"].peel(pygit2.Commit)
+    except (pygit2.GitError, KeyError, ValueError, pygit2.InvalidSpecError) as exc:
+        raise IngestError(f"tag {name} does not point at a readable commit: {exc}") from exc
+    return TagTarget(name, str(commit.id), str(commit.tree_id), _commit_date(commit))

@@ -1,0 +1,97 @@
+"""Scan blobs for tracked identifiers on all cores: each worker runs its own cat-file and Matcher."""
+
+import multiprocessing
+from collections.abc import Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Final
+
+from ingest.blobs import BlobReader
+from ingest.count import BlobScan, Matcher
+
+# Blobs per task: large enough to amortise the round trip, small enough to balance the cores.
+SCAN_CHUNK: Final = 128
+
+
+@dataclass(frozen=True, slots=True)
+class ScannedBlob:
+    oid: str
+    size: int
+    scan: BlobScan
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkResult:
+    blobs: int
+    bytes: int
+    interesting: list[ScannedBlob]  # blobs with occurrences, or binary ones
+
+
+_reader: BlobReader | None = None
+_matcher: Matcher | None = None
+
+
+def _init_worker(repo_path: str, names: tuple[str, ...], line_max_chars: int) -> None:
+    global _reader, _matcher
+    _reader = BlobReader(repo_path)
+    _matcher = Matcher(names, line_max_chars)
+
+
+def _scan_chunk(oids: list[str]) -> ChunkResult:
+    assert _reader is not None and _matcher is not None
+    interesting = []
+    total = 0
+    for oid, data in _reader.read_many(oids):
+        total += len(data)
+        scan = _matcher.scan(data)
+        if scan.occurrences or scan.binary:
+            interesting.append(ScannedBlob(oid, len(data), scan))
+    return ChunkResult(len(oids), total, interesting)
+
+
+class BlobScanner:
+    """Scans blobs of one repository; in-process with one job, a process pool with more."""
+
+    def __init__(self, repo_path: str, names: tuple[str, ...], line_max_chars: int, jobs: int) -> None:
+        self._args = (repo_path, names, line_max_chars)
+        self._jobs = jobs
+        self._pool: Executor | None = None
+
+    def __enter__(self) -> "BlobScanner":
+        if self._jobs > 1:
+            self._pool = ProcessPoolExecutor(
+                self._jobs,
+                mp_context=multiprocessing.get_context("forkserver"),
+                initializer=_init_worker,
+                initargs=self._args,
+            )
+        else:
+            _init_worker(*self._args)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        global _reader
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+        elif _reader is not None:
+            _reader.close()
+            _reader = None
+
+    def submit(self, oids: list[str]) -> "PendingScan":
+        """Start scanning now (in the pool) or on demand (in-process); results come from the return value."""
+        chunks = [oids[i : i + SCAN_CHUNK] for i in range(0, len(oids), SCAN_CHUNK)]
+        if self._pool is None:
+            return PendingScan(lazy=chunks)
+        return PendingScan(futures=[self._pool.submit(_scan_chunk, chunk) for chunk in chunks])
+
+
+@dataclass
+class PendingScan:
+    futures: list[Future[ChunkResult]] = field(default_factory=list)
+    lazy: list[list[str]] = field(default_factory=list)
+
+    def results(self) -> Iterator[ChunkResult]:
+        """Chunk results in the order they finish."""
+        yield from map(_scan_chunk, self.lazy)
+        for future in as_completed(self.futures):
+            yield future.result()

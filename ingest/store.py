@@ -1,0 +1,268 @@
+"""Write what one release needs into the session. Helpers here never commit: the caller commits a release."""
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Final
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from app.models import (
+    Blob,
+    BlobCount,
+    MaintainersFile,
+    Occurrence,
+    Path,
+    PathCount,
+    Release,
+    ReleaseFile,
+    Section,
+    Subsystem,
+    SubsystemCount,
+)
+from app.registry import Kind
+from ingest.maintainers import Section as ParsedSection
+from ingest.scan import ScannedBlob
+
+# Inserts go through Core tables: the ORM bulk path costs several times more per row here.
+LOOKUP_BATCH: Final = 500  # keys per IN (...) query; well under every backend's parameter limit
+KINDS: Final = (Kind.CODE, Kind.COMMENT, Kind.STRING, Kind.DEFINITION)
+Counts = tuple[int, int, int, int]  # code, comment, string, definition
+
+
+def _batches(items: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(items), LOOKUP_BATCH):
+        yield items[start : start + LOOKUP_BATCH]
+
+
+def _ids_by(
+    session: Session, key: InstrumentedAttribute[str], id_: InstrumentedAttribute[int], keys: Iterable[str]
+) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for batch in _batches(sorted(set(keys))):
+        found.update(session.execute(select(key, id_).where(key.in_(batch))).all())
+    return found
+
+
+def known_blobs(session: Session, oids: Iterable[str]) -> dict[str, tuple[int, bool]]:
+    """oid -> (blob id, binary) for the blobs already stored."""
+    found: dict[str, tuple[int, bool]] = {}
+    for batch in _batches(sorted(set(oids))):
+        for oid, blob_id, binary in session.execute(
+            select(Blob.oid, Blob.id, Blob.is_binary).where(Blob.oid.in_(batch))
+        ):
+            found[oid] = (blob_id, binary)
+    return found
+
+
+def store_blobs(session: Session, scanned: list[ScannedBlob]) -> dict[str, int]:
+    """Insert newly scanned blobs with their counts and occurrences; oid -> blob id."""
+    if not scanned:
+        return {}
+    rows = [{"oid": b.oid, "size": b.size, "is_binary": b.scan.binary, "utf8": b.scan.utf8} for b in scanned]
+    ids = {oid: blob_id for blob_id, oid in session.execute(insert(Blob.__table__).returning(Blob.id, Blob.oid), rows)}
+    count_rows, occurrence_rows = [], []
+    for blob in scanned:
+        blob_id = ids[blob.oid]
+        for identifier, counts in count_occurrences(blob).items():
+            count_rows.append({"blob_id": blob_id, "identifier": identifier, **_as_columns(counts)})
+        occurrence_rows.extend(
+            {
+                "blob_id": blob_id,
+                "line": o.line,
+                "col": o.col,
+                "identifier": o.identifier,
+                "kind": o.kind.value,
+                "function": o.function,
+                "text": o.text,
+            }
+            for o in blob.scan.occurrences
+        )
+    if count_rows:
+        session.execute(insert(BlobCount.__table__), count_rows)
+    if occurrence_rows:
+        session.execute(insert(Occurrence.__table__), occurrence_rows)
+    return ids
+
+
+def count_occurrences(blob: ScannedBlob) -> dict[str, Counts]:
+    tallies: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for occurrence in blob.scan.occurrences:
+        tallies[occurrence.identifier][KINDS.index(occurrence.kind)] += 1
+    return {identifier: (c[0], c[1], c[2], c[3]) for identifier, c in tallies.items()}
+
+
+def _as_columns(counts: Sequence[int]) -> dict[str, int]:
+    return dict(zip(("code", "comment", "string", "definition"), counts, strict=True))
+
+
+def blob_counts(session: Session, blob_ids: Iterable[int]) -> dict[int, dict[str, Counts]]:
+    result: dict[int, dict[str, Counts]] = defaultdict(dict)
+    ids = sorted(set(blob_ids))
+    for start in range(0, len(ids), LOOKUP_BATCH):
+        for row in session.execute(
+            select(BlobCount).where(BlobCount.blob_id.in_(ids[start : start + LOOKUP_BATCH]))
+        ).scalars():
+            result[row.blob_id][row.identifier] = (row.code, row.comment, row.string, row.definition)
+    return result
+
+
+def release_files(session: Session, release_id: int) -> dict[str, tuple[str, int]]:
+    """path -> (blob oid, blob id) of the files of a stored release."""
+    rows = session.execute(
+        select(Path.path, Blob.oid, Blob.id)
+        .join(ReleaseFile, ReleaseFile.path_id == Path.id)
+        .join(Blob, Blob.id == ReleaseFile.blob_id)
+        .where(ReleaseFile.release_id == release_id)
+    )
+    return {path: (oid, blob_id) for path, oid, blob_id in rows}
+
+
+def parent_of(path: str) -> str | None:
+    """'fs/btrfs/inode.c' -> 'fs/btrfs', 'fs' -> '', '' -> None."""
+    if not path:
+        return None
+    return path.rsplit("/", 1)[0] if "/" in path else ""
+
+
+def ancestors(path: str) -> Iterator[str]:
+    parent = parent_of(path)
+    while parent is not None:
+        yield parent
+        parent = parent_of(parent)
+
+
+def ensure_paths(session: Session, files: Iterable[str]) -> dict[str, int]:
+    """Ids of the given file paths and of every directory above them, inserting those not yet stored."""
+    wanted: dict[str, bool] = {}
+    for file in files:
+        wanted[file] = False
+        for directory in ancestors(file):
+            wanted[directory] = True
+    ids = _ids_by(session, Path.path, Path.id, wanted)
+    missing_by_depth: dict[int, list[str]] = defaultdict(list)
+    for path in wanted:
+        if path not in ids:
+            missing_by_depth[path.count("/") + (path != "")].append(path)
+    for depth in sorted(missing_by_depth):  # parents first, so their ids are known
+        rows = [
+            {
+                "path": p,
+                "parent_id": ids[parent] if (parent := parent_of(p)) is not None else None,
+                "is_dir": wanted[p],
+            }
+            for p in sorted(missing_by_depth[depth])
+        ]
+        ids.update(
+            (path, path_id)
+            for path_id, path in session.execute(insert(Path.__table__).returning(Path.id, Path.path), rows)
+        )
+    return ids
+
+
+def maintainers_file(session: Session, oid: str) -> MaintainersFile | None:
+    return session.execute(select(MaintainersFile).where(MaintainersFile.oid == oid)).scalar_one_or_none()
+
+
+def stored_sections(session: Session, file_id: int) -> list[tuple[int, int]]:
+    """(position, subsystem id) of a stored MAINTAINERS file's sections."""
+    rows = session.execute(select(Section.position, Section.subsystem_id).where(Section.maintainers_file_id == file_id))
+    return [(position, subsystem_id) for position, subsystem_id in rows]
+
+
+def subsystem_ids(session: Session, names: Iterable[str]) -> dict[str, int]:
+    wanted = sorted(set(names))
+    ids = _ids_by(session, Subsystem.name, Subsystem.id, wanted)
+    missing = [{"name": name} for name in wanted if name not in ids]
+    if missing:
+        ids.update(
+            (name, subsystem_id)
+            for subsystem_id, name in session.execute(
+                insert(Subsystem.__table__).returning(Subsystem.id, Subsystem.name), missing
+            )
+        )
+    return ids
+
+
+def store_maintainers(session: Session, oid: str, sections: list[ParsedSection]) -> tuple[int, dict[int, int]]:
+    """Store a parsed MAINTAINERS; its id and section position -> subsystem id."""
+    file_id = session.execute(
+        insert(MaintainersFile.__table__).returning(MaintainersFile.id), {"oid": oid}
+    ).scalar_one()
+    by_name = subsystem_ids(session, (s.name for s in sections))
+    if sections:
+        session.execute(
+            insert(Section.__table__),
+            [
+                {
+                    "maintainers_file_id": file_id,
+                    "subsystem_id": by_name[s.name],
+                    "position": s.position,
+                    "status": s.status,
+                    "maintainers": s.maintainers,
+                    "reviewers": s.reviewers,
+                    "lists": s.lists,
+                    "patterns": s.patterns,
+                }
+                for s in sections
+            ],
+        )
+    return file_id, {s.position: by_name[s.name] for s in sections}
+
+
+def delete_release(session: Session, release_id: int) -> None:
+    for model in (PathCount, SubsystemCount, ReleaseFile):
+        session.execute(delete(model).where(model.release_id == release_id))
+    session.execute(delete(Release).where(Release.id == release_id))
+
+
+def write_release_rows(
+    session: Session,
+    release_id: int,
+    files: dict[str, int],
+    subsystem_of: dict[str, int],
+    counts: dict[int, dict[str, Counts]],
+) -> None:
+    """The release's files and its totals per path (every level) and per subsystem."""
+    path_ids = ensure_paths(session, files)
+    path_totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    subsystem_totals: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for path, blob_id in files.items():
+        for identifier, blob_tally in counts[blob_id].items():
+            for place in (path, *ancestors(path)):
+                _add(path_totals[(place, identifier)], blob_tally)
+            _add(subsystem_totals[(subsystem_of[path], identifier)], blob_tally)
+    if files:
+        session.execute(
+            insert(ReleaseFile.__table__),
+            [
+                {
+                    "release_id": release_id,
+                    "path_id": path_ids[p],
+                    "blob_id": b,
+                    "subsystem_id": subsystem_of[p],
+                }
+                for p, b in files.items()
+            ],
+        )
+    if path_totals:
+        session.execute(
+            insert(PathCount.__table__),
+            [
+                {"release_id": release_id, "path_id": path_ids[p], "identifier": i, **_as_columns(c)}
+                for (p, i), c in path_totals.items()
+            ],
+        )
+    if subsystem_totals:
+        session.execute(
+            insert(SubsystemCount.__table__),
+            [
+                {"release_id": release_id, "subsystem_id": s, "identifier": i, **_as_columns(c)}
+                for (s, i), c in subsystem_totals.items()
+            ],
+        )
+
+
+def _add(total: list[int], counts: Counts) -> None:
+    for index, value in enumerate(counts):
+        total[index] += value

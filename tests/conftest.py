@@ -1,0 +1,77 @@
+"""Fixtures: real migrated databases (SQLite and PostgreSQL) and real git repositories."""
+
+import itertools
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from app.db import make_engine
+from app.schema import upgrade
+from app.settings import get_settings
+
+POSTGRES_ADMIN = os.environ.get("NOFS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+_TEMPLATE = f"nofs_template_{os.getpid()}"
+_counter = itertools.count()
+
+
+def _pg_url(database: str) -> str:
+    base = POSTGRES_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"{base}/{database}"
+
+
+def _admin(sql: str) -> None:
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as connection:
+        connection.execute(sql)
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A migrated database that each PostgreSQL test copies (CREATE DATABASE … TEMPLATE is fast)."""
+    _admin(f'DROP DATABASE IF EXISTS "{_TEMPLATE}"')
+    _admin(f'CREATE DATABASE "{_TEMPLATE}"')
+    engine = make_engine(_pg_url(_TEMPLATE))
+    upgrade(engine)
+    engine.dispose()
+    yield _TEMPLATE
+    _admin(f'DROP DATABASE IF EXISTS "{_TEMPLATE}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The URL of a fresh, migrated database of each kind; also set as DATABASE_URL for the code under test."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'nofs.sqlite3'}"
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        name = None
+    else:
+        template = request.getfixturevalue("postgres_template")
+        name = f"nofs_test_{os.getpid()}_{next(_counter)}"
+        _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        url = _pg_url(name)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("NOFS_CACHE_DIR", str(tmp_path / "cache"))
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+    if name is not None:
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine) as session:
+        yield session

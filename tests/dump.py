@@ -1,0 +1,36 @@
+"""Everything an ingest stored, by natural keys (no surrogate ids, no timestamps), to compare two runs."""
+
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+QUERIES = {
+    "releases": """SELECT r.tag, r.commit_id, r.tree_id, r.sort_key, m.oid FROM releases r
+                   JOIN maintainers_files m ON m.id = r.maintainers_file_id""",
+    "blobs": "SELECT oid, size, is_binary, utf8 FROM blobs",
+    "blob_counts": """SELECT b.oid, c.identifier, c.code, c.comment, c.string, c.definition
+                      FROM blob_counts c JOIN blobs b ON b.id = c.blob_id""",
+    "occurrences": """SELECT b.oid, o.line, o.col, o.identifier, o.kind, o.function, o.text
+                      FROM occurrences o JOIN blobs b ON b.id = o.blob_id""",
+    "paths": """SELECT p.path, q.path, p.is_dir FROM paths p LEFT JOIN paths q ON q.id = p.parent_id""",
+    "subsystems": "SELECT name FROM subsystems",
+    "sections": """SELECT m.oid, s.position, u.name, s.status, s.maintainers, s.reviewers, s.lists, s.patterns
+                   FROM sections s JOIN maintainers_files m ON m.id = s.maintainers_file_id
+                   JOIN subsystems u ON u.id = s.subsystem_id""",
+    "release_files": """SELECT r.tag, p.path, b.oid, u.name FROM release_files f
+                        JOIN releases r ON r.id = f.release_id JOIN paths p ON p.id = f.path_id
+                        JOIN blobs b ON b.id = f.blob_id JOIN subsystems u ON u.id = f.subsystem_id""",
+    "path_counts": """SELECT r.tag, p.path, c.identifier, c.code, c.comment, c.string, c.definition
+                      FROM path_counts c JOIN releases r ON r.id = c.release_id JOIN paths p ON p.id = c.path_id""",
+    "subsystem_counts": """SELECT r.tag, u.name, c.identifier, c.code, c.comment, c.string, c.definition
+                           FROM subsystem_counts c JOIN releases r ON r.id = c.release_id
+                           JOIN subsystems u ON u.id = c.subsystem_id""",
+}
+
+
+def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    with engine.connect() as connection:
+        return {
+            table: sorted(tuple(str(v) for v in row) for row in connection.execute(text(query)))
+            for table, query in QUERIES.items()
+        }

@@ -1,0 +1,74 @@
+"""Build real git repositories with pygit2 for tests: kernel-like trees, commits and tags."""
+
+from pathlib import Path
+
+import pygit2
+
+SIGNATURE_EMAIL = "dev@example.invalid"
+BASE_TIME = 1_700_000_000
+
+
+class Symlink(bytes):
+    """File content that is stored as a symbolic link (mode 120000)."""
+
+
+def _write_tree(repo: pygit2.Repository, files: dict[str, bytes]) -> pygit2.Oid:
+    directories: dict[str, dict[str, bytes]] = {}
+    builder = repo.TreeBuilder()
+    for path, content in files.items():
+        head, _, rest = path.partition("/")
+        if rest:
+            directories.setdefault(head, {})[rest] = content
+        else:
+            mode = pygit2.GIT_FILEMODE_LINK if isinstance(content, Symlink) else pygit2.GIT_FILEMODE_BLOB
+            builder.insert(head, repo.create_blob(bytes(content)), mode)
+    for name, subtree in directories.items():
+        builder.insert(name, _write_tree(repo, subtree), pygit2.GIT_FILEMODE_TREE)
+    return builder.write()
+
+
+class RepoBuilder:
+    """Each commit is a whole snapshot; `change` makes the next snapshot from the last one."""
+
+    def __init__(self, path: Path, bare: bool = False) -> None:
+        self.path = path
+        self.repo = pygit2.init_repository(str(path), bare=bare)
+        self.files: dict[str, bytes] = {}
+        self.head: pygit2.Oid | None = None
+        self._clock = BASE_TIME
+
+    def commit(self, files: dict[str, bytes], message: str = "snapshot") -> pygit2.Oid:
+        self.files = dict(files)
+        self._clock += 86_400
+        author = pygit2.Signature("Dev", SIGNATURE_EMAIL, self._clock, 60)
+        parents = [self.head] if self.head is not None else []
+        self.head = self.repo.create_commit(
+            "refs/heads/master", author, author, message, _write_tree(self.repo, self.files), parents
+        )
+        return self.head
+
+    def change(self, changes: dict[str, bytes | None], message: str = "change") -> pygit2.Oid:
+        files = dict(self.files)
+        for path, content in changes.items():
+            if content is None:
+                files.pop(path, None)
+            else:
+                files[path] = content
+        return self.commit(files, message)
+
+    def tag(self, name: str, annotated: bool = True, target: pygit2.Oid | None = None) -> None:
+        target = target or self.head
+        assert target is not None
+        ref = f"refs/tags/{name}"
+        if ref in self.repo.references:
+            self.repo.references.delete(ref)
+        if annotated:
+            tagger = pygit2.Signature("Dev", SIGNATURE_EMAIL, self._clock, 0)
+            self.repo.create_tag(name, target, pygit2.GIT_OBJECT_COMMIT, tagger, f"Linux {name}")
+        else:
+            self.repo.references.create(ref, target)
+
+    def release(self, name: str, changes: dict[str, bytes | None], annotated: bool = True) -> pygit2.Oid:
+        commit = self.change(changes, f"Linux {name}")
+        self.tag(name, annotated)
+        return commit

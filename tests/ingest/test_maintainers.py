@@ -1,0 +1,130 @@
+from ingest.maintainers import THE_REST, SectionIndex, parse_maintainers
+
+MAINTAINERS = """\
+List of maintainers
+===================
+
+	M: *Mail* patches to: FullName <address@domain>
+	F: *Files* and directories (this preamble is not a section)
+
+Maintainers List
+----------------
+
+BTRFS FILE SYSTEM
+M:	Chris Mason <clm@fb.com>
+M:	David Sterba <dsterba@suse.com>
+L:	linux-btrfs@vger.kernel.org
+S:	Maintained
+F:	fs/btrfs/
+F:	include/uapi/linux/btrfs*
+
+BTRFS INODE CORNER
+M:	Someone <someone@example.org>
+S:	Odd Fixes
+F:	fs/btrfs/inode.c
+
+FILESYSTEMS (VFS and infrastructure)
+M:	Alexander Viro <viro@zeniv.linux.org.uk>
+L:	linux-fsdevel@vger.kernel.org
+S:	Maintained
+F:	fs/*
+F:	include/linux/fs.h
+X:	fs/ext4/
+
+EXT4 FILE SYSTEM
+M:	Theodore Ts'o <tytso@mit.edu>
+S:	Maintained
+F:	fs/ext4
+
+DRIVERS BY NAME
+S:	Supported
+N:	tegra
+X:	drivers/gpu/
+
+MEMORY MANAGEMENT
+M:	Andrew Morton <akpm@linux-foundation.org>
+S:	Maintained
+F:	include/linux/gfp.h
+F:	mm/
+
+MEMORY MANAGEMENT - GFP
+S:	Maintained
+F:	include/linux/gfp.h
+
+THE REST
+M:	Linus Torvalds <torvalds@linux-foundation.org>
+L:	linux-kernel@vger.kernel.org
+S:	Buried alive in reporters
+F:	*
+F:	*/
+"""
+
+DIRECTORIES = {"fs", "fs/btrfs", "fs/ext4", "mm", "drivers", "drivers/gpu", "include", "include/linux"}
+
+
+def section(path: str) -> str | None:
+    found = SectionIndex(parse_maintainers(MAINTAINERS)).section_for(path, DIRECTORIES.__contains__)
+    return found.name if found else None
+
+
+def test_sections_keep_title_status_maintainers_lists_and_patterns() -> None:
+    sections = {s.name: s for s in parse_maintainers(MAINTAINERS)}
+    assert "List of maintainers" not in sections and "Maintainers List" not in sections
+    btrfs = sections["BTRFS FILE SYSTEM"]
+    assert btrfs.status == "Maintained"
+    assert btrfs.maintainers == ["Chris Mason <clm@fb.com>", "David Sterba <dsterba@suse.com>"]
+    assert btrfs.lists == ["linux-btrfs@vger.kernel.org"]
+    assert btrfs.patterns == {"F": ["fs/btrfs/", "include/uapi/linux/btrfs*"], "X": [], "N": []}
+    assert [s.position for s in parse_maintainers(MAINTAINERS)] == list(range(len(sections)))
+
+
+def test_trailing_slash_matches_everything_below() -> None:
+    assert section("fs/btrfs/tree-log.c") == "BTRFS FILE SYSTEM"
+    assert section("fs/btrfs/tests/extent-io-tests.c") == "BTRFS FILE SYSTEM"
+
+
+def test_glob_matches_within_its_own_depth_only() -> None:
+    assert section("include/uapi/linux/btrfs_tree.h") == "BTRFS FILE SYSTEM"
+    assert section("fs/namei.c") == "FILESYSTEMS (VFS and infrastructure)"  # fs/* : one level
+
+
+def test_the_most_specific_pattern_wins() -> None:
+    assert section("fs/btrfs/inode.c") == "BTRFS INODE CORNER"  # a file beats its directory
+
+
+def test_ties_go_to_the_section_that_comes_first() -> None:
+    assert section("include/linux/gfp.h") == "MEMORY MANAGEMENT"
+
+
+def test_plain_path_of_a_directory_matches_below_it_like_get_maintainer_pl() -> None:
+    assert section("fs/ext4/inode.c") == "EXT4 FILE SYSTEM"
+
+
+def test_plain_path_that_is_not_a_directory_matches_same_depth_prefix() -> None:
+    index = SectionIndex(parse_maintainers("EXT4\nF:\tfs/ext4\n"))
+    assert index.section_for("fs/ext4.c", lambda _path: False) is not None
+    assert index.section_for("fs/ext4.c", lambda path: path == "fs/ext4") is None
+
+
+def test_exclude_removes_a_section_for_matching_files() -> None:
+    # fs/* would match fs/ext4/… only at one level anyway; X: also stops the N: section below
+    assert section("drivers/gpu/host1x/tegra.c") == THE_REST
+    assert section("drivers/soc/tegra/fuse.c") == "DRIVERS BY NAME"
+
+
+def test_n_regex_matches_anywhere_and_beats_the_rest() -> None:
+    assert section("arch/arm/mach-tegra/board.c") == "DRIVERS BY NAME"
+
+
+def test_files_matched_by_nothing_more_specific_belong_to_the_rest() -> None:
+    assert section("init/main.c") == THE_REST
+    assert section("Makefile") == THE_REST
+
+
+def test_no_section_at_all_without_the_rest() -> None:
+    assert SectionIndex(parse_maintainers("ONLY MM\nF:\tmm/\n")).section_for("init/main.c", bool) is None
+
+
+def test_bad_n_regex_is_skipped_not_fatal() -> None:
+    index = SectionIndex(parse_maintainers("BROKEN\nN:\t(unclosed\n\nGOOD\nF:\tmm/\n"))
+    assert index.section_for("mm/slab.c", bool).name == "GOOD"  # type: ignore[union-attr]

@@ -1,0 +1,214 @@
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pygit2
+import pytest
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.orm import Session
+
+from app import queries
+from app.models import Occurrence, Release, ReleaseFile
+from app.models import Path as PathRow
+from app.registry import NAMES
+from ingest.errors import IngestError
+from ingest.run import IngestOptions, IngestStats, ingest
+from ingest.tags import TagSelection
+from tests.dump import dump
+from tests.gitrepo import BASE_TIME, RepoBuilder
+from tests.kernel_like import build_history, git_grep
+
+FINAL_TAGS = ["v1.9", "v1.10", "v1.10.1", "v2.0"]
+
+
+def run(engine: Engine, repo: Path, tmp_path: Path, jobs: int = 1, **selection: object) -> IngestStats:
+    options = IngestOptions(str(repo), tmp_path / "cache", TagSelection(**selection), jobs=jobs)  # type: ignore[arg-type]
+    return ingest(engine, options)
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> Path:
+    build_history(tmp_path / "linux")
+    return tmp_path / "linux"
+
+
+def totals(session: Session, tag: str, path: str) -> dict[str, int]:
+    return {row.identifier: row.total for row in queries.path_report(session, tag, path).totals}
+
+
+def test_every_release_directory_and_identifier_matches_git_grep(
+    engine: Engine, session: Session, history: Path, tmp_path: Path
+) -> None:
+    stats = run(engine, history, tmp_path, jobs=2)
+    assert stats.releases_ingested == FINAL_TAGS
+    for tag in FINAL_TAGS:
+        for directory in ("", "fs", "fs/btrfs", "fs/ext4", "mm", "include", "include/linux", "drivers/md"):
+            expected = {name: n for name, n in git_grep(history, tag, directory).items() if name in NAMES}
+            assert totals(session, tag, directory) == expected, (tag, directory)
+
+
+def test_counts_by_kind_uses_and_definitions(engine: Engine, session: Session, history: Path, tmp_path: Path) -> None:
+    run(engine, history, tmp_path)
+    btrfs = {r.identifier: r for r in queries.path_report(session, "v1.9", "fs/btrfs").totals}
+    assert (btrfs["GFP_NOFS"].uses, btrfs["GFP_NOFS"].comment, btrfs["GFP_NOFS"].string) == (3, 1, 1)
+    gfp_h = {r.identifier: r for r in queries.path_report(session, "v1.9", "include/linux/gfp.h").totals}
+    assert (gfp_h["GFP_NOFS"].definition, gfp_h["GFP_NOFS"].uses, gfp_h["GFP_NOFS"].comment) == (1, 0, 1)
+    sched = {r.identifier: r for r in queries.path_report(session, "v1.9", "include/linux/sched").totals}
+    assert sched["memalloc_nofs_save"].definition == 1 and sched["memalloc_nofs_save"].uses == 0
+    after = {r.identifier: r for r in queries.path_report(session, "v1.10", "fs/btrfs").totals}
+    assert after["GFP_NOFS"].uses == 1 and after["memalloc_nofs_save"].uses == 1
+
+
+def test_directory_children_and_files(engine: Engine, session: Session, history: Path, tmp_path: Path) -> None:
+    run(engine, history, tmp_path)
+    report = queries.path_report(session, "v1.9", "fs", "GFP_NOFS")
+    assert {(r.name, r.type, r.total) for r in report.rows} == {
+        ("fs/btrfs", "dir", 5),
+        ("fs/ext4", "dir", 2),
+        ("fs/namei.c", "file", 1),
+        ("fs/latin1.c", "file", 1),
+    }
+    assert [r.total for r in report.totals] == [9]
+
+
+def test_subsystems_follow_maintainers(engine: Engine, session: Session, history: Path, tmp_path: Path) -> None:
+    run(engine, history, tmp_path)
+    rows = {(r.name, r.identifier): r.uses for r in queries.subsystem_report(session, "v1.9").rows}
+    assert rows[("BTRFS FILE SYSTEM", "GFP_NOFS")] == 3
+    assert rows[("EXT4 FILE SYSTEM", "GFP_NOFS")] == 1  # "F: fs/ext4" names a directory
+    assert rows[("MEMORY MANAGEMENT", "GFP_NOIO")] == 1
+    assert rows[("THE REST", "GFP_NOIO")] == 2  # drivers/md
+    assert rows[("THE REST", "GFP_NOFS")] == 2  # fs/namei.c, fs/latin1.c
+
+
+def test_binary_skipped_non_utf8_counted_symlinks_and_other_files_ignored(
+    engine: Engine, session: Session, history: Path, tmp_path: Path
+) -> None:
+    stats = run(engine, history, tmp_path)
+    assert stats.binary_skipped == 1 and stats.not_utf8 == 1
+    files = set(
+        session.execute(
+            select(PathRow.path)
+            .join(ReleaseFile, ReleaseFile.path_id == PathRow.id)
+            .join(Release, Release.id == ReleaseFile.release_id)
+            .where(Release.tag == "v1.9")
+        ).scalars()
+    )
+    assert "fs/latin1.c" in files
+    assert not files & {
+        "fs/binary.c",
+        "fs/alias.c",
+        "Makefile",
+        "Documentation/gfp.txt",
+        "drivers/md/plain.c",
+    }
+
+
+def test_occurrences_have_lines_functions_and_text(
+    engine: Engine, session: Session, history: Path, tmp_path: Path
+) -> None:
+    run(engine, history, tmp_path)
+    rows = session.execute(
+        select(Occurrence.line, Occurrence.kind, Occurrence.function, Occurrence.text)
+        .where(Occurrence.identifier == "GFP_NOFS")
+        .where(Occurrence.text.contains("ext4"))
+    ).all()
+    assert rows == []  # the line text is the source line, not the path
+    ext4 = session.execute(
+        select(Occurrence.line, Occurrence.col, Occurrence.kind, Occurrence.function, Occurrence.text)
+        .where(Occurrence.identifier == "GFP_NOFS", Occurrence.text.contains("kmalloc(1, GFP_NOFS) != 0"))
+        .order_by(Occurrence.col)
+    ).all()
+    assert [(r.line, r.kind, r.function) for r in ext4] == [
+        (3, "code", "ext4_fill"),
+        (3, "comment", "ext4_fill"),
+    ]
+    assert ext4[0].text == "\treturn kmalloc(1, GFP_NOFS) != 0; // GFP_NOFS"
+
+
+def test_releases_store_tag_commit_and_date_in_version_order(
+    engine: Engine, session: Session, history: Path, tmp_path: Path
+) -> None:
+    run(engine, history, tmp_path)
+    releases = queries.list_releases(session)
+    assert [r.tag for r in releases] == FINAL_TAGS
+    repo = pygit2.Repository(str(history))
+    for release in releases:
+        commit = repo.revparse_single(release.tag).peel(pygit2.Commit)
+        assert release.commit_id == str(commit.id)
+        assert release.commit_date.astimezone(UTC) == datetime.fromtimestamp(commit.commit_time, UTC)
+    assert releases[0].commit_date > datetime.fromtimestamp(BASE_TIME, UTC)
+
+
+def test_rc_only_when_asked(engine: Engine, history: Path, tmp_path: Path) -> None:
+    assert "v2.0-rc1" in run(engine, history, tmp_path, include_rc=True).releases_ingested
+
+
+def test_rerun_ingests_only_what_is_new(engine: Engine, history: Path, tmp_path: Path) -> None:
+    first = run(engine, history, tmp_path, until="v1.10")
+    assert first.releases_ingested == ["v1.9", "v1.10"]
+    again = run(engine, history, tmp_path, until="v1.10")
+    assert (again.releases_ingested, again.releases_unchanged, again.blobs_scanned) == ([], 2, 0)
+    rest = run(engine, history, tmp_path)
+    assert rest.releases_ingested == ["v1.10.1", "v2.0"]
+    assert rest.blobs_scanned == 3  # only the changed tracked files: raid1.c, then xfs_buf.c and one more
+
+
+def test_incremental_runs_equal_one_full_run(engine: Engine, history: Path, tmp_path: Path, db_url: str) -> None:
+    run(engine, history, tmp_path, since="v1.10.1")  # newest first: older ones are then diffed backwards
+    run(engine, history, tmp_path, until="v1.9")
+    run(engine, history, tmp_path)
+    piecemeal = dump(engine)
+    with Session(engine) as session, session.begin():
+        for table in ("path_counts", "subsystem_counts", "release_files", "releases"):
+            session.execute(text(f"DELETE FROM {table}"))
+    run(engine, history, tmp_path)
+    assert dump(engine) == piecemeal
+
+
+def test_moved_tag_is_reingested_and_reported(engine: Engine, session: Session, history: Path, tmp_path: Path) -> None:
+    run(engine, history, tmp_path)
+    repo = pygit2.Repository(str(history))
+    head = repo.revparse_single("v2.0").peel(pygit2.Commit)
+    tree = repo.TreeBuilder(head.tree)
+    tree.insert("extra.c", repo.create_blob(b"int e = GFP_NOIO;\n"), pygit2.GIT_FILEMODE_BLOB)
+    moved = repo.create_commit(None, head.author, head.committer, "moved", tree.write(), [head.id])
+    repo.references.delete("refs/tags/v2.0")
+    repo.references.create("refs/tags/v2.0", moved)
+    stats = run(engine, history, tmp_path)
+    assert stats.releases_moved == ["v2.0"] and stats.releases_ingested == ["v2.0"]
+    assert "moved" in stats.summary()
+    assert totals(session, "v2.0", "")["GFP_NOIO"] == dict(git_grep(history, "v2.0"))["GFP_NOIO"]
+    assert session.execute(select(func.count()).select_from(Release).where(Release.tag == "v2.0")).scalar() == 1
+
+
+def test_tree_without_maintainers_is_all_the_rest(engine: Engine, session: Session, tmp_path: Path) -> None:
+    builder = RepoBuilder(tmp_path / "plain", bare=True)
+    builder.commit({"src/a.c": b"int a = GFP_NOFS;\n"})
+    builder.tag("v0.1")
+    run(engine, tmp_path / "plain", tmp_path)
+    assert [(r.name, r.uses) for r in queries.subsystem_report(session, None, "GFP_NOFS").rows] == [("THE REST", 1)]
+
+
+def test_no_matching_tags_is_an_error(engine: Engine, history: Path, tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match=r"no tag .* matches"):
+        run(engine, history, tmp_path, pattern=r"^release-")
+
+
+def test_jobs_do_not_change_the_result(engine: Engine, history: Path, tmp_path: Path, db_url: str) -> None:
+    run(engine, history, tmp_path, jobs=1)
+    one = dump(engine)
+    with Session(engine) as session, session.begin():
+        for table in (
+            "path_counts",
+            "subsystem_counts",
+            "release_files",
+            "releases",
+            "occurrences",
+            "blob_counts",
+            "blobs",
+            "sections",
+            "maintainers_files",
+        ):
+            session.execute(text(f"DELETE FROM {table}"))
+    run(engine, history, tmp_path, jobs=3)
+    assert dump(engine) == one

@@ -1,0 +1,109 @@
+"""A small kernel-like history: subsystems, MAINTAINERS, awkward files, several releases."""
+
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+from app.registry import NAMES
+from tests.gitrepo import RepoBuilder, Symlink
+
+MAINTAINERS = b"""\
+BTRFS FILE SYSTEM
+M:\tDavid Sterba <dsterba@suse.com>
+L:\tlinux-btrfs@vger.kernel.org
+S:\tMaintained
+F:\tfs/btrfs/
+
+EXT4 FILE SYSTEM
+M:\tTheodore Ts'o <tytso@mit.edu>
+S:\tMaintained
+F:\tfs/ext4
+
+MEMORY MANAGEMENT
+M:\tAndrew Morton <akpm@linux-foundation.org>
+L:\tlinux-mm@kvack.org
+S:\tMaintained
+F:\tinclude/linux/gfp.h
+F:\tinclude/linux/sched/mm.h
+F:\tmm/
+
+THE REST
+M:\tLinus Torvalds <torvalds@linux-foundation.org>
+S:\tBuried alive in reporters
+F:\t*
+F:\t*/
+"""
+
+GFP_H = b"""#ifndef _LINUX_GFP_H
+#define _LINUX_GFP_H
+#define GFP_NOIO\t(__GFP_RECLAIM)
+#define GFP_NOFS\t(__GFP_RECLAIM | __GFP_IO)
+/* GFP_NOFS: do not recurse into the filesystem */
+#endif
+"""
+
+SCHED_MM_H = b"""static inline unsigned int memalloc_nofs_save(void)
+{
+\treturn memalloc_flags_save(PF_MEMALLOC_NOFS);
+}
+
+static inline void memalloc_nofs_restore(unsigned int flags)
+{
+\tmemalloc_flags_restore(flags);
+}
+"""
+
+
+def btrfs_inode(nofs: int, scoped: bool) -> bytes:
+    calls = "".join(f"\tp{i} = kmalloc(8, GFP_NOFS);\n" for i in range(nofs))
+    scope = "\tflags = memalloc_nofs_save();\n\tmemalloc_nofs_restore(flags);\n" if scoped else ""
+    return f"/* btrfs: GFP_NOFS everywhere */\nint btrfs_alloc(void)\n{{\n{calls}{scope}\treturn 0;\n}}\n".encode()
+
+
+def first_release_files() -> dict[str, bytes]:
+    return {
+        "MAINTAINERS": MAINTAINERS,
+        "Makefile": b"# GFP_NOFS in a Makefile is not counted\n",
+        "Documentation/gfp.txt": b"GFP_NOFS GFP_NOIO\n",
+        "include/linux/gfp.h": GFP_H,
+        "include/linux/sched/mm.h": SCHED_MM_H,
+        "fs/btrfs/inode.c": btrfs_inode(3, scoped=False),
+        "fs/btrfs/ctree.h": b'#define BTRFS_MSG "GFP_NOFS"\n',
+        "fs/ext4/super.c": b"int ext4_fill(void)\n{\n\treturn kmalloc(1, GFP_NOFS) != 0; // GFP_NOFS\n}\n",
+        "fs/namei.c": b"static int x = GFP_NOFS;\n",
+        "fs/latin1.c": b"/* caf\xe9 */ int f(void)\n{\n\treturn GFP_NOFS;\n}\n",
+        "fs/binary.c": b"GFP_NOFS\0\x01\x02",
+        "fs/alias.c": Symlink(b"namei.c"),
+        "mm/page_alloc.c": b"void f(void)\n{\n\tg(GFP_NOIO | __GFP_FS);\n}\n",
+        "drivers/md/raid1.c": b"void r(void)\n{\n\tkmalloc(1, GFP_NOIO);\n\tkmalloc(2, GFP_NOIO);\n}\n",
+        "drivers/md/plain.c": b"int nothing_tracked_here;\n",
+    }
+
+
+def build_history(path: Path) -> RepoBuilder:
+    """v1.9 -> v1.10 (btrfs converts two calls) -> v1.10.1 (ext4 gone, raid1 converted) -> v2.0-rc1 -> v2.0."""
+    repo = RepoBuilder(path)
+    repo.commit(first_release_files(), "Linux v1.9")
+    repo.tag("v1.9")
+    repo.release("v1.10", {"fs/btrfs/inode.c": btrfs_inode(1, scoped=True)}, annotated=False)
+    repo.release(
+        "v1.10.1",
+        {
+            "fs/ext4/super.c": None,
+            "drivers/md/raid1.c": b"void r(void)\n{\n\tunsigned f = memalloc_noio_save();\n}\n",
+        },
+    )
+    repo.release("v2.0-rc1", {"mm/page_alloc.c": b"/* GFP_NOIO is gone */\n"})
+    repo.release("v2.0", {"fs/xfs/xfs_buf.c": b"void x(void)\n{\n\tkmalloc(1, GFP_NOFS | __GFP_NOFAIL);\n}\n"})
+    return repo
+
+
+def git_grep(repo: Path, tag: str, directory: str = "") -> Counter[str]:
+    """The reference: `git grep -o -w IDENT TAG -- 'DIR/*.c' 'DIR/*.h'`, tallied per identifier."""
+    prefix = f"{directory}/" if directory else ""
+    args = ["git", "-C", str(repo), "grep", "-o", "-w", "-h"]
+    for name in NAMES:
+        args += ["-e", name]
+    args += [tag, "--", f"{prefix}*.c", f"{prefix}*.h"]
+    output = subprocess.run(args, capture_output=True, check=False).stdout
+    return Counter(line.rsplit(b":", 1)[-1].decode() for line in output.splitlines())
