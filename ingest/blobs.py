@@ -14,13 +14,19 @@ from ingest.errors import IngestError
 # buffer (64 KiB on Linux), or cat-file and we could wait on each other.
 REQUEST_CHUNK: Final = 700
 INITIAL_BUFFER: Final = 1 << 20
+# Without these, each cat-file maps the whole pack (600 MB for ten kernel releases) into its resident
+# memory and keeps a 96 MB delta cache; with them its resident memory stays near 200 MB, at the same speed.
+GIT_MEMORY_LIMITS: Final = (
+    *("-c", "core.packedGitWindowSize=32m", "-c", "core.packedGitLimit=128m"),
+    *("-c", "core.deltaBaseCacheLimit=32m"),
+)
 
 
 class BlobReader:
     def __init__(self, repo_path: str) -> None:
         self.repo_path = repo_path
         self._proc = subprocess.Popen(
-            ["git", "-C", repo_path, "cat-file", "--batch"],
+            ["git", "-C", repo_path, *GIT_MEMORY_LIMITS, "cat-file", "--batch"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

@@ -37,14 +37,17 @@ NOT_FUNCTION_NAMES: Final = frozenset(
 # Tokens that matter everywhere. Every alternative starts with a literal character so that the regex
 # engine can skip other bytes quickly (a named group in front would defeat that).
 _TOKEN: Final = re.compile(
-    rb"""/\*.*?(?:\*/|\Z)|//(?:[^\n\\]|\\.)*|"(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?"""
+    rb"""/\*[^*]*\*+(?:[^/*][^*]*\*+)*/|/\*.*"""  # a block comment, or one never closed
+    rb"""|//[^\n\\]*(?:\\.[^\n\\]*)*"""  # a line comment, continued by backslash-newline
+    rb"""|"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|'[^'\\\n]*(?:\\.[^'\\\n]*)*'?"""  # literals end at a bare newline
     rb"""|\n[ \t]*\#[ \t]*([A-Za-z_]*)[ \t]*([A-Za-z_][A-Za-z0-9_]*)?|\{|\}""",
     re.S,
 )
 # Tokens of file-scope text between two blocks, read only to tell a function definition from the rest.
 _DECLARATION_TOKEN: Final = re.compile(
-    rb"""/\*.*?(?:\*/|\Z)|//(?:[^\n\\]|\\.)*|"(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?"""
-    rb"""|\n[ \t]*\#(?:[^\n\\]|\\.)*|\(|\)|;|=""",
+    rb"""/\*[^*]*\*+(?:[^/*][^*]*\*+)*/|/\*.*|//[^\n\\]*(?:\\.[^\n\\]*)*"""
+    rb"""|"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|'[^'\\\n]*(?:\\.[^'\\\n]*)*'?"""
+    rb"""|\n[ \t]*\#[^\n\\]*(?:\\.[^\n\\]*)*|\(|\)|;|=""",
     re.S,
 )
 _BLANKS: Final = frozenset(b" \t\r\n")

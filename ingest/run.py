@@ -3,6 +3,7 @@
 import logging
 import os
 import time
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -30,6 +31,9 @@ from ingest.tree import changed_files, glob_matcher, is_directory
 log = logging.getLogger(__name__)
 
 MAINTAINERS_PATH = "MAINTAINERS"
+# Releases handed to the workers ahead of the one being stored: small stable releases then never leave
+# a core idle while this process writes to the database.
+PIPELINE_DEPTH = 3
 NO_MAINTAINERS = "none"  # the key of the one-section table used for trees without a MAINTAINERS file
 
 
@@ -124,7 +128,7 @@ class _Prepared:
 def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = None) -> IngestStats:
     """Ingest every selected release not yet stored (or whose tag moved), oldest first.
 
-    Scanning is pipelined: the workers read the blobs of release N+1 while this process stores release N.
+    Scanning is pipelined: the workers read the blobs of the next releases while this process stores one.
     """
     started = time.monotonic()
     progress = progress or LogProgress()
@@ -148,19 +152,18 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
     run = _Run(repo, options, stats, progress)
     with BlobScanner(_repo_dir(repo), options.names, options.line_max_chars, options.jobs) as scanner:
         previous: _Base | None = None  # the last release handed to the workers
-        prepared: _Prepared | None = None
-        for item in [*todo, None]:
-            upcoming = None
-            if item is not None:
-                target, key = item
-                base = _base_for(stored, previous, target.name, key)
-                with sessions() as session:
-                    upcoming = run.prepare(session, scanner, target, key, base)
-                previous = upcoming.own
-            if prepared is not None:
+        pipeline: deque[_Prepared] = deque()
+        for target, key in todo:
+            base = _base_for(stored, previous, target.name, key)
+            with sessions() as session:
+                pipeline.append(run.prepare(session, scanner, target, key, base))
+            previous = pipeline[-1].own
+            if len(pipeline) > PIPELINE_DEPTH:
                 with sessions() as session, session.begin():
-                    run.finish(session, prepared, stored)
-            prepared = upcoming
+                    run.finish(session, pipeline.popleft(), stored)
+        while pipeline:
+            with sessions() as session, session.begin():
+                run.finish(session, pipeline.popleft(), stored)
     stats.seconds = time.monotonic() - started
     return stats
 
@@ -198,6 +201,7 @@ class _Run:
         self.tracked = glob_matcher(options.globs)
         self.counts_cache: dict[int, dict[str, store.Counts]] = {}
         self.in_flight: set[str] = set()  # submitted for scanning, not yet stored
+        self.known: dict[str, tuple[int, bool]] | None = None  # every stored blob: oid -> (id, binary)
         self._index: SectionIndex | None = None
         self._index_key: str | None = None
 
@@ -207,9 +211,10 @@ class _Run:
         """Diff against the base and hand the blobs nobody has counted yet to the workers."""
         changed = dict(changed_files(self.repo, base.tree_id if base else None, target.tree_id, self.tracked))
         # Path order keeps git's delta chains warm in cat-file's cache; oid order costs four times as much.
-        new_oids = list(dict.fromkeys(oid for oid in changed.values() if oid is not None))
-        known = store.known_blobs(session, new_oids)
-        to_scan = [oid for oid in new_oids if oid not in known and oid not in self.in_flight]
+        if self.known is None:
+            self.known = store.known_blobs(session)
+        new_oids = dict.fromkeys(oid for oid in changed.values() if oid is not None)
+        to_scan = [oid for oid in new_oids if oid not in self.known and oid not in self.in_flight]
         self.in_flight.update(to_scan)
         own = _Base(target.name, target.tree_id, key)
         return _Prepared(target, key, base, changed, to_scan, scanner.submit(to_scan), own)
@@ -220,7 +225,8 @@ class _Run:
         target, base = prepared.target, prepared.base
         self.progress.release_started(target.name, len(prepared.to_scan))
         scanned = self._collect(prepared.pending)
-        store.store_blobs(session, scanned)
+        binary = {blob.oid: blob.scan.binary for blob in scanned}
+        stored_now = store.store_blobs(session, scanned)
         files = dict(base.files) if base and base.files is not None else {}
         if base and base.files is None and base.release_id is not None:
             files = {path: oid for path, (oid, _) in store.release_files(session, base.release_id).items()}
@@ -229,7 +235,9 @@ class _Run:
                 files.pop(path, None)
             else:
                 files[path] = oid
-        known = store.known_blobs(session, files.values())
+        known = self.known
+        assert known is not None  # prepare() loaded it
+        known.update((oid, (blob_id, binary[oid])) for oid, blob_id in stored_now.items())
         kept = {path: known[oid][0] for path, oid in files.items() if oid in known and not known[oid][1]}
         counts = self._counts(session, kept.values())
         maintainers_file_id, subsystem_of = self._subsystems(session, target, kept)

@@ -10,7 +10,7 @@ from ingest.blobs import BlobReader
 from ingest.count import BlobScan, Matcher
 
 # Blobs per task: large enough to amortise the round trip, small enough to balance the cores.
-SCAN_CHUNK: Final = 128
+SCAN_CHUNK: Final = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +59,12 @@ class BlobScanner:
 
     def __enter__(self) -> "BlobScanner":
         if self._jobs > 1:
+            # forkserver: workers never inherit a database connection; the preload makes each start cheap
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([__name__])
             self._pool = ProcessPoolExecutor(
                 self._jobs,
-                mp_context=multiprocessing.get_context("forkserver"),
+                mp_context=context,
                 initializer=_init_worker,
                 initargs=self._args,
             )

@@ -44,15 +44,11 @@ def _ids_by(
     return found
 
 
-def known_blobs(session: Session, oids: Iterable[str]) -> dict[str, tuple[int, bool]]:
-    """oid -> (blob id, binary) for the blobs already stored."""
-    found: dict[str, tuple[int, bool]] = {}
-    for batch in _batches(sorted(set(oids))):
-        for oid, blob_id, binary in session.execute(
-            select(Blob.oid, Blob.id, Blob.is_binary).where(Blob.oid.in_(batch))
-        ):
-            found[oid] = (blob_id, binary)
-    return found
+def known_blobs(session: Session) -> dict[str, tuple[int, bool]]:
+    """oid -> (blob id, binary) for every blob stored: one query, cheaper than asking per release."""
+    return {
+        oid: (blob_id, binary) for oid, blob_id, binary in session.execute(select(Blob.oid, Blob.id, Blob.is_binary))
+    }
 
 
 def store_blobs(session: Session, scanned: list[ScannedBlob]) -> dict[str, int]:

@@ -21,11 +21,13 @@ def changed_files(
     new = repo[new_tree].peel(pygit2.Tree)
     diff = repo[old_tree].peel(pygit2.Tree).diff_to_tree(new) if old_tree else new.diff_to_tree(swap=True)
     for delta in diff.deltas:
-        path = delta.new_file.path  # no rename detection: old and new path are the same
+        new = delta.new_file
+        path = new.path  # no rename detection: old and new path are the same
         if not tracked.match(path):
             continue
-        if delta.status != pygit2.GIT_DELTA_DELETED and delta.new_file.mode in _REGULAR_FILE_MODES:
-            yield path, str(delta.new_file.id)
+        # status_char() is a plain str; the status and mode enums cost more than the rest of the loop
+        if delta.status_char() != "D" and new.mode in _REGULAR_FILE_MODES:
+            yield path, str(new.id)
         else:
             yield path, None
 
