@@ -1,0 +1,113 @@
+import csv
+import io
+import json
+from pathlib import Path
+
+import pygit2
+import pytest
+from click.testing import CliRunner, Result
+
+from app.settings import get_settings
+from ingest.cli import main
+from tests.kernel_like import build_history, git_grep
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> Path:
+    build_history(tmp_path / "linux")
+    return tmp_path / "linux"
+
+
+def nofs(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+def error_line(result: Result) -> str:
+    """The error: one line, the last on stderr (progress lines may come before it), and no traceback."""
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    errors = [line for line in lines if line.startswith("nofs: error: ")]
+    assert errors == lines[-1:], result.stderr
+    assert "Traceback" not in result.stderr
+    return errors[0]
+
+
+def test_ingest_prints_one_summary_line_then_report_reads_it(db_url: str, history: Path) -> None:
+    result = nofs("ingest", "--jobs", "2", str(history))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().splitlines() == [result.stdout.strip()]
+    assert result.stdout.startswith("ingested 4 release(s), 0 already stored; scanned ")
+    again = nofs("ingest", str(history))
+    assert again.stdout.startswith("ingested 0 release(s), 4 already stored; scanned 0 blobs")
+
+
+def test_report_formats_agree_and_match_git_grep(db_url: str, history: Path) -> None:
+    assert nofs("ingest", str(history)).exit_code == 0
+    as_json = json.loads(nofs("report", "--path", "fs", "--format", "json").stdout)
+    assert as_json["release"]["tag"] == "v2.0" and as_json["scope"] == "fs" and "git grep -w" in as_json["rule"]
+    totals = {row["identifier"]: row["total"] for row in as_json["totals"]}
+    assert totals == {k: v for k, v in git_grep(history, "v2.0", "fs").items() if not k.startswith("fs/")}
+    rows = list(csv.DictReader(io.StringIO(nofs("report", "--path", "fs", "--format", "csv").stdout)))
+    assert [(r["name"], r["type"], r["identifier"], int(r["uses"])) for r in rows] == [
+        (r["name"], r["type"], r["identifier"], r["uses"]) for r in as_json["rows"] + as_json["totals"]
+    ]
+    table = nofs("report", "--path", "fs", "--metric", "GFP_NOFS").stdout
+    assert "GFP_NOFS at v2.0, /fs" in table and "fs/btrfs" in table and "uses = code occurrences" in table
+
+
+def test_report_by_subsystem_at_an_older_release(db_url: str, history: Path) -> None:
+    assert nofs("ingest", str(history)).exit_code == 0
+    report = json.loads(nofs("report", "--release", "v1.9", "--by", "subsystem", "--format", "json").stdout)
+    rows = {(r["name"], r["identifier"]): r["uses"] for r in report["rows"]}
+    assert rows[("EXT4 FILE SYSTEM", "GFP_NOFS")] == 1 and report["release"]["tag"] == "v1.9"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["report", "--release", "v9.9"], "no release 'v9.9' in the database"),
+        (["report", "--by", "subsystem", "--path", "fs"], "cannot be combined"),
+    ],
+)
+def test_report_errors_are_one_line(db_url: str, history: Path, args: list[str], message: str) -> None:
+    assert nofs("ingest", str(history)).exit_code == 0
+    assert message in error_line(nofs(*args))
+
+
+def test_report_on_an_empty_database_says_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    get_settings.cache_clear()
+    assert "run `nofs ingest REPOSITORY` first" in error_line(nofs("report"))
+
+
+def test_not_a_path_not_a_repository_no_tags(db_url: str, history: Path, tmp_path: Path) -> None:
+    assert "no such file or directory" in error_line(nofs("ingest", str(tmp_path / "missing")))
+    (tmp_path / "plain").mkdir()
+    assert "is not a git repository" in error_line(nofs("ingest", str(tmp_path / "plain")))
+    assert "no tag in" in error_line(nofs("ingest", "--tags", "^release-", str(history)))
+    assert "not a version tag" in error_line(nofs("ingest", "--since", "soon", str(history)))
+
+
+def test_unreachable_database(history: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nofs:secret@127.0.0.1:1/nofs")
+    get_settings.cache_clear()
+    line = error_line(nofs("ingest", str(history)))
+    assert "cannot use the database postgresql+psycopg://nofs:***@127.0.0.1:1/nofs" in line
+    assert "secret" not in line
+    get_settings.cache_clear()
+
+
+def test_unreadable_object_stops_with_nothing_lost(db_url: str, history: Path) -> None:
+    assert nofs("ingest", "--until", "v1.9", str(history)).exit_code == 0
+    # v1.10 brings one new blob; remove it from the object store
+    repo = pygit2.Repository(str(history))
+    blob = repo.revparse_single("v1.10:fs/btrfs/inode.c").id
+    (history / ".git" / "objects" / str(blob)[:2] / str(blob)[2:]).unlink()
+    assert f"object {blob}" in error_line(nofs("ingest", "--jobs", "1", str(history)))
+    report = json.loads(nofs("report", "--format", "json").stdout)
+    assert report["release"]["tag"] == "v1.9" and report["totals"]
+
+
+def test_db_upgrade(db_url: str) -> None:
+    result = nofs("db", "upgrade")
+    assert result.exit_code == 0 and "newest schema" in result.stdout

@@ -1,0 +1,50 @@
+import subprocess
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from app.settings import get_settings
+from ingest.errors import IngestError
+from ingest.repo import is_url, mirror_path, open_repository
+from ingest.run import IngestOptions, ingest
+from tests.dump import dump
+from tests.kernel_like import build_history
+
+
+def test_url_forms() -> None:
+    assert is_url("https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git")
+    assert is_url("git@github.com:torvalds/linux.git") and is_url("file:///srv/linux")
+    assert not is_url("/home/me/linux") and not is_url("linux")
+
+
+def test_url_is_mirrored_then_fetched_again(engine: Engine, tmp_path: Path) -> None:
+    builder = build_history(tmp_path / "origin")
+    url = f"file://{tmp_path / 'origin'}"
+    cache = get_settings().cache_dir
+    first = ingest(engine, IngestOptions(url, cache, jobs=1))
+    assert first.releases_ingested == ["v1.9", "v1.10", "v1.10.1", "v2.0"]
+    mirror = mirror_path(cache, url)
+    assert (mirror / "HEAD").exists() and not (mirror / ".git").exists()  # a bare mirror
+    builder.release("v2.1", {"fs/new.c": b"int n = GFP_NOFS;\n"})
+    second = ingest(engine, IngestOptions(url, cache, jobs=1))
+    assert second.releases_ingested == ["v2.1"] and second.releases_unchanged == 4
+
+
+def test_bare_and_non_bare_clones_give_the_same_result(engine: Engine, tmp_path: Path) -> None:
+    build_history(tmp_path / "work")
+    subprocess.run(["git", "clone", "-q", "--bare", str(tmp_path / "work"), str(tmp_path / "bare.git")], check=True)
+    assert not open_repository(str(tmp_path / "work"), tmp_path).is_bare
+    assert open_repository(str(tmp_path / "bare.git"), tmp_path).is_bare
+    ingest(engine, IngestOptions(str(tmp_path / "work"), tmp_path, jobs=1))
+    from_work = dump(engine)
+    with engine.begin() as connection:
+        for table in ("path_counts", "subsystem_counts", "release_files", "releases"):
+            connection.execute(text(f"DELETE FROM {table}"))
+    ingest(engine, IngestOptions(str(tmp_path / "bare.git"), tmp_path, jobs=2))
+    assert dump(engine) == from_work
+
+
+def test_unreachable_url_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match="cloning file:///nonexistent failed"):
+        open_repository("file:///nonexistent", tmp_path)
