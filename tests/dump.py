@@ -28,6 +28,26 @@ QUERIES = {
 }
 
 
+RELEASE_TABLES = ("path_counts", "subsystem_counts", "release_files", "releases")
+ALL_TABLES = (
+    *RELEASE_TABLES,
+    "occurrences",
+    "blob_counts",
+    "blobs",
+    "sections",
+    "maintainers_files",
+    "subsystems",
+    "paths",
+)
+
+
+def wipe(engine: Engine, tables: tuple[str, ...] = ALL_TABLES) -> None:
+    """Delete what an ingest stored (children first), to ingest the same repository again."""
+    with engine.begin() as connection:
+        for table in tables:
+            connection.execute(text(f"DELETE FROM {table}"))
+
+
 def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     with engine.connect() as connection:
         return {

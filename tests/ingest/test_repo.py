@@ -2,13 +2,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from app.settings import get_settings
 from ingest.errors import IngestError
 from ingest.repo import is_url, mirror_path, open_repository
 from ingest.run import IngestOptions, ingest
-from tests.dump import dump
+from tests.dump import RELEASE_TABLES, dump, wipe
 from tests.kernel_like import build_history
 
 
@@ -38,9 +38,7 @@ def test_bare_and_non_bare_clones_give_the_same_result(engine: Engine, tmp_path:
     assert open_repository(str(tmp_path / "bare.git"), tmp_path).is_bare
     ingest(engine, IngestOptions(str(tmp_path / "work"), tmp_path, jobs=1))
     from_work = dump(engine)
-    with engine.begin() as connection:
-        for table in ("path_counts", "subsystem_counts", "release_files", "releases"):
-            connection.execute(text(f"DELETE FROM {table}"))
+    wipe(engine, RELEASE_TABLES)
     ingest(engine, IngestOptions(str(tmp_path / "bare.git"), tmp_path, jobs=2))
     assert dump(engine) == from_work
 

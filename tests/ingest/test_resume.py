@@ -9,27 +9,14 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
-from tests.dump import dump
+from tests.dump import dump, wipe
 from tests.gitrepo import RepoBuilder
 
 RELEASES = 12
 FILES = 240
 KILLS = 6
-TABLES_CHILD_FIRST = (
-    "path_counts",
-    "subsystem_counts",
-    "release_files",
-    "releases",
-    "occurrences",
-    "blob_counts",
-    "blobs",
-    "sections",
-    "maintainers_files",
-    "subsystems",
-    "paths",
-)
 
 
 def source(release: int, index: int) -> bytes:
@@ -55,12 +42,6 @@ def ingest_process(repo: Path) -> subprocess.Popen[bytes]:
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # its own process group: the kill takes the workers and git with it
     )
-
-
-def wipe(engine: Engine) -> None:
-    with engine.begin() as connection:
-        for table in TABLES_CHILD_FIRST:
-            connection.execute(text(f"DELETE FROM {table}"))
 
 
 @pytest.mark.parametrize("seed", [7])

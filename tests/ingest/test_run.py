@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pygit2
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from app import queries
@@ -13,7 +13,7 @@ from app.registry import NAMES
 from ingest.errors import IngestError
 from ingest.run import IngestOptions, IngestStats, ingest
 from ingest.tags import TagSelection
-from tests.dump import dump
+from tests.dump import RELEASE_TABLES, dump, wipe
 from tests.gitrepo import BASE_TIME, RepoBuilder
 from tests.kernel_like import build_history, git_grep
 
@@ -158,9 +158,7 @@ def test_incremental_runs_equal_one_full_run(engine: Engine, history: Path, tmp_
     run(engine, history, tmp_path, until="v1.9")
     run(engine, history, tmp_path)
     piecemeal = dump(engine)
-    with Session(engine) as session, session.begin():
-        for table in ("path_counts", "subsystem_counts", "release_files", "releases"):
-            session.execute(text(f"DELETE FROM {table}"))
+    wipe(engine, RELEASE_TABLES)
     run(engine, history, tmp_path)
     assert dump(engine) == piecemeal
 
@@ -197,18 +195,6 @@ def test_no_matching_tags_is_an_error(engine: Engine, history: Path, tmp_path: P
 def test_jobs_do_not_change_the_result(engine: Engine, history: Path, tmp_path: Path, db_url: str) -> None:
     run(engine, history, tmp_path, jobs=1)
     one = dump(engine)
-    with Session(engine) as session, session.begin():
-        for table in (
-            "path_counts",
-            "subsystem_counts",
-            "release_files",
-            "releases",
-            "occurrences",
-            "blob_counts",
-            "blobs",
-            "sections",
-            "maintainers_files",
-        ):
-            session.execute(text(f"DELETE FROM {table}"))
+    wipe(engine)
     run(engine, history, tmp_path, jobs=3)
     assert dump(engine) == one
