@@ -1,12 +1,16 @@
 """Read-side queries shared by reports, pages and the API. Plain dataclasses out; no writes."""
 
+import math
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
-from app.models import Path, PathCount, Release, Subsystem, SubsystemCount
+from app.cache import cached
+from app.metrics import Count, Metric
+from app.models import Occurrence, Path, PathCount, Release, ReleaseFile, Section, Subsystem, SubsystemCount
 from app.registry import BY_NAME
 
 
@@ -140,3 +144,355 @@ def _ordered(rows: list[CountRow]) -> list[CountRow]:
 
 def release_count(session: Session) -> int:
     return session.execute(select(func.count()).select_from(Release)).scalar_one()
+
+
+# ---- dashboard: series over releases, tables at one release, changes between two ----------------------
+
+
+@dataclass(frozen=True)
+class ReleaseRef:
+    id: int
+    tag: str
+    commit_id: str
+    commit_date: datetime
+
+
+@dataclass(frozen=True)
+class Place:
+    """A directory, file or subsystem with one metric's value at a release and at the one before."""
+
+    name: str
+    type: str
+    value: int
+    previous: int
+    series: tuple[int, ...] = ()
+
+    @property
+    def change(self) -> int:
+        return self.value - self.previous
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Where a series reaches zero at the pace of its last `window` releases; None when it is not falling."""
+
+    pace: float  # change per release
+    window: int
+    releases_to_zero: int | None
+
+
+@dataclass(frozen=True)
+class SubsystemInfo:
+    name: str
+    status: str | None
+    maintainers: tuple[str, ...]
+    reviewers: tuple[str, ...]
+    lists: tuple[str, ...]
+    patterns: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True)
+class OccurrenceRow:
+    line: int
+    col: int
+    identifier: str
+    kind: str
+    function: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class OccurrenceChange:
+    path: str
+    identifier: str
+    kind: str
+    function: str | None
+    text: str
+    line: int
+    added: bool
+
+
+def _value_column(model: type[PathCount] | type[SubsystemCount], count: Count) -> ColumnElement[int]:
+    if count is Count.USES:
+        return func.sum(model.code)
+    return func.sum(model.code + model.comment + model.string + model.definition)
+
+
+@cached
+def releases(session: Session) -> tuple[ReleaseRef, ...]:
+    rows = session.execute(
+        select(Release.id, Release.tag, Release.commit_id, Release.commit_date).order_by(Release.sort_key)
+    )
+    return tuple(ReleaseRef(*row) for row in rows)
+
+
+def release_ref(session: Session, tag: str | None) -> ReleaseRef:
+    """The release with this tag, or the newest; NotFound when there is none."""
+    known = releases(session)
+    if not known:
+        raise NotFound("no release ingested yet")
+    if tag is None:
+        return known[-1]
+    for release in known:
+        if release.tag == tag:
+            return release
+    raise NotFound(f"no release {tag!r} in the database")
+
+
+def previous_release(session: Session, release: ReleaseRef) -> ReleaseRef | None:
+    known = releases(session)
+    index = known.index(release)
+    return known[index - 1] if index else None
+
+
+@cached
+def path_id(session: Session, path: str) -> tuple[int, bool] | None:
+    row = session.execute(select(Path.id, Path.is_dir).where(Path.path == path)).one_or_none()
+    return (row[0], row[1]) if row else None
+
+
+@cached
+def path_series(session: Session, path: str, metric: Metric, count: Count) -> tuple[int, ...]:
+    """The metric's value for a path (a directory with all below it, or a file) at every release, in order."""
+    found = path_id(session, path)
+    values: dict[int, int] = {}
+    if found is not None:
+        query = (
+            select(PathCount.release_id, _value_column(PathCount, count))
+            .where(PathCount.path_id == found[0], PathCount.identifier.in_(metric.identifiers))
+            .group_by(PathCount.release_id)
+        )
+        values = {release_id: int(value or 0) for release_id, value in session.execute(query)}
+    return tuple(values.get(release.id, 0) for release in releases(session))
+
+
+@cached
+def subsystem_matrix(session: Session, metric: Metric, count: Count) -> dict[str, tuple[int, ...]]:
+    """Every subsystem that ever had an occurrence of the metric: its value at every release, in order."""
+    query = (
+        select(Subsystem.name, SubsystemCount.release_id, _value_column(SubsystemCount, count))
+        .join(SubsystemCount, SubsystemCount.subsystem_id == Subsystem.id)
+        .where(SubsystemCount.identifier.in_(metric.identifiers))
+        .group_by(Subsystem.name, SubsystemCount.release_id)
+    )
+    index = {release.id: i for i, release in enumerate(releases(session))}
+    matrix: dict[str, list[int]] = {}
+    for name, release_id, value in session.execute(query):
+        matrix.setdefault(name, [0] * len(index))[index[release_id]] = int(value or 0)
+    return {name: tuple(values) for name, values in matrix.items()}
+
+
+def _at(series: tuple[int, ...], session: Session, release: ReleaseRef) -> tuple[int, int]:
+    index = releases(session).index(release)
+    return series[index], series[index - 1] if index else 0
+
+
+def subsystem_places(session: Session, release: ReleaseRef, metric: Metric, count: Count) -> list[Place]:
+    """Subsystems with a value at this release or the one before, biggest first."""
+    places = []
+    for name, series in subsystem_matrix(session, metric, count).items():
+        value, previous = _at(series, session, release)
+        if value or previous:
+            places.append(Place(name, "subsystem", value, previous, series))
+    return sorted(places, key=lambda p: (-p.value, p.name))
+
+
+@cached
+def children_places(
+    session: Session, release: ReleaseRef, path: str, metric: Metric, count: Count
+) -> tuple[Place, ...]:
+    """The directories and files right below `path`, with their value here and at the previous release."""
+    found = path_id(session, path)
+    if found is None:
+        return ()
+    before = previous_release(session, release)
+    wanted = [release.id] + ([before.id] if before else [])
+    query = (
+        select(Path.path, Path.is_dir, PathCount.release_id, _value_column(PathCount, count))
+        .join(PathCount, PathCount.path_id == Path.id)
+        .where(Path.parent_id == found[0], PathCount.release_id.in_(wanted))
+        .where(PathCount.identifier.in_(metric.identifiers))
+        .group_by(Path.path, Path.is_dir, PathCount.release_id)
+    )
+    values: dict[tuple[str, bool], dict[int, int]] = {}
+    for child, is_dir, release_id, value in session.execute(query):
+        values.setdefault((child, is_dir), {})[release_id] = int(value or 0)
+    places = [
+        Place(
+            child,
+            "dir" if is_dir else "file",
+            by_release.get(release.id, 0),
+            by_release.get(before.id, 0) if before else 0,
+        )
+        for (child, is_dir), by_release in values.items()
+    ]
+    return tuple(sorted(places, key=lambda p: (-p.value, -p.previous, p.name)))
+
+
+@cached
+def file_changes(
+    session: Session, older: ReleaseRef, newer: ReleaseRef, metric: Metric, count: Count
+) -> tuple[Place, ...]:
+    """Files whose value differs between two releases, largest change first."""
+    value = _value_column(PathCount, count)
+    query = (
+        select(Path.path, PathCount.release_id, value)
+        .join(PathCount, PathCount.path_id == Path.id)
+        .where(Path.is_dir.is_(False), PathCount.release_id.in_([older.id, newer.id]))
+        .where(PathCount.identifier.in_(metric.identifiers))
+        .group_by(Path.path, PathCount.release_id)
+    )
+    values: dict[str, dict[int, int]] = {}
+    for path, release_id, amount in session.execute(query):
+        values.setdefault(path, {})[release_id] = int(amount or 0)
+    places = [
+        Place(path, "file", by.get(newer.id, 0), by.get(older.id, 0))
+        for path, by in values.items()
+        if by.get(newer.id, 0) != by.get(older.id, 0)
+    ]
+    return tuple(sorted(places, key=lambda p: (-abs(p.change), p.name)))
+
+
+def subsystem_changes(
+    session: Session, older: ReleaseRef, newer: ReleaseRef, metric: Metric, count: Count
+) -> list[Place]:
+    known = releases(session)
+    i, j = known.index(older), known.index(newer)
+    places = [
+        Place(name, "subsystem", series[j], series[i], series)
+        for name, series in subsystem_matrix(session, metric, count).items()
+        if series[i] != series[j]
+    ]
+    return sorted(places, key=lambda p: (-abs(p.change), p.name))
+
+
+def project(series: tuple[int, ...], window: int) -> Projection:
+    """Straight-line pace over the last `window` releases (fewer when fewer exist)."""
+    window = min(window, len(series) - 1)
+    if window < 1:
+        return Projection(0.0, 0, None)
+    pace = (series[-1] - series[-1 - window]) / window
+    if pace >= 0 or series[-1] <= 0:
+        return Projection(pace, window, 0 if series[-1] <= 0 else None)
+    return Projection(pace, window, math.ceil(series[-1] / -pace))
+
+
+@cached
+def subsystem_info(session: Session, name: str, release: ReleaseRef) -> SubsystemInfo:
+    """A subsystem's MAINTAINERS entry as of a release (or, if it was gone by then, its last one)."""
+    query = (
+        select(Section)
+        .join(Subsystem, Subsystem.id == Section.subsystem_id)
+        .join(Release, Release.maintainers_file_id == Section.maintainers_file_id)
+        .where(Subsystem.name == name)
+        .order_by((Release.id == release.id).desc(), Release.sort_key.desc())
+        .limit(1)
+    )
+    section = session.execute(query).scalar_one_or_none()
+    if section is None:
+        raise NotFound(f"no MAINTAINERS subsystem {name!r}")
+    return SubsystemInfo(
+        name,
+        section.status,
+        tuple(section.maintainers),
+        tuple(section.reviewers),
+        tuple(section.lists),
+        tuple((letter, tuple(values)) for letter, values in section.patterns.items() if values),
+    )
+
+
+@cached
+def subsystem_files(
+    session: Session, name: str, release: ReleaseRef, metric: Metric, count: Count
+) -> tuple[Place, ...]:
+    """The files a subsystem owns at a release that hold the metric, with the previous release's value."""
+    before = previous_release(session, release)
+    ids = [release.id] + ([before.id] if before else [])
+    value = _value_column(PathCount, count)
+    query = (
+        select(Path.path, ReleaseFile.release_id, value)
+        .join(ReleaseFile, ReleaseFile.path_id == Path.id)
+        .join(Subsystem, Subsystem.id == ReleaseFile.subsystem_id)
+        .join(PathCount, (PathCount.path_id == Path.id) & (PathCount.release_id == ReleaseFile.release_id))
+        .where(Subsystem.name == name, ReleaseFile.release_id.in_(ids), PathCount.identifier.in_(metric.identifiers))
+        .group_by(Path.path, ReleaseFile.release_id)
+    )
+    values: dict[str, dict[int, int]] = {}
+    for path, release_id, amount in session.execute(query):
+        values.setdefault(path, {})[release_id] = int(amount or 0)
+    places = [
+        Place(path, "file", by.get(release.id, 0), by.get(before.id, 0) if before else 0) for path, by in values.items()
+    ]
+    return tuple(sorted((p for p in places if p.value or p.previous), key=lambda p: (-p.value, p.name)))
+
+
+@cached
+def occurrences(session: Session, release: ReleaseRef, path: str) -> tuple[OccurrenceRow, ...]:
+    query = (
+        select(
+            Occurrence.line,
+            Occurrence.col,
+            Occurrence.identifier,
+            Occurrence.kind,
+            Occurrence.function,
+            Occurrence.text,
+        )
+        .join(ReleaseFile, ReleaseFile.blob_id == Occurrence.blob_id)
+        .join(Path, Path.id == ReleaseFile.path_id)
+        .where(ReleaseFile.release_id == release.id, Path.path == path)
+        .order_by(Occurrence.line, Occurrence.col)
+    )
+    return tuple(OccurrenceRow(*row) for row in session.execute(query))
+
+
+@cached
+def occurrence_changes(
+    session: Session, older: ReleaseRef, newer: ReleaseRef, metric: Metric
+) -> tuple[OccurrenceChange, ...]:
+    """Occurrences of the metric added and removed between two releases, file by file.
+
+    Within a file, an occurrence is the same one in both releases when its identifier, kind, function
+    and source line are the same; a moved line is therefore neither added nor removed.
+    """
+    blobs = (
+        select(ReleaseFile.release_id, Path.path, ReleaseFile.blob_id)
+        .join(Path, Path.id == ReleaseFile.path_id)
+        .where(ReleaseFile.release_id.in_([older.id, newer.id]))
+    )
+    by_path: dict[str, dict[int, int]] = {}
+    for release_id, path, blob_id in session.execute(blobs):
+        by_path.setdefault(path, {})[release_id] = blob_id
+    changed = {path: ids for path, ids in by_path.items() if ids.get(older.id) != ids.get(newer.id)}
+    wanted_blobs = {blob for ids in changed.values() for blob in ids.values()}
+    rows: dict[int, list[tuple[int, str, str, str | None, str]]] = {}
+    blob_list = sorted(wanted_blobs)
+    for start in range(0, len(blob_list), 500):
+        query = select(
+            Occurrence.blob_id,
+            Occurrence.line,
+            Occurrence.identifier,
+            Occurrence.kind,
+            Occurrence.function,
+            Occurrence.text,
+        ).where(Occurrence.blob_id.in_(blob_list[start : start + 500]), Occurrence.identifier.in_(metric.identifiers))
+        for blob_id, *rest in session.execute(query):
+            rows.setdefault(blob_id, []).append(tuple(rest))  # type: ignore[arg-type]
+    result: list[OccurrenceChange] = []
+    for path, ids in sorted(changed.items()):
+        old = rows.get(ids.get(older.id, -1), [])
+        new = rows.get(ids.get(newer.id, -1), [])
+        old_keys = Counter((r[1], r[2], r[3], r[4].strip()) for r in old)
+        new_keys = Counter((r[1], r[2], r[3], r[4].strip()) for r in new)
+        for line, identifier, kind, function, text in new:
+            key = (identifier, kind, function, text.strip())
+            if old_keys[key] > 0:
+                old_keys[key] -= 1
+            else:
+                result.append(OccurrenceChange(path, identifier, kind, function, text, line, True))
+        for line, identifier, kind, function, text in old:
+            key = (identifier, kind, function, text.strip())
+            if new_keys[key] > 0:
+                new_keys[key] -= 1
+            else:
+                result.append(OccurrenceChange(path, identifier, kind, function, text, line, False))
+    return tuple(result)

@@ -150,6 +150,17 @@ def ingest_command(
     click.echo(stats.summary())
 
 
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1))
+def serve_command(host: str, port: int, workers: int) -> None:
+    """Serve the dashboard (it reads only the database: no repository is needed)."""
+    import uvicorn
+
+    uvicorn.run("app.main:app", host=host, port=port, workers=workers, log_level="info")
+
+
 def _row_dict(row: queries.CountRow) -> dict[str, Any]:
     return {**asdict(row), "total": row.total, "uses": row.uses}
 

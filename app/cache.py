@@ -1,0 +1,48 @@
+"""Results of read-side queries, kept until the next release is ingested (the only time data changes)."""
+
+import functools
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, Final, ParamSpec, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models import Release
+
+MAX_ENTRIES: Final = 4096
+P = ParamSpec("P")
+R = TypeVar("R")
+_store: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+
+
+def data_version(session: Session) -> tuple[Any, ...]:
+    """Changes whenever a release is stored, re-ingested or removed; asked once per session."""
+    if "data_version" not in session.info:
+        row = session.execute(select(func.count(Release.id), func.max(Release.id), func.max(Release.ingested_at))).one()
+        session.info["data_version"] = (str(session.get_bind().url), *row)
+    return session.info["data_version"]
+
+
+def cached(fn: Callable[P, R]) -> Callable[P, R]:
+    """Memoize a query function whose first argument is the session and whose others are hashable."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        session = args[0]
+        assert isinstance(session, Session)
+        key = (fn.__qualname__, data_version(session), args[1:], tuple(sorted(kwargs.items())))
+        if key in _store:
+            _store.move_to_end(key)
+            return _store[key]
+        result = fn(*args, **kwargs)
+        _store[key] = result
+        if len(_store) > MAX_ENTRIES:
+            _store.popitem(last=False)
+        return result
+
+    return wrapper
+
+
+def clear() -> None:
+    _store.clear()

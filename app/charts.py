@@ -1,0 +1,126 @@
+"""Chart descriptions (Vega-Lite), one per chart: drawn in the page by vega-embed, exported by vl-convert.
+
+Pure functions of the numbers; the web layer feeds them and serves the results.
+"""
+
+from typing import Any, Final
+
+VEGA_LITE_VERSION: Final = "v6.4"  # the version static/vendor/vega-bundle.js was built with
+SCHEMA: Final = "https://vega.github.io/schema/vega-lite/v6.json"
+PROJECTION_LIMIT: Final = 40  # releases drawn ahead at most
+PALETTE: Final = ["#c2410c", "#fb923c", "#1d4ed8", "#60a5fa", "#6b7280"]
+
+
+def _base(title: str, subtitle: str, width: int | str, height: int, large: bool = False) -> dict[str, Any]:
+    """Common layout; `large` is for slides: bigger type, read from the back of a room."""
+    text, small = (26, 18) if large else (16, 12)
+    return {
+        "$schema": SCHEMA,
+        "title": {"text": title, "subtitle": subtitle, "anchor": "start", "fontSize": text, "subtitleFontSize": small},
+        "width": width,
+        "height": height,
+        "autosize": {"type": "fit", "contains": "padding"},
+        "config": {
+            "font": "sans-serif",
+            "axis": {"labelFontSize": small, "titleFontSize": small},
+            "legend": {"labelFontSize": small, "labelLimit": 400},
+            "view": {"stroke": None},
+        },
+    }
+
+
+def trend(
+    title: str,
+    subtitle: str,
+    tags: list[str],
+    series: dict[str, list[int]],
+    projection: tuple[str, int] | None = None,
+    width: int | str = "container",
+    height: int = 320,
+    large: bool = False,
+) -> dict[str, Any]:
+    """Lines over releases, one per series; optionally a dashed straight-line projection to zero.
+
+    `projection` is (series name, releases to zero): drawn from the last release to "+N", never past
+    PROJECTION_LIMIT releases, and labelled as a projection in the legend.
+    """
+    rows = [
+        {"release": tag, "order": i, "series": name, "value": values[i], "kind": "measured"}
+        for name, values in series.items()
+        for i, tag in enumerate(tags)
+    ]
+    order = list(tags)
+    if projection is not None and tags:
+        name, steps = projection
+        last = series[name][-1]
+        shown = min(steps, PROJECTION_LIMIT)  # a very long way to zero is drawn only part of the way
+        ahead = f"+{shown} releases"
+        end = 0 if shown == steps else round(last - last * shown / steps)
+        for tag, order_at, value in ((tags[-1], len(tags) - 1, last), (ahead, len(tags) - 1 + shown, end)):
+            rows.append(
+                {
+                    "release": tag,
+                    "order": order_at,
+                    "series": f"{name} (projection)",
+                    "value": value,
+                    "kind": "projected",
+                }
+            )
+        order.append(ahead)
+    spec = _base(title, subtitle, width, height, large)
+    spec.update(
+        {
+            "data": {"values": rows},
+            "mark": {"type": "line", "point": True, "tooltip": True},
+            "encoding": {
+                "x": {
+                    "field": "release",
+                    "type": "ordinal",
+                    "sort": order,
+                    "title": "release",
+                    "axis": {"labelAngle": -40},
+                },
+                "y": {"field": "value", "type": "quantitative", "title": "count"},
+                "color": {
+                    "field": "series",
+                    "type": "nominal",
+                    "scale": {"range": PALETTE},
+                    "legend": {"orient": "bottom", "title": None},
+                },
+                "strokeDash": {
+                    "field": "kind",
+                    "type": "nominal",
+                    "scale": {"domain": ["measured", "projected"], "range": [[1, 0], [6, 4]]},
+                    "legend": None,
+                },
+            },
+        }
+    )
+    return spec
+
+
+def bars(
+    title: str, subtitle: str, rows: list[tuple[str, int]], width: int | str = "container", large: bool = False
+) -> dict[str, Any]:
+    """Horizontal bars, biggest first: for the subsystems or directories with the most left."""
+    spec = _base(title, subtitle, width, max(120, (34 if large else 22) * len(rows)), large)
+    spec.update(
+        {
+            "data": {"values": [{"name": name, "value": value} for name, value in rows]},
+            "mark": {"type": "bar", "tooltip": True, "color": PALETTE[0]},
+            "encoding": {
+                "y": {"field": "name", "type": "nominal", "sort": "-x", "title": None, "axis": {"labelLimit": 320}},
+                "x": {"field": "value", "type": "quantitative", "title": "count"},
+            },
+        }
+    )
+    return spec
+
+
+def sparkline_points(values: tuple[int, ...] | list[int], width: int = 80, height: int = 18) -> str:
+    """SVG polyline points for a small inline chart in a table row (no script needed)."""
+    if not values:
+        return ""
+    top = max(values) or 1
+    step = width / max(1, len(values) - 1)
+    return " ".join(f"{i * step:.1f},{height - 1 - (v / top) * (height - 2):.1f}" for i, v in enumerate(values))

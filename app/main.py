@@ -1,0 +1,61 @@
+"""The FastAPI application: pages, charts, static assets, and one error handler for each kind of failure."""
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
+
+from app.queries import NotFound
+from app.web import chart_routes, pages
+from app.web.deps import ROOT, BadParameter, render
+
+log = logging.getLogger(__name__)
+
+_MISSING_TABLE = ("no such table", "does not exist", "undefinedtable")
+
+
+def _error(request: Request, status: int, title: str, detail: str) -> Response:
+    return render(request, "error.html", status_code=status, view=None, title=title, detail=detail)
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="nofs", summary="The kernel's GFP_NOFS/GFP_NOIO migration, release by release")
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    app.include_router(pages.router)
+    app.include_router(chart_routes.router)
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> Response:
+        return _error(request, 404, "Not found", str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return _error(request, exc.status_code, "Not found" if exc.status_code == 404 else "Error", str(exc.detail))
+
+    @app.exception_handler(BadParameter)
+    async def bad_parameter(request: Request, exc: BadParameter) -> Response:
+        return _error(request, 422, "Bad parameter", str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        return _error(request, 422, "Bad parameter", problems)
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, exc: DBAPIError) -> Response:
+        message = str(exc.orig or exc).lower()
+        if isinstance(exc, OperationalError | ProgrammingError) and any(m in message for m in _MISSING_TABLE):
+            return render(request, "empty.html", status_code=200 if request.url.path == "/" else 404, view=None)
+        log.warning("database unavailable: %s", str(exc.orig or exc).strip().splitlines()[0] if str(exc) else exc)
+        return _error(request, 503, "Database unavailable", "The database is not answering; try again shortly.")
+
+    return app
+
+
+app = create_app()

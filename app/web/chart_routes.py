@@ -1,0 +1,121 @@
+"""Every chart at a stable URL: its Vega-Lite description (drawn in the page), SVG and PNG (drawn here)."""
+
+import json
+from functools import lru_cache
+from typing import Any, Final
+
+import vl_convert
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.orm import Session
+
+from app import charts, queries
+from app.metrics import SCOPES_OPENED
+from app.web.deps import BadParameter, SessionDep, View, ViewDep
+
+router = APIRouter()
+
+FORMATS: Final = {"vl.json": "application/json", "svg": "image/svg+xml", "png": "image/png"}
+EXPORT_WIDTH: Final = 960  # pixels; "container" only makes sense inside a page
+TOP_SUBSYSTEMS: Final = 15
+PROJECTION_WINDOW: Final = 5
+PAGE_HEIGHT: Final = 320
+SLIDE_HEIGHT: Final = 560
+Size = Query("page", pattern="^(page|slide)$", description="slide: larger type and height, for a projector")
+
+
+def trend_spec(
+    session: Session, view: View, subsystem: str | None, path: str | None, width: int | str, large: bool = False
+) -> dict[str, Any]:
+    release = queries.release_ref(session, view.tag)
+    known = queries.releases(session)
+    upto = known.index(release) + 1
+    tags = [r.tag for r in known[:upto]]
+    what = "uses" if view.count.value == "uses" else "occurrences"
+    label = view.metric.label
+    if subsystem is not None:
+        queries.subsystem_info(session, subsystem, release)  # 404 for an unknown one
+        values = list(queries.subsystem_matrix(session, view.metric, view.count).get(subsystem, (0,) * len(known)))
+        series = {label: values[:upto]}
+        title, key = f"{label} {what} in {subsystem}", label
+    elif path:
+        path = queries.normalize_path(path)
+        if queries.path_id(session, path) is None:
+            raise queries.NotFound(f"no tracked occurrences under /{path}")
+        series = {label: list(queries.path_series(session, path, view.metric, view.count))[:upto]}
+        title, key = f"{label} {what} in /{path}", label
+    else:
+        in_fs = list(queries.path_series(session, "fs", view.metric, view.count))[:upto]
+        everywhere = list(queries.path_series(session, "", view.metric, view.count))[:upto]
+        scoped_fs = list(queries.path_series(session, "fs", SCOPES_OPENED, view.count))[:upto]
+        scoped_all = list(queries.path_series(session, "", SCOPES_OPENED, view.count))[:upto]
+        series = {
+            f"{label} in fs/": in_fs,
+            f"{label} elsewhere": [a - b for a, b in zip(everywhere, in_fs, strict=True)],
+            "scopes opened in fs/": scoped_fs,
+            "scopes opened elsewhere": [a - b for a, b in zip(scoped_all, scoped_fs, strict=True)],
+            f"{label}, whole tree": everywhere,
+        }
+        title, key = f"{label} {what} against scoped API calls, fs/ and the rest", f"{label}, whole tree"
+    projection = queries.project(tuple(series[key]), PROJECTION_WINDOW)
+    steps = projection.releases_to_zero
+    rule = view.metric.rule(view.count)
+    if steps:
+        rule += f" Dashed: projection at the pace of the last {projection.window} releases."
+    height = SLIDE_HEIGHT if large else PAGE_HEIGHT
+    return charts.trend(title, rule, tags, series, (key, steps) if steps else None, width, height, large)
+
+
+def subsystems_spec(session: Session, view: View, width: int | str, large: bool = False) -> dict[str, Any]:
+    release = queries.release_ref(session, view.tag)
+    places = queries.subsystem_places(session, release, view.metric, view.count)[:TOP_SUBSYSTEMS]
+    what = "uses" if view.count.value == "uses" else "occurrences"
+    return charts.bars(
+        f"Most {view.metric.label} {what} left, by MAINTAINERS subsystem, at {release.tag}",
+        view.metric.rule(view.count),
+        [(p.name, p.value) for p in places if p.value],
+        width,
+        large,
+    )
+
+
+@lru_cache(maxsize=256)
+def _draw(spec_json: str, fmt: str) -> bytes:
+    spec = json.loads(spec_json)
+    if fmt == "svg":
+        return vl_convert.vegalite_to_svg(spec, vl_version=charts.VEGA_LITE_VERSION).encode()
+    return vl_convert.vegalite_to_png(spec, vl_version=charts.VEGA_LITE_VERSION, scale=2)
+
+
+def _respond(spec: dict[str, Any], fmt: str) -> Response:
+    if fmt not in FORMATS:
+        raise BadParameter(f"charts come as {', '.join(FORMATS)}, not {fmt!r}")
+    if fmt == "vl.json":
+        return JSONResponse(spec)
+    return Response(_draw(json.dumps(spec, sort_keys=True), fmt), media_type=FORMATS[fmt])
+
+
+@router.get("/charts/trend.{fmt}", summary="The trend chart: a metric over releases")
+def trend_chart(
+    session: SessionDep,
+    view: ViewDep,
+    fmt: str,
+    subsystem: str | None = Query(None, max_length=512),
+    path: str | None = Query(None, max_length=4096),
+    width: int | None = Query(None, ge=200, le=4000),
+    size: str = Size,
+) -> Response:
+    spec = trend_spec(session, view, subsystem, path, _width(width, fmt), size == "slide")
+    return _respond(spec, fmt)
+
+
+@router.get("/charts/subsystems.{fmt}", summary="The subsystems with the most left")
+def subsystems_chart(
+    session: SessionDep, view: ViewDep, fmt: str, width: int | None = Query(None, ge=200, le=4000), size: str = Size
+) -> Response:
+    return _respond(subsystems_spec(session, view, _width(width, fmt), size == "slide"), fmt)
+
+
+def _width(asked: int | None, fmt: str) -> int | str:
+    """The page sizes a chart to its container; an exported image needs pixels."""
+    return asked or (EXPORT_WIDTH if fmt != "vl.json" else "container")

@@ -1,0 +1,73 @@
+"""Request-scoped pieces every page shares: the session, and the metric/count/release a view is asked for."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request
+from fastapi.responses import Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from app import charts, queries
+from app.db import get_db
+from app.metrics import DEFAULT_METRIC, METRICS, Count, Metric, goes_down
+from app.registry import IDENTIFIERS, RULE_TEXT
+
+ROOT = Path(__file__).resolve().parents[2]
+templates = Jinja2Templates(directory=str(ROOT / "templates"))
+templates.env.globals.update(
+    METRICS=METRICS, Count=Count, IDENTIFIERS=IDENTIFIERS, RULE_TEXT=RULE_TEXT, sparkline=charts.sparkline_points
+)
+
+SessionDep = Annotated[Session, Depends(get_db)]
+
+
+class BadParameter(ValueError):
+    """A query parameter outside its allowed values: a 422 page or JSON error."""
+
+
+@dataclass(frozen=True)
+class View:
+    """What the reader picked: metric, which occurrences, and the release (None: the newest)."""
+
+    metric: Metric
+    count: Count
+    tag: str | None
+
+    def query(self, **changes: str | None) -> str:
+        """The query string for links that keep the reader's choices, with some changed."""
+        values = {"metric": self.metric.key, "count": self.count.value, "release": self.tag, **changes}
+        defaults = {"metric": DEFAULT_METRIC, "count": Count.USES.value, "release": None}
+        pairs = [f"{k}={v}" for k, v in values.items() if v is not None and defaults.get(k, "\0") != v]
+        return ("?" + "&".join(pairs)) if pairs else ""
+
+
+def view(
+    metric: Annotated[
+        str, Query(description="a metric key: GFP_NOFS, GFP_NOIO, scoped, legacy or an identifier")
+    ] = DEFAULT_METRIC,
+    count: Annotated[str, Query(description="uses (code only) or all (every occurrence)")] = Count.USES.value,
+    release: Annotated[str | None, Query(description="a release tag; the newest when absent")] = None,
+) -> View:
+    if metric not in METRICS:
+        raise BadParameter(f"unknown metric {metric!r}; one of {', '.join(METRICS)}")
+    if count not in (Count.USES.value, Count.ALL.value):
+        raise BadParameter(f"count must be 'uses' or 'all', not {count!r}")
+    return View(METRICS[metric], Count(count), release or None)
+
+
+ViewDep = Annotated[View, Depends(view)]
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+    view = context.get("view")
+    if isinstance(view, View):
+        context.setdefault("down", goes_down(view.metric))
+    response = templates.TemplateResponse(request, template, context, status_code=status_code)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def release_or_404(session: Session, tag: str | None) -> queries.ReleaseRef:
+    return queries.release_ref(session, tag)

@@ -1,0 +1,231 @@
+"""HTML pages and their htmx partials. Every number comes from app.queries."""
+
+from typing import Any, Final
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from app import queries
+from app.metrics import METRICS, Count, goes_down
+from app.web.deps import SessionDep, View, ViewDep, render
+
+router = APIRouter()
+
+PROJECTION_WINDOW: Final = 5  # releases whose pace the burn-down projection follows
+MOVERS: Final = 10
+SORTS: Final = ("value", "change", "name", "zero")
+
+
+def _is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _context(session: SessionDep, view: View, **extra: Any) -> dict[str, Any]:
+    release = queries.release_ref(session, view.tag)
+    return {
+        "view": view,
+        "release": release,
+        "previous": queries.previous_release(session, release),
+        "releases": queries.releases(session),
+        **extra,
+    }
+
+
+def _headline(session: SessionDep, path: str, metric_key: str, count: Count, release: queries.ReleaseRef) -> dict:
+    series = queries.path_series(session, path, METRICS[metric_key], count)
+    index = queries.releases(session).index(release)
+    return {
+        "value": series[index],
+        "since_previous": series[index] - series[index - 1] if index else None,
+        "since_first": series[index] - series[0],
+        "first": queries.releases(session)[0].tag,
+        "series": series[: index + 1],
+    }
+
+
+def _subsystem_rows(session: SessionDep, view: View, q: str, sort: str) -> list[dict[str, Any]]:
+    release = queries.release_ref(session, view.tag)
+    index = queries.releases(session).index(release)
+    rows = []
+    for place in queries.subsystem_places(session, release, view.metric, view.count):
+        projection = queries.project(place.series[: index + 1], PROJECTION_WINDOW)
+        rows.append({"place": place, "series": place.series[: index + 1], "projection": projection})
+    needle = q.strip().lower()
+    if needle:
+        rows = [r for r in rows if needle in r["place"].name.lower()]
+    keys = {
+        "value": lambda r: (-r["place"].value, r["place"].name),
+        "change": lambda r: (r["place"].change, r["place"].name),
+        "name": lambda r: r["place"].name.lower(),
+        "zero": lambda r: (r["projection"].releases_to_zero is None, r["projection"].releases_to_zero or 0),
+    }
+    return sorted(rows, key=keys[sort])
+
+
+@router.get("/", summary="Overview")
+def overview(request: Request, session: SessionDep, view: ViewDep) -> Response:
+    if not queries.releases(session):
+        return render(request, "empty.html")
+    context = _context(session, view)
+    release = context["release"]
+    headlines = {
+        "nofs_fs": _headline(session, "fs", "GFP_NOFS", view.count, release),
+        "nofs_all": _headline(session, "", "GFP_NOFS", view.count, release),
+        "noio": _headline(session, "", "GFP_NOIO", view.count, release),
+        "scoped": _headline(session, "", "scoped", view.count, release),
+    }
+    outside = {
+        key: (headlines["nofs_all"][key] - headlines["nofs_fs"][key])
+        if headlines["nofs_all"][key] is not None
+        else None
+        for key in ("value", "since_previous", "since_first")
+    }
+    index = queries.releases(session).index(release)
+    total = queries.path_series(session, "", view.metric, view.count)[: index + 1]
+    previous = context["previous"]
+    movers = queries.file_changes(session, previous, release, view.metric, view.count) if previous else ()
+    return render(
+        request,
+        "overview.html",
+        **context,
+        headlines=headlines,
+        outside=outside,
+        projection=queries.project(total, PROJECTION_WINDOW),
+        projection_window=PROJECTION_WINDOW,
+        total=total,
+        down=goes_down(view.metric),
+        fewer=[m for m in movers if m.change < 0][:MOVERS],
+        more=[m for m in movers if m.change > 0][:MOVERS],
+        rows=_subsystem_rows(session, view, "", "value"),
+        q="",
+        sort="value",
+        limit=40,
+    )
+
+
+@router.get("/subsystems", summary="MAINTAINERS subsystems, filterable and sortable")
+def subsystems(
+    request: Request,
+    session: SessionDep,
+    view: ViewDep,
+    q: str = Query("", max_length=200),
+    sort: str = Query("value", pattern="^(value|change|name|zero)$"),
+) -> Response:
+    context = _context(session, view)
+    rows = _subsystem_rows(session, view, q, sort)
+    template = "partials/_subsystem_table.html" if _is_htmx(request) else "subsystems.html"
+    return render(
+        request, template, **context, rows=rows, q=q, sort=sort, limit=None, projection_window=PROJECTION_WINDOW
+    )
+
+
+@router.get("/subsystems/{name:path}", summary="One MAINTAINERS subsystem")
+def subsystem(request: Request, session: SessionDep, view: ViewDep, name: str) -> Response:
+    context = _context(session, view)
+    release = context["release"]
+    info = queries.subsystem_info(session, name, release)
+    series = queries.subsystem_matrix(session, view.metric, view.count).get(name, (0,) * len(context["releases"]))
+    index = context["releases"].index(release)
+    return render(
+        request,
+        "subsystem.html",
+        **context,
+        info=info,
+        series=series[: index + 1],
+        projection=queries.project(series[: index + 1], PROJECTION_WINDOW),
+        projection_window=PROJECTION_WINDOW,
+        files=queries.subsystem_files(session, name, release, view.metric, view.count),
+    )
+
+
+def _crumbs(path: str) -> list[tuple[str, str]]:
+    parts = path.split("/") if path else []
+    return [(part, "/".join(parts[: i + 1])) for i, part in enumerate(parts)]
+
+
+@router.get("/tree", summary="The whole tree")
+@router.get("/tree/{path:path}", summary="A directory or a file")
+def tree(request: Request, session: SessionDep, view: ViewDep, path: str = "") -> Response:
+    path = queries.normalize_path(path)
+    context = _context(session, view)
+    found = queries.path_id(session, path)
+    if found is None:
+        raise queries.NotFound(f"no tracked occurrences under /{path} in any ingested release")
+    release = context["release"]
+    index = context["releases"].index(release)
+    series = queries.path_series(session, path, view.metric, view.count)[: index + 1]
+    common = {**context, "path": path, "crumbs": _crumbs(path), "series": series}
+    if not found[1]:
+        return render(request, "file.html", **common, occurrences=queries.occurrences(session, release, path))
+    children = queries.children_places(session, release, path, view.metric, view.count)
+    return render(request, "tree.html", **common, children=children)
+
+
+@router.get("/releases", summary="Every ingested release")
+def release_list(request: Request, session: SessionDep, view: ViewDep) -> Response:
+    context = _context(session, view)
+    totals = queries.path_series(session, "", view.metric, view.count)
+    return render(request, "releases.html", **context, totals=totals)
+
+
+@router.get("/releases/{tag}", summary="What changed in a release since the one before")
+def release_page(request: Request, session: SessionDep, view: ViewDep, tag: str) -> Response:
+    newer = queries.release_ref(session, tag)
+    older = queries.previous_release(session, newer)
+    return _comparison(request, session, View(view.metric, view.count, tag), older, newer)
+
+
+@router.get("/compare", summary="What changed between any two releases")
+def compare(
+    request: Request,
+    session: SessionDep,
+    view: ViewDep,
+    from_: str = Query(..., alias="from", max_length=255),
+    to: str = Query(..., max_length=255),
+) -> Response:
+    older, newer = queries.release_ref(session, from_), queries.release_ref(session, to)
+    return _comparison(request, session, View(view.metric, view.count, newer.tag), older, newer)
+
+
+def _comparison(
+    request: Request, session: SessionDep, view: View, older: queries.ReleaseRef | None, newer: queries.ReleaseRef
+) -> Response:
+    context = _context(session, view)
+    if older is None:
+        return render(request, "release.html", **context, older=None, newer=newer)
+    totals = queries.path_series(session, "", view.metric, view.count)
+    known = context["releases"]
+    return render(
+        request,
+        "release.html",
+        **context,
+        older=older,
+        newer=newer,
+        total_before=totals[known.index(older)],
+        total_after=totals[known.index(newer)],
+        subsystem_changes=queries.subsystem_changes(session, older, newer, view.metric, view.count),
+        file_changes=queries.file_changes(session, older, newer, view.metric, view.count),
+        occurrence_changes=queries.occurrence_changes(session, older, newer, view.metric),
+    )
+
+
+@router.get("/slides", summary="Slide mode: 16:9, one chart a screen, arrow keys")
+def slides(request: Request, session: SessionDep, view: ViewDep) -> Response:
+    context = _context(session, view)
+    index = context["releases"].index(context["release"])
+    total = queries.path_series(session, "", view.metric, view.count)
+    return render(
+        request,
+        "slides.html",
+        **context,
+        first=context["releases"][0],
+        total=total[index],
+        total_first=total[0],
+        in_fs=queries.path_series(session, "fs", view.metric, view.count)[index],
+        scoped=queries.path_series(session, "", METRICS["scoped"], view.count)[index],
+    )
+
+
+@router.get("/about", summary="How every number is counted")
+def about(request: Request, session: SessionDep) -> Response:
+    return render(request, "about.html", view=None, releases=queries.releases(session))

@@ -1,0 +1,164 @@
+"""Pages as a reader sees them, on a synthetic kernel-like history: the numbers read against the database."""
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from app import cache
+from app.db import get_engine
+from app.main import create_app
+from app.settings import get_settings
+from ingest.run import IngestOptions, ingest
+from tests.kernel_like import build_history, git_grep
+
+
+def fresh_client() -> TestClient:
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    cache.clear()
+    return TestClient(create_app())
+
+
+@pytest.fixture
+def client(engine: Engine, tmp_path: Path) -> Iterator[TestClient]:
+    repo = build_history(tmp_path / "linux")
+    repo.release("v2.1", {"fs/ext4/xss.c": b'int f(void)\n{\n\treturn g("<script>alert(1)</script>", GFP_NOFS);\n}\n'})
+    ingest(engine, IngestOptions(str(tmp_path / "linux"), tmp_path / "cache", jobs=1))
+    with fresh_client() as client:
+        yield client
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_overview_headlines_match_git_grep(client: TestClient, tmp_path: Path) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and "<title>GFP_NOFS at v2.1" in page.text
+    words = text_of(page.text)
+    # uses in fs/ at v2.1: btrfs 1, namei 1, latin1 1, xfs 1, xss 1; at v2.0 one fewer, at v1.9 six
+    assert re.search(r"GFP_NOFS in fs/ 5 \+1 since v2\.0 -1 since v1\.9", words), words[:600]
+    assert re.search(r"GFP_NOFS outside fs/ 0 ", words)  # gfp.h: a definition and a comment, no use
+    # btrfs's and raid1's calls and memalloc_flags_save in sched/mm.h; the definitions do not count
+    assert re.search(r"scopes opened \(memalloc_\*_save\) 3 ", words)
+    in_fs = git_grep(tmp_path / "linux", "v2.1", "fs")["GFP_NOFS"]  # every kind: + btrfs's comment, ctree.h's string
+    assert re.search(rf"GFP_NOFS in fs/ {in_fs} ", text_of(client.get("/?count=all").text)) and in_fs == 7
+
+
+def test_subsystem_table_filters_with_htmx_and_without(client: TestClient) -> None:
+    full = client.get("/subsystems?q=btrfs")
+    assert "<html" in full.text and "BTRFS FILE SYSTEM" in full.text and "EXT4" not in text_of(full.text)
+    partial = client.get("/subsystems?q=btrfs", headers={"HX-Request": "true"})
+    assert "<html" not in partial.text and 'id="subsystem-table"' in partial.text
+    assert "BTRFS FILE SYSTEM" in partial.text and "THE REST" not in partial.text
+    assert "HX-Request" in partial.headers["Vary"]
+    by_name = text_of(client.get("/subsystems?sort=name", headers={"HX-Request": "true"}).text)
+    assert by_name.index("BTRFS") < by_name.index("EXT4") < by_name.index("THE REST")
+
+
+def test_subsystem_page(client: TestClient) -> None:
+    page = client.get("/subsystems/BTRFS%20FILE%20SYSTEM?release=v1.9")
+    words = text_of(page.text)
+    assert "David Sterba" in words and "linux-btrfs@vger.kernel.org" in words and "Maintained" in words
+    assert "inode.c 3" in words  # three GFP_NOFS uses at v1.9
+
+
+def test_directory_browser_and_breadcrumbs(client: TestClient) -> None:
+    page = client.get("/tree/fs?release=v1.10")
+    words = text_of(page.text)
+    assert "btrfs/ 1 -2" in words  # three uses at v1.9, one at v1.10
+    assert 'href="/tree/fs?release=v1.10"' in page.text and 'href="/tree?release=v1.10"' in page.text
+
+
+def test_file_page_lists_every_occurrence_escaped_with_links(client: TestClient) -> None:
+    page = client.get("/tree/fs/ext4/xss.c")
+    assert page.status_code == 200
+    assert "<script>alert(1)</script>" not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    assert "https://elixir.bootlin.com/linux/v2.1/source/fs/ext4/xss.c#L3" in page.text
+    assert "git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/tree/fs/ext4/xss.c?h=v2.1#n3" in page.text
+    words = text_of(page.text)
+    assert re.search(r"3 GFP_NOFS code f ", words)
+
+
+def test_release_page_shows_what_moved(client: TestClient) -> None:
+    page = text_of(client.get("/releases/v1.10").text)
+    assert "v1.10 against v1.9" in page and "inode.c 1 -2" in page
+    assert page.count("removed") >= 2  # the two converted kmalloc(…, GFP_NOFS) lines
+    compare = text_of(client.get("/compare?from=v1.9&to=v2.1&metric=GFP_NOIO").text)
+    assert "v2.1 against v1.9" in compare and "raid1.c 0 -2" in compare
+
+
+def test_metric_and_count_selectors_change_the_numbers(client: TestClient) -> None:
+    noio = text_of(client.get("/tree?metric=GFP_NOIO&release=v1.9").text)
+    assert "drivers/ 2" in noio and "mm/ 1" in noio
+    assert 'option value="GFP_NOIO" selected' in client.get("/?metric=GFP_NOIO").text
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/releases/v9.9", 404),
+        ("/tree/no/such/dir", 404),
+        ("/subsystems/NO%20SUCH%20SUBSYSTEM", 404),
+        ("/?metric=GFP_EVERYTHING", 422),
+        ("/?count=some", 422),
+        ("/?release=v0.0", 404),
+        ("/charts/trend.gif", 422),
+        ("/compare?from=v1.9", 422),
+    ],
+)
+def test_unknown_things_are_proper_error_pages(client: TestClient, url: str, status: int) -> None:
+    page = client.get(url)
+    assert page.status_code == status and "<title>" in page.text and "Traceback" not in page.text
+
+
+def test_charts_as_vega_lite_svg_and_png(client: TestClient) -> None:
+    spec = client.get("/charts/trend.vl.json?metric=GFP_NOIO").json()
+    values = {(row["release"], row["series"]): row["value"] for row in spec["data"]["values"]}
+    assert values[("v1.9", "GFP_NOIO, whole tree")] == 3 and values[("v1.10.1", "GFP_NOIO, whole tree")] == 1
+    svg = client.get("/charts/trend.svg?metric=GFP_NOIO")
+    assert svg.headers["content-type"] == "image/svg+xml"
+    root = ET.fromstring(svg.content)
+    assert root.tag.endswith("svg") and "v1.10.1" in svg.text
+    png = client.get("/charts/subsystems.png")
+    assert (
+        png.headers["content-type"] == "image/png"
+        and png.content[:8] == b"\x89PNG\r\n\x1a\n"
+        and len(png.content) > 5000
+    )
+    slide = client.get("/charts/trend.vl.json?size=slide").json()
+    assert slide["title"]["fontSize"] > spec["title"]["fontSize"]
+
+
+def test_slides_and_about(client: TestClient) -> None:
+    slides = client.get("/slides")
+    assert slides.status_code == 200 and slides.text.count('class="slide"') == 3 and "size=slide" in slides.text
+    about = text_of(client.get("/about").text)
+    assert "git grep -o -w IDENT TAG" in about and "GFP_NOFS" in about
+
+
+def test_empty_database_says_how_to_ingest(engine: Engine) -> None:
+    with fresh_client() as client:
+        page = client.get("/")
+    assert page.status_code == 200 and "nofs ingest" in page.text
+
+
+def test_database_that_was_never_created(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'never.sqlite3'}")
+    with fresh_client() as client:
+        assert "nofs ingest" in client.get("/").text
+        assert client.get("/tree").status_code == 404
+
+
+def test_database_down_is_a_503_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nofs@127.0.0.1:1/nofs")
+    with fresh_client() as client:
+        page = client.get("/")
+    assert page.status_code == 503 and "Database unavailable" in page.text
+    get_settings.cache_clear()
+    get_engine.cache_clear()
