@@ -8,7 +8,8 @@ from typing import Any, Final
 VEGA_LITE_VERSION: Final = "v6.4"  # the version static/vendor/vega-bundle.js was built with
 SCHEMA: Final = "https://vega.github.io/schema/vega-lite/v6.json"
 PROJECTION_LIMIT: Final = 40  # releases drawn ahead at most
-PALETTE: Final = ["#c2410c", "#fb923c", "#1d4ed8", "#60a5fa", "#6b7280"]
+# In the order series are given: legacy in fs/, elsewhere, scoped in fs/, elsewhere, whole tree, projection.
+PALETTE: Final = ["#c2410c", "#fb923c", "#1d4ed8", "#60a5fa", "#111827", "#6b7280", "#15803d", "#a16207"]
 
 
 def _base(title: str, subtitle: str, width: int | str, height: int, large: bool = False) -> dict[str, Any]:
@@ -84,7 +85,7 @@ def trend(
                 "color": {
                     "field": "series",
                     "type": "nominal",
-                    "scale": {"range": PALETTE},
+                    "scale": {"domain": list(dict.fromkeys(row["series"] for row in rows)), "range": PALETTE},
                     "legend": {"orient": "bottom", "title": None},
                 },
                 "strokeDash": {

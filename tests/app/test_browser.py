@@ -1,0 +1,142 @@
+"""The dashboard in headless Chromium: charts draw, the table filters, links lead where they say.
+
+Screenshots land in test-artifacts/ for a person to look at.
+"""
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from app import cache
+from app.db import get_engine, make_engine
+from app.main import create_app
+from app.settings import get_settings
+from ingest.run import IngestOptions, ingest
+from tests.kernel_like import build_history
+
+CHROMIUM = os.environ.get("NOFS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("browser")
+    url = f"sqlite:///{root / 'nofs.sqlite3'}"
+    build_history(root / "linux")
+    engine = make_engine(url)
+    ingest(engine, IngestOptions(str(root / "linux"), root / "cache", jobs=1))
+    engine.dispose()
+    saved = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = url
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    cache.clear()
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    if saved is None:
+        os.environ.pop("DATABASE_URL", None)
+    else:
+        os.environ["DATABASE_URL"] = saved
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_overview_chart_draws_its_points(base_url: str, page: Page) -> None:
+    page.goto(base_url + "/")
+    symbols = page.locator(".vega svg .mark-symbol path")
+    expect(symbols.first).to_be_visible()
+    # five series over four releases, and the projection's end points when there is one
+    assert symbols.count() >= 5 * 4
+    expect(page.locator("h1")).to_contain_text("at v2.0")
+    shot(page, "overview")
+
+
+def test_filter_then_click_through_subsystem_directory_and_file(base_url: str, page: Page) -> None:
+    page.goto(base_url + "/")
+    page.get_by_label("Filter subsystems").fill("btrfs")
+    rows = page.locator("#subsystem-table tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("BTRFS FILE SYSTEM")
+    shot(page, "overview-filtered")
+    rows.first.get_by_role("link").click()
+    expect(page.locator("h1")).to_have_text("BTRFS FILE SYSTEM")
+    expect(page.locator("dl.facts")).to_contain_text("David Sterba")
+    shot(page, "subsystem")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Tree").click()
+    page.get_by_role("link", name="fs/", exact=True).click()
+    page.get_by_role("link", name="btrfs/", exact=True).click()
+    expect(page.locator("h1")).to_contain_text("/fs/btrfs")
+    shot(page, "directory")
+    page.get_by_role("link", name="inode.c", exact=True).click()
+    expect(page.locator("h1")).to_have_text("fs/btrfs/inode.c")
+    expect(page.locator("table.occurrences tbody tr")).to_have_count(4)  # 1 use, 1 comment, save, restore
+    expect(page.locator(".vega svg .mark-symbol path").first).to_be_visible()
+    shot(page, "file")
+
+
+def test_switching_the_metric_changes_the_page(base_url: str, page: Page) -> None:
+    page.goto(base_url + "/tree")
+    page.get_by_label("Metric").select_option("GFP_NOIO")
+    page.wait_for_url("**metric=GFP_NOIO**")
+    expect(page.locator("table.numbers thead")).to_contain_text("GFP_NOIO (uses)")
+    expect(page.locator("table.numbers tbody")).to_contain_text("mm/")  # its last GFP_NOIO went in v2.0
+    shot(page, "metric-noio")
+
+
+def test_slides_move_with_the_arrow_keys(base_url: str, page: Page) -> None:
+    page.set_viewport_size({"width": 1600, "height": 900})
+    page.goto(base_url + "/slides")
+    expect(page.locator("#slide-2 .vega svg").first).to_be_visible()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("document.querySelector('#slide-2').getBoundingClientRect().top < 5")
+    shot(page, "slides")
