@@ -10,9 +10,12 @@ from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
+from app import cache
+from app.db import get_sessionmaker
 from app.queries import NotFound
 from app.web import chart_routes, pages
 from app.web.deps import ROOT, BadParameter, render
+from app.web.response_cache import ResponseCache
 
 log = logging.getLogger(__name__)
 
@@ -23,9 +26,15 @@ def _error(request: Request, status: int, title: str, detail: str) -> Response:
     return render(request, "error.html", status_code=status, view=None, title=title, detail=detail)
 
 
+def _data_version() -> object:
+    with get_sessionmaker()() as session:
+        return cache.data_version(session)
+
+
 def create_app() -> FastAPI:
     app = FastAPI(title="nofs", summary="The kernel's GFP_NOFS/GFP_NOIO migration, release by release")
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(ResponseCache, version=_data_version)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     app.include_router(pages.router)
     app.include_router(chart_routes.router)
