@@ -65,7 +65,7 @@ def test_subsystem_page(client: TestClient) -> None:
     page = client.get("/subsystems/BTRFS%20FILE%20SYSTEM?release=v1.9")
     words = text_of(page.text)
     assert "David Sterba" in words and "linux-btrfs@vger.kernel.org" in words and "Maintained" in words
-    assert "inode.c 3" in words  # three GFP_NOFS uses at v1.9
+    assert "fs/btrfs/inode.c 3" in words  # three GFP_NOFS uses at v1.9
 
 
 def test_directory_browser_and_breadcrumbs(client: TestClient) -> None:
@@ -87,10 +87,10 @@ def test_file_page_lists_every_occurrence_escaped_with_links(client: TestClient)
 
 def test_release_page_shows_what_moved(client: TestClient) -> None:
     page = text_of(client.get("/releases/v1.10").text)
-    assert "v1.10 against v1.9" in page and "inode.c 1 -2" in page
+    assert "v1.10 against v1.9" in page and "fs/btrfs/inode.c 1 -2" in page
     assert page.count("removed") >= 2  # the two converted kmalloc(…, GFP_NOFS) lines
     compare = text_of(client.get("/compare?from=v1.9&to=v2.1&metric=GFP_NOIO").text)
-    assert "v2.1 against v1.9" in compare and "raid1.c 0 -2" in compare
+    assert "v2.1 against v1.9" in compare and "drivers/md/raid1.c 0 -2" in compare
 
 
 def test_metric_and_count_selectors_change_the_numbers(client: TestClient) -> None:
