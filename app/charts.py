@@ -15,9 +15,11 @@ PALETTE: Final = ["#c2410c", "#fb923c", "#1d4ed8", "#60a5fa", "#111827", "#6b728
 def _base(title: str, subtitle: str, width: int | str, height: int, large: bool = False) -> dict[str, Any]:
     """Common layout; `large` is for slides: bigger type, read from the back of a room."""
     text, small = (26, 18) if large else (16, 12)
+    # one sentence a line: the rule must stay readable, however narrow the chart
+    lines = [line if line.endswith(".") else line + "." for line in subtitle.split(". ") if line]
     return {
         "$schema": SCHEMA,
-        "title": {"text": title, "subtitle": subtitle, "anchor": "start", "fontSize": text, "subtitleFontSize": small},
+        "title": {"text": title, "subtitle": lines, "anchor": "start", "fontSize": text, "subtitleFontSize": small},
         "width": width,
         "height": height,
         "autosize": {"type": "fit", "contains": "padding"},
@@ -86,7 +88,7 @@ def trend(
                     "field": "series",
                     "type": "nominal",
                     "scale": {"domain": list(dict.fromkeys(row["series"] for row in rows)), "range": PALETTE},
-                    "legend": {"orient": "bottom", "title": None},
+                    "legend": {"orient": "bottom", "title": None, "columns": 3 if large else 4},
                 },
                 "strokeDash": {
                     "field": "kind",
