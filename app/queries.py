@@ -481,18 +481,18 @@ def occurrence_changes(
     for path, ids in sorted(changed.items()):
         old = rows.get(ids.get(older.id, -1), [])
         new = rows.get(ids.get(newer.id, -1), [])
-        old_keys = Counter((r[1], r[2], r[3], r[4].strip()) for r in old)
-        new_keys = Counter((r[1], r[2], r[3], r[4].strip()) for r in new)
-        for line, identifier, kind, function, text in new:
-            key = (identifier, kind, function, text.strip())
-            if old_keys[key] > 0:
-                old_keys[key] -= 1
-            else:
-                result.append(OccurrenceChange(path, identifier, kind, function, text, line, True))
-        for line, identifier, kind, function, text in old:
-            key = (identifier, kind, function, text.strip())
-            if new_keys[key] > 0:
-                new_keys[key] -= 1
-            else:
-                result.append(OccurrenceChange(path, identifier, kind, function, text, line, False))
+        result += _unmatched(path, new, old, added=True) + _unmatched(path, old, new, added=False)
     return tuple(result)
+
+
+def _unmatched(path: str, these: list, others: list, added: bool) -> list[OccurrenceChange]:
+    """The occurrences among `these` with no counterpart (same identifier, kind, function and text) in `others`."""
+    available = Counter((r[1], r[2], r[3], r[4].strip()) for r in others)
+    unmatched = []
+    for line, identifier, kind, function, text in these:
+        key = (identifier, kind, function, text.strip())
+        if available[key] > 0:
+            available[key] -= 1
+        else:
+            unmatched.append(OccurrenceChange(path, identifier, kind, function, text, line, added))
+    return unmatched
