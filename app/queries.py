@@ -55,23 +55,12 @@ class Report:
     totals: list[CountRow] = field(default_factory=list)
 
 
-def _release_info(release: Release) -> ReleaseInfo:
+def _release_info(release: "ReleaseRef") -> ReleaseInfo:
     return ReleaseInfo(release.tag, release.commit_id, release.commit_date)
 
 
-def get_release(session: Session, tag: str | None = None) -> Release:
-    """The release with this tag, or the newest by version when no tag is given."""
-    query = select(Release)
-    query = query.where(Release.tag == tag) if tag else query.order_by(Release.sort_key.desc()).limit(1)
-    release = session.execute(query).scalar_one_or_none()
-    if release is None:
-        raise NotFound(f"no release {tag!r} in the database" if tag else "no release ingested yet")
-    return release
-
-
 def list_releases(session: Session) -> list[ReleaseInfo]:
-    rows = session.execute(select(Release).order_by(Release.sort_key)).scalars()
-    return [_release_info(release) for release in rows]
+    return [ReleaseInfo(r.tag, r.commit_id, r.commit_date) for r in releases(session)]
 
 
 def _check_metric(metric: str | None) -> None:
@@ -94,7 +83,7 @@ def _by_metric(query: Select, model: type[PathCount] | type[SubsystemCount], met
 def path_report(session: Session, tag: str | None, path: str, metric: str | None = None) -> Report:
     """Counts for each child of `path` (a directory, or a file) and for `path` as a whole."""
     _check_metric(metric)
-    release = get_release(session, tag)
+    release = release_ref(session, tag)
     path = normalize_path(path)
     place = session.execute(select(Path).where(Path.path == path)).scalar_one_or_none()
     if place is None:
@@ -124,7 +113,7 @@ def path_report(session: Session, tag: str | None, path: str, metric: str | None
 def subsystem_report(session: Session, tag: str | None, metric: str | None = None) -> Report:
     """Counts for each MAINTAINERS subsystem with occurrences, and for the whole tree."""
     _check_metric(metric)
-    release = get_release(session, tag)
+    release = release_ref(session, tag)
     query = _by_metric(
         select(Subsystem.name, SubsystemCount.identifier, *_kind_columns(SubsystemCount))
         .join(SubsystemCount, SubsystemCount.subsystem_id == Subsystem.id)
@@ -140,10 +129,6 @@ def subsystem_report(session: Session, tag: str | None, metric: str | None = Non
 def _ordered(rows: list[CountRow]) -> list[CountRow]:
     """Most uses first; ties by name and identifier, so the order is stable for scripts."""
     return sorted(rows, key=lambda r: (-r.uses, -r.total, r.name, r.identifier))
-
-
-def release_count(session: Session) -> int:
-    return session.execute(select(func.count()).select_from(Release)).scalar_one()
 
 
 # ---- dashboard: series over releases, tables at one release, changes between two ----------------------

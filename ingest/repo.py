@@ -4,6 +4,7 @@ import hashlib
 import logging
 import re
 import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -36,16 +37,12 @@ def mirror_path(cache_dir: Path, url: str) -> Path:
 
 def _git(args: list[str], what: str) -> None:
     # git prints its own progress to a terminal; failures come back as one line.
-    result = subprocess.run(["git", *args], stdout=subprocess.DEVNULL, stderr=None if _tty() else subprocess.PIPE)
+    result = subprocess.run(
+        ["git", *args], stdout=subprocess.DEVNULL, stderr=None if sys.stderr.isatty() else subprocess.PIPE
+    )
     if result.returncode != 0:
         detail = (result.stderr or b"").decode(errors="replace").strip().splitlines()
         raise IngestError(f"{what} failed: {detail[-1] if detail else f'git exited {result.returncode}'}")
-
-
-def _tty() -> bool:
-    import sys
-
-    return sys.stderr.isatty()
 
 
 def mirror(url: str, cache_dir: Path) -> Path:

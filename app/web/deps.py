@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from app import charts, queries
+from app import charts
 from app.db import get_db
 from app.metrics import DEFAULT_METRIC, METRICS, Count, Metric, goes_down
 from app.registry import IDENTIFIERS, RULE_TEXT
@@ -67,7 +67,3 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     response = templates.TemplateResponse(request, template, context, status_code=status_code)
     response.headers["Vary"] = "HX-Request"
     return response
-
-
-def release_or_404(session: Session, tag: str | None) -> queries.ReleaseRef:
-    return queries.release_ref(session, tag)
