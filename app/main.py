@@ -11,9 +11,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from app import cache
+from app.api import create_api
 from app.db import get_sessionmaker
 from app.queries import NotFound
-from app.web import chart_routes, pages
+from app.web import bots, chart_routes, pages
 from app.web.deps import ROOT, BadParameter, render
 from app.web.response_cache import ResponseCache
 
@@ -36,8 +37,10 @@ def create_app() -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(ResponseCache, version=_data_version)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    app.mount("/api/v1", create_api())
     app.include_router(pages.router)
     app.include_router(chart_routes.router)
+    app.include_router(bots.router)
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:

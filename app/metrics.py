@@ -55,3 +55,7 @@ def metric_for(key: str) -> Metric | None:
 def goes_down(metric: Metric) -> bool:
     """True when progress means this number shrinks."""
     return all(BY_NAME[name].group is Group.LEGACY for name in metric.identifiers)
+
+
+# The metric keys as an enum, so that the API's schema lists the allowed values.
+MetricKey = StrEnum("MetricKey", {key: key for key in METRICS})  # type: ignore[misc]

@@ -4,6 +4,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
@@ -481,3 +482,90 @@ def _unmatched(path: str, these: list, others: list, added: bool) -> list[Occurr
         else:
             unmatched.append(OccurrenceChange(path, identifier, kind, function, text, line, added))
     return unmatched
+
+
+# ---- counts by kind, for the JSON API and CSV ----------------------------------------------------------
+
+Kinds = tuple[int, int, int, int]  # code, comment, string, definition
+NO_KINDS: Kinds = (0, 0, 0, 0)
+
+
+def _kind_sums(model: type[PathCount] | type[SubsystemCount]) -> list[ColumnElement[int]]:
+    return [func.sum(model.code), func.sum(model.comment), func.sum(model.string), func.sum(model.definition)]
+
+
+def _kinds(row: Any) -> Kinds:
+    return (int(row[0] or 0), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0))
+
+
+@cached
+def subsystem_kinds(session: Session, release: ReleaseRef, metric: Metric) -> dict[str, Kinds]:
+    query = (
+        select(Subsystem.name, *_kind_sums(SubsystemCount))
+        .join(SubsystemCount, SubsystemCount.subsystem_id == Subsystem.id)
+        .where(SubsystemCount.release_id == release.id, SubsystemCount.identifier.in_(metric.identifiers))
+        .group_by(Subsystem.name)
+    )
+    return {name: _kinds(rest) for name, *rest in session.execute(query)}
+
+
+@cached
+def subsystem_kinds_series(session: Session, name: str, metric: Metric) -> tuple[Kinds, ...]:
+    query = (
+        select(SubsystemCount.release_id, *_kind_sums(SubsystemCount))
+        .join(Subsystem, Subsystem.id == SubsystemCount.subsystem_id)
+        .where(Subsystem.name == name, SubsystemCount.identifier.in_(metric.identifiers))
+        .group_by(SubsystemCount.release_id)
+    )
+    by_release = {release_id: _kinds(rest) for release_id, *rest in session.execute(query)}
+    return tuple(by_release.get(r.id, NO_KINDS) for r in releases(session))
+
+
+@cached
+def path_kinds_series(session: Session, path: str, metric: Metric) -> tuple[Kinds, ...]:
+    found = path_id(session, path)
+    by_release: dict[int, Kinds] = {}
+    if found is not None:
+        query = (
+            select(PathCount.release_id, *_kind_sums(PathCount))
+            .where(PathCount.path_id == found[0], PathCount.identifier.in_(metric.identifiers))
+            .group_by(PathCount.release_id)
+        )
+        by_release = {release_id: _kinds(rest) for release_id, *rest in session.execute(query)}
+    return tuple(by_release.get(r.id, NO_KINDS) for r in releases(session))
+
+
+@cached
+def children_kinds(session: Session, release: ReleaseRef, path: str, metric: Metric) -> dict[tuple[str, bool], Kinds]:
+    found = path_id(session, path)
+    if found is None:
+        return {}
+    query = (
+        select(Path.path, Path.is_dir, *_kind_sums(PathCount))
+        .join(PathCount, PathCount.path_id == Path.id)
+        .where(Path.parent_id == found[0], PathCount.release_id == release.id)
+        .where(PathCount.identifier.in_(metric.identifiers))
+        .group_by(Path.path, Path.is_dir)
+    )
+    return {(child, is_dir): _kinds(rest) for child, is_dir, *rest in session.execute(query)}
+
+
+@cached
+def file_subsystems(session: Session, release: ReleaseRef) -> dict[str, str]:
+    """Each counted file's MAINTAINERS subsystem at a release."""
+    query = (
+        select(Path.path, Subsystem.name)
+        .join(ReleaseFile, ReleaseFile.path_id == Path.id)
+        .join(Subsystem, Subsystem.id == ReleaseFile.subsystem_id)
+        .where(ReleaseFile.release_id == release.id)
+    )
+    return dict(session.execute(query).all())
+
+
+def subsystem_exists(session: Session, name: str) -> bool:
+    return name in subsystem_matrix_names(session)
+
+
+@cached
+def subsystem_matrix_names(session: Session) -> frozenset[str]:
+    return frozenset(session.execute(select(Subsystem.name)).scalars())

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app import charts
 from app.db import get_db
-from app.metrics import DEFAULT_METRIC, METRICS, Count, Metric, goes_down
+from app.metrics import DEFAULT_METRIC, METRICS, Count, Metric, MetricKey, goes_down
 from app.registry import IDENTIFIERS, RULE_TEXT
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,6 +21,7 @@ templates.env.globals.update(
 )
 
 SessionDep = Annotated[Session, Depends(get_db)]
+DEFAULT_KEY = MetricKey(DEFAULT_METRIC)
 
 
 class BadParameter(ValueError):
@@ -44,17 +45,11 @@ class View:
 
 
 def view(
-    metric: Annotated[
-        str, Query(description="a metric key: GFP_NOFS, GFP_NOIO, scoped, legacy or an identifier")
-    ] = DEFAULT_METRIC,
-    count: Annotated[str, Query(description="uses (code only) or all (every occurrence)")] = Count.USES.value,
-    release: Annotated[str | None, Query(description="a release tag; the newest when absent")] = None,
+    metric: Annotated[MetricKey, Query(description="what to count: a headline metric or one identifier")] = DEFAULT_KEY,
+    count: Annotated[Count, Query(description="uses (code only) or all (every occurrence)")] = Count.USES,
+    release: Annotated[str | None, Query(max_length=255, description="a release tag; the newest when absent")] = None,
 ) -> View:
-    if metric not in METRICS:
-        raise BadParameter(f"unknown metric {metric!r}; one of {', '.join(METRICS)}")
-    if count not in (Count.USES.value, Count.ALL.value):
-        raise BadParameter(f"count must be 'uses' or 'all', not {count!r}")
-    return View(METRICS[metric], Count(count), release or None)
+    return View(METRICS[metric.value], Count(count), release or None)
 
 
 ViewDep = Annotated[View, Depends(view)]

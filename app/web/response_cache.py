@@ -52,11 +52,18 @@ class ResponseCache:
             scope["query_string"],
             headers.get(b"hx-request"),
             b"gzip" in headers.get(b"accept-encoding", b""),
+            b"text/csv" in headers.get(b"accept", b""),
         )
         cached = self._entries.get(key)
         if cached is not None:
             self._entries.move_to_end(key)
             status, response_headers, body = cached
+            asked = headers.get(b"if-none-match")
+            if asked is not None and (b"etag", asked) in response_headers:
+                kept = [(k, v) for k, v in response_headers if k in (b"etag", b"cache-control", b"vary")]
+                await send({"type": "http.response.start", "status": 304, "headers": kept})
+                await send({"type": "http.response.body", "body": b""})
+                return
             await send({"type": "http.response.start", "status": status, "headers": response_headers})
             await send({"type": "http.response.body", "body": body})
             return

@@ -1,0 +1,53 @@
+"""The JSON API for bots, mounted at /api/v1 with its own OpenAPI document and JSON errors."""
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.api.routes import router
+from app.queries import NotFound
+from app.web.deps import BadParameter
+
+_MISSING_TABLE = ("no such table", "does not exist", "undefinedtable")
+
+
+def _error(status: int, error: str, detail: str) -> JSONResponse:
+    return JSONResponse({"error": error, "detail": detail}, status_code=status)
+
+
+def create_api() -> FastAPI:
+    api = FastAPI(
+        title="nofs API",
+        version="1",
+        summary="Counts of GFP_NOFS, GFP_NOIO and the scoped memalloc_* APIs in the kernel, release by release",
+        description="Every list is paginated (limit, offset, total, next) in a stable order and also comes as "
+        "CSV (?format=csv or Accept: text/csv) with the same columns. Responses carry an ETag derived from the "
+        'ingested data; send If-None-Match to get 304 Not Modified. Errors are {"error": …, "detail": …}.',
+    )
+    api.include_router(router)
+
+    @api.exception_handler(NotFound)
+    async def not_found(_request: Request, exc: NotFound) -> JSONResponse:
+        return _error(404, "not_found", str(exc))
+
+    @api.exception_handler(BadParameter)
+    async def bad_parameter(_request: Request, exc: BadParameter) -> JSONResponse:
+        return _error(422, "invalid", str(exc))
+
+    @api.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _error(422, "invalid", "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+
+    @api.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _error(exc.status_code, "not_found" if exc.status_code == 404 else "error", str(exc.detail))
+
+    @api.exception_handler(DBAPIError)
+    async def database(_request: Request, exc: DBAPIError) -> JSONResponse:
+        if any(m in str(exc.orig or exc).lower() for m in _MISSING_TABLE):
+            return _error(404, "not_found", "nothing has been ingested yet")
+        return _error(503, "unavailable", "the database is not answering; try again shortly")
+
+    return api

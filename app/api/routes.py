@@ -1,0 +1,344 @@
+"""/api/v1: the same queries as the pages, as JSON or CSV, cacheable by ETag."""
+
+import csv
+import hashlib
+import io
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from app import cache, queries
+from app.api.schemas import (
+    ChangeOut,
+    Comparison,
+    Counts,
+    CountsRow,
+    ErrorOut,
+    FileChange,
+    HistoryRow,
+    IdentifierOut,
+    MetricOut,
+    OccurrenceOut,
+    Page,
+    Registry,
+    ReleaseOut,
+    Summary,
+)
+from app.metrics import METRICS
+from app.registry import IDENTIFIERS, RULE_TEXT
+from app.web.deps import SessionDep, View, ViewDep
+
+ERRORS: Final[dict[int | str, dict[str, Any]]] = {
+    404: {"model": ErrorOut, "description": "unknown release, path or subsystem"},
+    422: {"model": ErrorOut, "description": "a parameter outside its allowed values"},
+    503: {"model": ErrorOut, "description": "the database is not answering"},
+}
+CSV: Final[dict[int | str, dict[str, Any]]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "JSON, or CSV of the items"},
+    304: {"description": "not modified since the ETag sent in If-None-Match"},
+}
+router = APIRouter(responses=ERRORS)
+
+MAX_LIMIT: Final = 1000
+CACHE_CONTROL: Final = "public, max-age=60"
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="items per page")]
+Offset = Annotated[int, Query(ge=0, le=10_000_000, description="items to skip")]
+Format = Annotated[str | None, Query(pattern="^(json|csv)$", description="json (default) or csv")]
+
+
+def etag(request: Request, session: Session) -> str:
+    """Changes exactly when the stored data or the asked-for representation changes."""
+    accept_csv = "text/csv" in request.headers.get("accept", "")
+    key = repr((cache.data_version(session), request.url.path, request.url.query, accept_csv))
+    return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+
+
+def _wants_csv(request: Request, fmt: str | None) -> bool:
+    return fmt == "csv" or (fmt is None and "text/csv" in request.headers.get("accept", ""))
+
+
+def _csv(rows: list[BaseModel]) -> str:
+    out = io.StringIO()
+    if rows:
+        fields = list(type(rows[0]).model_fields)
+        writer = csv.DictWriter(out, fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(row.model_dump(mode="json") for row in rows)
+    return out.getvalue()
+
+
+def respond(request: Request, session: Session, body: BaseModel, fmt: str | None = None) -> Response:
+    """JSON, or CSV of the items for a list; 304 when the client holds this very representation."""
+    tag = etag(request, session)
+    headers = {"ETag": tag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept"}
+    if request.headers.get("if-none-match") == tag:
+        return Response(status_code=304, headers=headers)
+    if _wants_csv(request, fmt):
+        items = getattr(body, "items", None)
+        if items is None:
+            items = [body]
+        return Response(_csv(items), media_type="text/csv; charset=utf-8", headers=headers)
+    return JSONResponse(body.model_dump(mode="json", by_alias=True), headers=headers)
+
+
+def _page(request: Request, items: list[Any], limit: int, offset: int, **extra: Any) -> dict[str, Any]:
+    following = None
+    if offset + limit < len(items):
+        following = str(request.url.include_query_params(offset=offset + limit, limit=limit))
+    return {
+        "items": items[offset : offset + limit],
+        "total": len(items),
+        "limit": limit,
+        "offset": offset,
+        "next": following,
+        **extra,
+    }
+
+
+def _counts(kinds: queries.Kinds) -> dict[str, int]:
+    code, comment, string, definition = kinds
+    return {
+        "code": code,
+        "comment": comment,
+        "string": string,
+        "definition": definition,
+        "uses": code,
+        "total": code + comment + string + definition,
+    }
+
+
+def _release_out(release: queries.ReleaseRef) -> ReleaseOut:
+    return ReleaseOut(tag=release.tag, commit=release.commit_id, commit_date=release.commit_date)
+
+
+def _context(view: View) -> dict[str, str]:
+    return {"metric": view.metric.key, "count_rule": view.metric.rule(view.count)}
+
+
+@router.get("/releases", response_model=Page[ReleaseOut], summary="Every ingested release, oldest first", responses=CSV)
+def releases(request: Request, session: SessionDep, limit: Limit = 100, offset: Offset = 0, format: Format = None):
+    items = [_release_out(r) for r in queries.releases(session)]
+    return respond(request, session, Page[ReleaseOut](**_page(request, items, limit, offset)), format)
+
+
+@router.get(
+    "/releases/{tag}", response_model=Summary, summary="A release's totals for a metric", responses={304: CSV[304]}
+)
+def summary(request: Request, session: SessionDep, tag: str, view: ViewDep):
+    release = queries.release_ref(session, tag)
+    known = queries.releases(session)
+    index = known.index(release)
+    whole = queries.path_kinds_series(session, "", view.metric)
+    in_fs = queries.path_kinds_series(session, "fs", view.metric)
+    body = Summary(
+        release=_release_out(release),
+        previous=known[index - 1].tag if index else None,
+        metric=view.metric.key,
+        whole_tree=Counts(**_counts(whole[index])),
+        in_fs=Counts(**_counts(in_fs[index])),
+        change_since_previous=whole[index][0] - whole[index - 1][0] if index else None,
+        change_since_first=whole[index][0] - whole[0][0],
+        count_rule=view.metric.rule(view.count),
+    )
+    return respond(request, session, body)
+
+
+def _rows(current: dict[Any, queries.Kinds], before: dict[Any, queries.Kinds], kind_of: Any) -> list[CountsRow]:
+    rows = []
+    for key in sorted(set(current) | set(before), key=str):
+        now, then = current.get(key, queries.NO_KINDS), before.get(key, queries.NO_KINDS)
+        name, row_type = kind_of(key)
+        rows.append(CountsRow(name=name, type=row_type, previous_uses=then[0], change=now[0] - then[0], **_counts(now)))
+    return sorted(rows, key=lambda r: (-r.uses, -r.total, r.name))
+
+
+@router.get("/subsystems", response_model=Page[CountsRow], summary="MAINTAINERS subsystems at a release", responses=CSV)
+def subsystems(
+    request: Request, session: SessionDep, view: ViewDep, limit: Limit = 100, offset: Offset = 0, format: Format = None
+):
+    release = queries.release_ref(session, view.tag)
+    before = queries.previous_release(session, release)
+    current = queries.subsystem_kinds(session, release, view.metric)
+    previous = queries.subsystem_kinds(session, before, view.metric) if before else {}
+    rows = _rows(current, previous, lambda name: (name, "subsystem"))
+    page = _page(request, rows, limit, offset, release=release.tag, **_context(view))
+    return respond(request, session, Page[CountsRow](**page), format)
+
+
+def _history(session: Session, series: tuple[queries.Kinds, ...]) -> list[HistoryRow]:
+    return [
+        HistoryRow(release=r.tag, commit_date=r.commit_date, **_counts(kinds))
+        for r, kinds in zip(queries.releases(session), series, strict=True)
+    ]
+
+
+@router.get(
+    "/subsystems/{name}/history",
+    response_model=Page[HistoryRow],
+    summary="A subsystem, release by release",
+    responses=CSV,
+)
+def subsystem_history(
+    request: Request,
+    session: SessionDep,
+    name: str,
+    view: ViewDep,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    format: Format = None,
+):
+    queries.subsystem_info(session, name, queries.release_ref(session, None))  # 404 for an unknown one
+    rows = _history(session, queries.subsystem_kinds_series(session, name, view.metric))
+    return respond(request, session, Page[HistoryRow](**_page(request, rows, limit, offset, **_context(view))), format)
+
+
+def _known_path(session: Session, path: str) -> str:
+    path = queries.normalize_path(path)
+    if queries.path_id(session, path) is None:
+        raise queries.NotFound(f"no tracked occurrences under /{path} in any ingested release")
+    return path
+
+
+@router.get("/tree", response_model=Page[CountsRow], summary="The top of the tree at a release", responses=CSV)
+@router.get(
+    "/tree/{path:path}", response_model=Page[CountsRow], summary="A directory's children at a release", responses=CSV
+)
+def tree(
+    request: Request,
+    session: SessionDep,
+    view: ViewDep,
+    path: str = "",
+    limit: Limit = 100,
+    offset: Offset = 0,
+    format: Format = None,
+):
+    path = _known_path(session, path)
+    release = queries.release_ref(session, view.tag)
+    before = queries.previous_release(session, release)
+    current = queries.children_kinds(session, release, path, view.metric)
+    previous = queries.children_kinds(session, before, path, view.metric) if before else {}
+    rows = _rows(current, previous, lambda key: (key[0], "dir" if key[1] else "file"))
+    page = _page(request, rows, limit, offset, release=release.tag, **_context(view))
+    return respond(request, session, Page[CountsRow](**page), format)
+
+
+@router.get(
+    "/files/{path:path}/history",
+    response_model=Page[HistoryRow],
+    summary="A file or directory, release by release",
+    responses=CSV,
+)
+def file_history(
+    request: Request,
+    session: SessionDep,
+    path: str,
+    view: ViewDep,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    format: Format = None,
+):
+    path = _known_path(session, path)
+    rows = _history(session, queries.path_kinds_series(session, path, view.metric))
+    return respond(request, session, Page[HistoryRow](**_page(request, rows, limit, offset, **_context(view))), format)
+
+
+@router.get(
+    "/files/{path:path}/occurrences",
+    response_model=Page[OccurrenceOut],
+    summary="Every tracked occurrence in a file at a release",
+    responses=CSV,
+)
+def file_occurrences(
+    request: Request,
+    session: SessionDep,
+    path: str,
+    release: Annotated[str | None, Query(description="a release tag; the newest when absent")] = None,
+    limit: Limit = 1000,
+    offset: Offset = 0,
+    format: Format = None,
+):
+    path = _known_path(session, path)
+    at = queries.release_ref(session, release)
+    rows = [OccurrenceOut(**vars(o)) for o in queries.occurrences(session, at, path)]
+    return respond(request, session, Page[OccurrenceOut](**_page(request, rows, limit, offset, release=at.tag)), format)
+
+
+@router.get("/compare", response_model=Comparison, summary="What moved between two releases", responses={304: CSV[304]})
+def compare(
+    request: Request,
+    session: SessionDep,
+    view: ViewDep,
+    from_: Annotated[str, Query(alias="from", max_length=255)],
+    to: Annotated[str, Query(max_length=255)],
+):
+    older, newer = queries.release_ref(session, from_), queries.release_ref(session, to)
+    totals = queries.path_series(session, "", view.metric, view.count)
+    known = queries.releases(session)
+    subsystems = _rows(
+        queries.subsystem_kinds(session, newer, view.metric),
+        queries.subsystem_kinds(session, older, view.metric),
+        lambda name: (name, "subsystem"),
+    )
+    files = queries.file_changes(session, older, newer, view.metric, view.count)
+    body = Comparison(
+        **{"from": older.tag, "to": newer.tag},
+        metric=view.metric.key,
+        uses_before=totals[known.index(older)],
+        uses_after=totals[known.index(newer)],
+        subsystems=[row for row in subsystems if row.uses != row.previous_uses or row.change],
+        files=[FileChange(path=f.name, before=f.previous, after=f.value, change=f.change) for f in files],
+    )
+    return respond(request, session, body)
+
+
+@router.get(
+    "/compare/occurrences",
+    response_model=Page[ChangeOut],
+    summary="Occurrences added and removed between two releases",
+    responses=CSV,
+)
+def compare_occurrences(
+    request: Request,
+    session: SessionDep,
+    view: ViewDep,
+    from_: Annotated[str, Query(alias="from", max_length=255)],
+    to: Annotated[str, Query(max_length=255)],
+    limit: Limit = 1000,
+    offset: Offset = 0,
+    format: Format = None,
+):
+    older, newer = queries.release_ref(session, from_), queries.release_ref(session, to)
+    rows = [
+        ChangeOut(
+            path=c.path,
+            identifier=c.identifier,
+            kind=c.kind,
+            function=c.function,
+            text=c.text,
+            line=c.line,
+            change="added" if c.added else "removed",
+        )
+        for c in queries.occurrence_changes(session, older, newer, view.metric)
+    ]
+    return respond(request, session, Page[ChangeOut](**_page(request, rows, limit, offset, **_context(view))), format)
+
+
+@router.get(
+    "/registry",
+    response_model=Registry,
+    summary="The tracked identifiers, metrics and the counting rule",
+    responses={304: CSV[304]},
+)
+def registry(request: Request, session: SessionDep):
+    body = Registry(
+        identifiers=[
+            IdentifierOut(name=i.name, group=i.group.value, direction=i.direction.value, description=i.description)
+            for i in IDENTIFIERS
+        ],
+        metrics=[MetricOut(key=m.key, label=m.label, identifiers=list(m.identifiers)) for m in METRICS.values()],
+        rule=RULE_TEXT,
+    )
+    return respond(request, session, body)

@@ -1,0 +1,124 @@
+"""Response models of the JSON API: the contract bots rely on. Counts are numbers of occurrences."""
+
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, Field
+
+
+class ReleaseOut(BaseModel):
+    tag: str = Field(description="the release tag, e.g. v6.7")
+    commit: str = Field(description="the commit id the tag points at")
+    commit_date: datetime = Field(description="the commit's date, UTC")
+
+
+class Counts(BaseModel):
+    """Occurrences of the metric's identifiers, by lexical kind; `uses` is the headline number."""
+
+    code: int = Field(description="code occurrences that are not definitions")
+    comment: int = Field(description="occurrences inside comments")
+    string: int = Field(description="occurrences inside string or character literals")
+    definition: int = Field(description="#define names and function-definition names")
+    uses: int = Field(description="= code")
+    total: int = Field(description="= code + comment + string + definition, what git grep -o -w counts")
+
+
+class CountsRow(Counts):
+    name: str = Field(description="a path (directory or file) or a MAINTAINERS section title")
+    type: str = Field(description="dir, file or subsystem")
+    previous_uses: int = Field(description="uses at the previous ingested release (0 at the first)")
+    change: int = Field(description="uses minus previous_uses")
+
+
+class HistoryRow(Counts):
+    release: str
+    commit_date: datetime
+
+
+class OccurrenceOut(BaseModel):
+    line: int = Field(description="1-based line number")
+    col: int = Field(description="1-based byte column")
+    identifier: str
+    kind: str = Field(description="code, comment, string or definition")
+    function: str | None = Field(description="the enclosing C function, when there is one")
+    text: str = Field(description="the source line, at most 240 characters around the match")
+
+
+class ChangeOut(BaseModel):
+    path: str
+    identifier: str
+    kind: str
+    function: str | None
+    text: str
+    line: int = Field(description="line in the release where it is (added) or was (removed)")
+    change: str = Field(description="added or removed")
+
+
+class IdentifierOut(BaseModel):
+    name: str
+    group: str = Field(description="legacy, scoped or related")
+    direction: str = Field(description="down, up or none: the way progress moves it")
+    description: str
+
+
+class MetricOut(BaseModel):
+    key: str
+    label: str
+    identifiers: list[str]
+
+
+class Registry(BaseModel):
+    identifiers: list[IdentifierOut]
+    metrics: list[MetricOut]
+    rule: str = Field(description="the exact counting rule")
+
+
+Item = TypeVar("Item", bound=BaseModel)
+
+
+class Page(BaseModel, Generic[Item]):
+    """A page of a list in a stable order; follow `next` until it is null."""
+
+    items: list[Item]
+    total: int = Field(description="items in the whole list")
+    limit: int
+    offset: int
+    next: str | None = Field(description="the URL of the next page, or null")
+    release: str | None = Field(default=None, description="the release the list is at, when it is at one")
+    metric: str | None = None
+    count_rule: str | None = Field(default=None, description="how the counts were made")
+
+
+class Summary(BaseModel):
+    release: ReleaseOut
+    previous: str | None = Field(description="the previous ingested release, or null")
+    metric: str
+    whole_tree: Counts
+    in_fs: Counts = Field(description="below fs/")
+    change_since_previous: int | None = Field(description="uses, whole tree")
+    change_since_first: int = Field(description="uses, whole tree, since the first ingested release")
+    count_rule: str
+
+
+class FileChange(BaseModel):
+    path: str
+    before: int = Field(description="the metric in the chosen count (uses or all) at the older release")
+    after: int = Field(description="the same at the newer release")
+    change: int = Field(description="after minus before")
+
+
+class Comparison(BaseModel):
+    from_release: str = Field(alias="from")
+    to_release: str = Field(alias="to")
+    metric: str
+    uses_before: int
+    uses_after: int
+    subsystems: list[CountsRow] = Field(description="subsystems whose counts moved, by kind at the newer release")
+    files: list[FileChange] = Field(description="files whose count moved, largest change first")
+
+    model_config = {"populate_by_name": True}
+
+
+class ErrorOut(BaseModel):
+    error: str = Field(description="not_found, invalid or unavailable")
+    detail: str

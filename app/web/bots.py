@@ -1,0 +1,80 @@
+"""Small things bots and READMEs fetch: a count badge per subsystem or path, and an Atom feed of additions."""
+
+import itertools
+from datetime import UTC, datetime
+from typing import Final
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from app import queries
+from app.metrics import METRICS, Count, goes_down
+from app.web.deps import SessionDep, ViewDep, templates
+
+router = APIRouter()
+
+CHAR_WIDTH: Final = 6.6  # pixels per character of 11 px Verdana, close enough for a badge
+FEED_RELEASES: Final = 20  # release intervals a feed looks back over
+GREEN, RED, GREY = "#4c1", "#e05d44", "#9f9f9f"
+
+
+@router.get("/badge/{target:path}.svg", summary="A badge: the metric's uses left in a subsystem or path")
+def badge(session: SessionDep, view: ViewDep, target: str) -> Response:
+    release = queries.release_ref(session, view.tag)
+    index = queries.releases(session).index(release)
+    if queries.subsystem_exists(session, target):
+        series = queries.subsystem_matrix(session, view.metric, view.count).get(target, ())
+        series = series or (0,) * len(queries.releases(session))
+    else:
+        path = queries.normalize_path(target)
+        if queries.path_id(session, path) is None:
+            raise queries.NotFound(f"{target!r} is neither a MAINTAINERS subsystem nor a counted path")
+        series = queries.path_series(session, path, view.metric, view.count)
+    value = series[index]
+    change = value - series[index - 1] if index else 0
+    falling = goes_down(view.metric)
+    color = GREY if change == 0 and value else (GREEN if (change < 0) == falling or value == 0 else RED)
+    label = f"{view.metric.label} {'uses' if view.count is Count.USES else 'all'}"
+    message = f"{value} ({change:+d})" if change else (f"{value} (±0)" if index else f"{value}")
+    left, right = int(len(label) * CHAR_WIDTH) + 10, int(len(message) * CHAR_WIDTH) + 10
+    svg = templates.get_template("badge.svg").render(
+        label=label, message=message, left=left, right=right, color=color, title=f"{label}: {message} at {release.tag}"
+    )
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.get("/feeds/additions.atom", summary="Atom: where new uses of a legacy flag appeared, release by release")
+def additions(
+    request: Request,
+    session: SessionDep,
+    subsystem: str | None = Query(None, max_length=512),
+    path: str | None = Query(None, max_length=4096),
+) -> Response:
+    metric = METRICS["legacy"]
+    known = queries.releases(session)
+    if subsystem is not None and not queries.subsystem_exists(session, subsystem):
+        raise queries.NotFound(f"no MAINTAINERS subsystem {subsystem!r}")
+    prefix = queries.normalize_path(path) if path else ""
+    entries = []
+    for older, newer in list(itertools.pairwise(known))[-FEED_RELEASES:]:
+        owners = queries.file_subsystems(session, newer)
+        added: dict[str, list[queries.OccurrenceChange]] = {}
+        for change in queries.occurrence_changes(session, older, newer, metric):
+            if not change.added or change.kind != "code":
+                continue
+            if prefix and not (change.path == prefix or change.path.startswith(prefix + "/")):
+                continue
+            if subsystem is not None and owners.get(change.path) != subsystem:
+                continue
+            added.setdefault(change.path, []).append(change)
+        for file, changes in sorted(added.items()):
+            entries.append(
+                {"older": older, "newer": newer, "path": file, "owner": owners.get(file), "changes": changes}
+            )
+    entries.reverse()  # newest first
+    scope = f" in {subsystem}" if subsystem else (f" under /{prefix}" if prefix else "")
+    updated = known[-1].commit_date if known else datetime.now(UTC)
+    body = templates.get_template("feed.atom").render(
+        request=request, entries=entries, scope=scope, updated=updated, base=str(request.base_url).rstrip("/")
+    )
+    return Response(body, media_type="application/atom+xml")
