@@ -1,6 +1,7 @@
 """HTML pages and their htmx partials. Every number comes from app.queries."""
 
 from typing import Any, Final
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -97,6 +98,7 @@ def overview(request: Request, session: SessionDep, view: ViewDep) -> Response:
         fewer=[m for m in movers if m.change < 0][:MOVERS],
         more=[m for m in movers if m.change > 0][:MOVERS],
         rows=_subsystem_rows(session, view, "", "value"),
+        json_twin="/api/v1/subsystems" + view.query(),
         q="",
         sort="value",
         limit=40,
@@ -135,6 +137,7 @@ def subsystem(request: Request, session: SessionDep, view: ViewDep, name: str) -
         projection=queries.project(series[: index + 1], PROJECTION_WINDOW),
         projection_window=PROJECTION_WINDOW,
         files=queries.subsystem_files(session, name, release, view.metric, view.count),
+        json_twin=f"/api/v1/subsystems/{quote(name)}/history" + view.query(),
     )
 
 
@@ -156,9 +159,11 @@ def tree(request: Request, session: SessionDep, view: ViewDep, path: str = "") -
     series = queries.path_series(session, path, view.metric, view.count)[: index + 1]
     common = {**context, "path": path, "crumbs": _crumbs(path), "series": series}
     if not found[1]:
-        return render(request, "file.html", **common, occurrences=queries.occurrences(session, release, path))
+        occurrences = queries.occurrences(session, release, path)
+        twin = f"/api/v1/files/{path}/occurrences" + view.query()
+        return render(request, "file.html", **common, occurrences=occurrences, json_twin=twin)
     children = queries.children_places(session, release, path, view.metric, view.count)
-    return render(request, "tree.html", **common, children=children)
+    return render(request, "tree.html", **common, children=children, json_twin=f"/api/v1/tree/{path}" + view.query())
 
 
 @router.get("/releases", summary="Every ingested release")

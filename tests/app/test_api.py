@@ -206,3 +206,47 @@ def test_api_never_fails_nor_breaks_its_schema(api_schema: schemathesis.BaseSche
             case.call_and_validate()
 
         call()
+
+
+COUNT_KEYS = {"code", "comment", "string", "definition", "uses", "total"}
+PAGE_KEYS = {"items", "total", "limit", "offset", "next", "release", "metric", "count_rule"}
+
+
+@pytest.mark.parametrize(
+    ("url", "top", "item"),
+    [
+        ("/api/v1/releases", PAGE_KEYS, {"tag", "commit", "commit_date"}),
+        ("/api/v1/subsystems", PAGE_KEYS, COUNT_KEYS | {"name", "type", "previous_uses", "change"}),
+        ("/api/v1/tree", PAGE_KEYS, COUNT_KEYS | {"name", "type", "previous_uses", "change"}),
+        ("/api/v1/subsystems/THE%20REST/history", PAGE_KEYS, COUNT_KEYS | {"release", "commit_date"}),
+        ("/api/v1/files/fs/namei.c/history", PAGE_KEYS, COUNT_KEYS | {"release", "commit_date"}),
+        ("/api/v1/files/fs/namei.c/occurrences", PAGE_KEYS, {"line", "col", "identifier", "kind", "function", "text"}),
+        (
+            "/api/v1/compare/occurrences?from=v1.9&to=v2.0",
+            PAGE_KEYS,
+            {"path", "identifier", "kind", "function", "text", "line", "change"},
+        ),
+    ],
+)
+def test_list_shapes_are_pinned(client: TestClient, url: str, top: set[str], item: set[str]) -> None:
+    body = client.get(url).json()
+    assert set(body) == top and body["items"] and set(body["items"][0]) == item
+
+
+def test_object_shapes_are_pinned(client: TestClient) -> None:
+    summary = client.get("/api/v1/releases/v2.0").json()
+    assert set(summary) == {
+        "release",
+        "previous",
+        "metric",
+        "whole_tree",
+        "in_fs",
+        "change_since_previous",
+        "change_since_first",
+        "count_rule",
+    }
+    assert set(summary["whole_tree"]) == COUNT_KEYS
+    comparison = client.get("/api/v1/compare?from=v1.9&to=v2.0").json()
+    assert set(comparison) == {"from", "to", "metric", "uses_before", "uses_after", "subsystems", "files"}
+    assert set(comparison["files"][0]) == {"path", "before", "after", "change"}
+    assert set(client.get("/api/v1/registry").json()) == {"identifiers", "metrics", "rule"}

@@ -83,6 +83,8 @@ def test_file_page_lists_every_occurrence_escaped_with_links(client: TestClient)
     assert "git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/tree/fs/ext4/xss.c?h=v2.1#n3" in page.text
     words = text_of(page.text)
     assert re.search(r"3 GFP_NOFS code f ", words)
+    twin = re.search(r'<link rel="alternate" type="application/json" href="([^"]+)"', page.text)
+    assert twin and client.get(twin.group(1)).json()["items"][0]["line"] == 3
 
 
 def test_release_page_shows_what_moved(client: TestClient) -> None:
