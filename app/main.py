@@ -17,6 +17,7 @@ from app.queries import NotFound
 from app.web import bots, chart_routes, pages
 from app.web.deps import ROOT, BadParameter, render
 from app.web.response_cache import ResponseCache
+from app.web.security import SecurityHeaders
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="nofs", summary="The kernel's GFP_NOFS/GFP_NOIO migration, release by release")
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(ResponseCache, version=_data_version)
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     app.mount("/api/v1", create_api())
     app.include_router(pages.router)

@@ -1,4 +1,7 @@
-"""Small things bots and READMEs fetch: a count badge per subsystem or path, and an Atom feed of additions."""
+"""Small things bots and READMEs fetch: a count badge per subsystem or path, and an Atom feed of additions.
+
+Their templates end in .xml so that Jinja escapes what they print, as it does for HTML.
+"""
 
 import itertools
 from datetime import UTC, datetime
@@ -37,7 +40,7 @@ def badge(session: SessionDep, view: ViewDep, target: str) -> Response:
     label = f"{view.metric.label} {'uses' if view.count is Count.USES else 'all'}"
     message = f"{value} ({change:+d})" if change else (f"{value} (±0)" if index else f"{value}")
     left, right = int(len(label) * CHAR_WIDTH) + 10, int(len(message) * CHAR_WIDTH) + 10
-    svg = templates.get_template("badge.svg").render(
+    svg = templates.get_template("badge.svg.xml").render(
         label=label, message=message, left=left, right=right, color=color, title=f"{label}: {message} at {release.tag}"
     )
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=300"})
@@ -74,7 +77,7 @@ def additions(
     entries.reverse()  # newest first
     scope = f" in {subsystem}" if subsystem else (f" under /{prefix}" if prefix else "")
     updated = known[-1].commit_date if known else datetime.now(UTC)
-    body = templates.get_template("feed.atom").render(
+    body = templates.get_template("feed.atom.xml").render(
         request=request, entries=entries, scope=scope, updated=updated, base=str(request.base_url).rstrip("/")
     )
     return Response(body, media_type="application/atom+xml")

@@ -92,6 +92,9 @@ def shot(page: Page, name: str) -> None:
 
 
 def test_overview_chart_draws_its_points(base_url: str, page: Page) -> None:
+    errors: list[str] = []  # a script the Content-Security-Policy blocked would show here
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(base_url + "/")
     symbols = page.locator(".vega svg .mark-symbol path")
     expect(symbols.first).to_be_visible()
@@ -99,6 +102,7 @@ def test_overview_chart_draws_its_points(base_url: str, page: Page) -> None:
     assert symbols.count() >= 5 * 4
     expect(page.locator("h1")).to_contain_text("at v2.0")
     shot(page, "overview")
+    assert errors == []
 
 
 def test_filter_then_click_through_subsystem_directory_and_file(base_url: str, page: Page) -> None:

@@ -1,3 +1,6 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from ingest.maintainers import THE_REST, SectionIndex, parse_maintainers
 
 MAINTAINERS = """\
@@ -128,3 +131,24 @@ def test_no_section_at_all_without_the_rest() -> None:
 def test_bad_n_regex_is_skipped_not_fatal() -> None:
     index = SectionIndex(parse_maintainers("BROKEN\nN:\t(unclosed\n\nGOOD\nF:\tmm/\n"))
     assert index.section_for("mm/slab.c", bool).name == "GOOD"  # type: ignore[union-attr]
+
+
+LINE = st.one_of(
+    st.text(max_size=40),
+    st.builds(
+        lambda tag, value: f"{tag}:\t{value}",
+        st.sampled_from("FXNMRLST"),
+        st.text(alphabet="abc/*?.[]()+\\^$|{} -_", max_size=20),
+    ),
+)
+PATH = st.lists(st.text(alphabet="abc.-_", min_size=1, max_size=6), min_size=1, max_size=5).map("/".join)
+
+
+@settings(max_examples=300, deadline=1000)
+@given(st.lists(LINE, max_size=40), st.lists(PATH, max_size=10))
+def test_any_maintainers_text_parses_and_matches_without_crashing(lines: list[str], paths: list[str]) -> None:
+    sections = parse_maintainers("\n".join(lines))
+    index = SectionIndex(sections)
+    for path in paths:
+        found = index.section_for(path, lambda directory: directory.count("/") < 2)
+        assert found is None or found in sections
