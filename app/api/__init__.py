@@ -4,7 +4,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.routes import router
@@ -57,6 +57,10 @@ def create_api() -> FastAPI:
     @api.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _error(exc.status_code, "not_found" if exc.status_code == 404 else "error", str(exc.detail))
+
+    @api.exception_handler(DataError)
+    async def bad_data(_request: Request, _exc: DataError) -> JSONResponse:
+        return _error(422, "invalid", "a value in the request cannot be looked up")
 
     @api.exception_handler(DBAPIError)
     async def database(_request: Request, exc: DBAPIError) -> JSONResponse:
