@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import sys
+import time
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -108,6 +109,13 @@ class _RichProgress:
 @click.option("--until", default=None, help="newest release to ingest")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="processes [all cores]")
 @click.option("--glob", "globs", multiple=True, help="file globs to count in [*.c *.h]")
+@click.option(
+    "--watch",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="SECONDS",
+    help="keep going: fetch and ingest again every SECONDS; a failed round is logged and retried",
+)
 @_fail_on_errors
 def ingest_command(
     source: str,
@@ -117,8 +125,29 @@ def ingest_command(
     until: str | None,
     jobs: int | None,
     globs: tuple[str, ...],
+    watch: int | None,
 ) -> None:
     """Scan SOURCE (a local clone, bare or not, or a URL to mirror) release by release into the database."""
+    if watch is None:
+        _ingest_once(source, tag_pattern, rc, since, until, jobs, globs)
+        return
+    while True:
+        try:
+            _ingest_once(source, tag_pattern, rc, since, until, jobs, globs)
+        except (IngestError, OperationalError) as exc:  # the database restarting, the mirror unreachable…
+            log.error("nofs: this round failed, retrying in %d s: %s", watch, str(exc).strip().splitlines()[0])
+        time.sleep(watch)
+
+
+def _ingest_once(
+    source: str,
+    tag_pattern: str | None,
+    rc: bool,
+    since: str | None,
+    until: str | None,
+    jobs: int | None,
+    globs: tuple[str, ...],
+) -> None:
     settings = get_settings()
     options = IngestOptions(
         source=source,

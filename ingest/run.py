@@ -53,6 +53,7 @@ class IngestStats:
     releases_ingested: list[str] = field(default_factory=list)
     releases_moved: list[str] = field(default_factory=list)
     releases_unchanged: int = 0
+    releases_elsewhere: int = 0  # taken, or stored meanwhile, by another worker on the same database
     blobs_scanned: int = 0
     bytes_scanned: int = 0
     binary_skipped: int = 0
@@ -64,7 +65,8 @@ class IngestStats:
         moved = f" ({len(self.releases_moved)} moved: {', '.join(self.releases_moved)})" if self.releases_moved else ""
         return (
             f"ingested {len(self.releases_ingested)} release(s){moved}, "
-            f"{self.releases_unchanged} already stored; "
+            f"{self.releases_unchanged} already stored"
+            f"{f', {self.releases_elsewhere} left to other workers' if self.releases_elsewhere else ''}; "
             f"scanned {self.blobs_scanned:,} blobs ({self.bytes_scanned / 1e6:,.1f} MB), "
             f"{self.binary_skipped:,} binary skipped, {self.not_utf8:,} not UTF-8 (counted as bytes); "
             f"stored {self.occurrences_stored:,} occurrences in {self.seconds:.1f} s"
@@ -150,20 +152,32 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
     stats = IngestStats(releases_unchanged=len(targets) - len(todo))
     progress.releases(len(todo))
     run = _Run(repo, options, stats, progress)
+    claims = store.Claims(engine)
     with BlobScanner(_repo_dir(repo), options.names, options.line_max_chars, options.jobs) as scanner:
         previous: _Base | None = None  # the last release handed to the workers
         pipeline: deque[_Prepared] = deque()
-        for target, key in todo:
-            base = _base_for(stored, previous, target.name, key)
-            with sessions() as session:
-                pipeline.append(run.prepare(session, scanner, target, key, base))
-            previous = pipeline[-1].own
-            if len(pipeline) > PIPELINE_DEPTH:
-                with sessions() as session, session.begin():
-                    run.finish(session, pipeline.popleft(), stored)
-        while pipeline:
+
+        def finish_oldest() -> None:
+            done = pipeline.popleft()
             with sessions() as session, session.begin():
-                run.finish(session, pipeline.popleft(), stored)
+                run.finish(session, done)
+            claims.give_back(done.target.name)
+
+        try:
+            for target, key in todo:
+                if not claims.take(target.name):  # another worker on this database has it
+                    stats.releases_elsewhere += 1
+                    continue
+                base = _base_for(stored, previous, target.name, key)
+                with sessions() as session:
+                    pipeline.append(run.prepare(session, scanner, target, key, base))
+                previous = pipeline[-1].own
+                if len(pipeline) > PIPELINE_DEPTH:
+                    finish_oldest()
+            while pipeline:
+                finish_oldest()
+        finally:
+            claims.close()
     stats.seconds = time.monotonic() - started
     return stats
 
@@ -219,12 +233,19 @@ class _Run:
         own = _Base(target.name, target.tree_id, key)
         return _Prepared(target, key, base, changed, to_scan, scanner.submit(to_scan), own)
 
-    def finish(self, session: Session, prepared: _Prepared, stored: dict[str, _Stored]) -> None:
+    def finish(self, session: Session, prepared: _Prepared) -> None:
         """Store the release: its blobs, files, subsystems and totals. The caller commits."""
         started = time.monotonic()
         target, base = prepared.target, prepared.base
         self.progress.release_started(target.name, len(prepared.to_scan))
         scanned = self._collect(prepared.pending)
+        store.lock_writes(session)
+        current = store.stored_commit(session, target.name)
+        if current is not None and current[1] == target.commit_id:  # another worker stored it meanwhile
+            self.stats.releases_elsewhere += 1
+            self.in_flight.difference_update(prepared.to_scan)
+            prepared.own.files, prepared.own.release_id = None, current[0]
+            return
         binary = {blob.oid: blob.scan.binary for blob in scanned}
         stored_now = store.store_blobs(session, scanned)
         files = dict(base.files) if base and base.files is not None else {}
@@ -241,9 +262,9 @@ class _Run:
         kept = {path: known[oid][0] for path, oid in files.items() if oid in known and not known[oid][1]}
         counts = self._counts(session, kept.values())
         maintainers_file_id, subsystem_of = self._subsystems(session, target, kept)
-        moved = target.name in stored
-        if moved:
-            store.delete_release(session, stored[target.name].id)
+        moved = current is not None
+        if current is not None:
+            store.delete_release(session, current[0])
             self.stats.releases_moved.append(target.name)
         release_id = session.execute(
             insert(Release.__table__).returning(Release.id),

@@ -4,7 +4,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Final
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Connection, Engine, delete, insert, select, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.models import (
@@ -55,6 +55,11 @@ def store_blobs(session: Session, scanned: list[ScannedBlob]) -> dict[str, int]:
     """Insert newly scanned blobs with their counts and occurrences; oid -> blob id."""
     if not scanned:
         return {}
+    # Another worker may have stored some of them since this run read the blob table.
+    already = _ids_by(session, Blob.oid, Blob.id, (b.oid for b in scanned))
+    scanned = [b for b in scanned if b.oid not in already]
+    if not scanned:
+        return already
     rows = [{"oid": b.oid, "size": b.size, "is_binary": b.scan.binary, "utf8": b.scan.utf8} for b in scanned]
     ids = {oid: blob_id for blob_id, oid in session.execute(insert(Blob.__table__).returning(Blob.id, Blob.oid), rows)}
     count_rows, occurrence_rows = [], []
@@ -78,7 +83,7 @@ def store_blobs(session: Session, scanned: list[ScannedBlob]) -> dict[str, int]:
         session.execute(insert(BlobCount.__table__), count_rows)
     if occurrence_rows:
         session.execute(insert(Occurrence.__table__), occurrence_rows)
-    return ids
+    return {**already, **ids}
 
 
 def count_occurrences(blob: ScannedBlob) -> dict[str, Counts]:
@@ -204,6 +209,51 @@ def store_maintainers(session: Session, oid: str, sections: list[ParsedSection])
             ],
         )
     return file_id, {s.position: by_name[s.name] for s in sections}
+
+
+# Writers on one PostgreSQL database take turns storing a release (scanning stays parallel), so that
+# get-or-create of blobs, paths and subsystems never races; SQLite has a single writer anyway.
+WRITE_LOCK: Final = 0x6E6F6673  # "nofs"
+CLAIMS: Final = 0x636C616D  # "clam": the namespace of per-release claims
+
+
+def lock_writes(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
+
+
+def stored_commit(session: Session, tag: str) -> tuple[int, str] | None:
+    """(release id, commit) of a stored release, as of now."""
+    row = session.execute(select(Release.id, Release.commit_id).where(Release.tag == tag)).one_or_none()
+    return (row[0], row[1]) if row else None
+
+
+class Claims:
+    """Which releases this worker takes: other workers skip a release another one holds.
+
+    On PostgreSQL a claim is a session advisory lock on one dedicated connection: it ends when the
+    worker releases it or dies. Elsewhere every claim succeeds.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._connection: Connection | None = None
+        if engine.dialect.name == "postgresql":
+            self._connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+    def take(self, tag: str) -> bool:
+        if self._connection is None:
+            return True
+        query = text("SELECT pg_try_advisory_lock(:space, hashtext(:tag))")
+        return bool(self._connection.execute(query, {"space": CLAIMS, "tag": tag}).scalar())
+
+    def give_back(self, tag: str) -> None:
+        if self._connection is not None:
+            query = text("SELECT pg_advisory_unlock(:space, hashtext(:tag))")
+            self._connection.execute(query, {"space": CLAIMS, "tag": tag})
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
 
 
 def delete_release(session: Session, release_id: int) -> None:

@@ -41,6 +41,24 @@ def postgres_template() -> Iterator[str]:
     _admin(f'DROP DATABASE IF EXISTS "{_TEMPLATE}" WITH (FORCE)')
 
 
+def _copy_of(template: str) -> str:
+    name = f"nofs_test_{os.getpid()}_{next(_counter)}"
+    _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return name
+
+
+@pytest.fixture
+def pg_engine(postgres_template: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Engine]:
+    """A fresh migrated PostgreSQL database, for what only a server database does (several writers)."""
+    name = _copy_of(postgres_template)
+    monkeypatch.setenv("DATABASE_URL", _pg_url(name))
+    monkeypatch.setenv("NOFS_CACHE_DIR", str(tmp_path / "cache"))
+    engine = make_engine(_pg_url(name))
+    yield engine
+    engine.dispose()
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The URL of a fresh, migrated database of each kind; also set as DATABASE_URL for the code under test."""
@@ -51,9 +69,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.M
         engine.dispose()
         name = None
     else:
-        template = request.getfixturevalue("postgres_template")
-        name = f"nofs_test_{os.getpid()}_{next(_counter)}"
-        _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        name = _copy_of(request.getfixturevalue("postgres_template"))
         url = _pg_url(name)
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("NOFS_CACHE_DIR", str(tmp_path / "cache"))
