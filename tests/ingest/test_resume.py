@@ -16,7 +16,7 @@ from tests.gitrepo import RepoBuilder
 
 RELEASES = 12
 FILES = 240
-KILLS = 6
+KILLS = 10  # issue 6: ten in a row, then a final run
 
 
 def source(release: int, index: int) -> bytes:
