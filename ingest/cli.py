@@ -128,26 +128,6 @@ def ingest_command(
     watch: int | None,
 ) -> None:
     """Scan SOURCE (a local clone, bare or not, or a URL to mirror) release by release into the database."""
-    if watch is None:
-        _ingest_once(source, tag_pattern, rc, since, until, jobs, globs)
-        return
-    while True:
-        try:
-            _ingest_once(source, tag_pattern, rc, since, until, jobs, globs)
-        except (IngestError, OperationalError) as exc:  # the database restarting, the mirror unreachable…
-            log.error("nofs: this round failed, retrying in %d s: %s", watch, str(exc).strip().splitlines()[0])
-        time.sleep(watch)
-
-
-def _ingest_once(
-    source: str,
-    tag_pattern: str | None,
-    rc: bool,
-    since: str | None,
-    until: str | None,
-    jobs: int | None,
-    globs: tuple[str, ...],
-) -> None:
     settings = get_settings()
     options = IngestOptions(
         source=source,
@@ -158,7 +138,19 @@ def _ingest_once(
         line_max_chars=settings.line_max_chars,
         jobs=jobs or os.cpu_count() or 1,
     )
-    engine = make_engine(settings.database_url)
+    if watch is None:
+        _ingest_once(options, settings.database_url)
+        return
+    while True:
+        try:
+            _ingest_once(options, settings.database_url)
+        except (IngestError, OperationalError) as exc:  # the database restarting, the mirror unreachable…
+            log.error("nofs: this round failed, retrying in %d s: %s", watch, str(exc).strip().splitlines()[0])
+        time.sleep(watch)
+
+
+def _ingest_once(options: IngestOptions, database_url: str) -> None:
+    engine = make_engine(database_url)
     try:
         if sys.stderr.isatty():
             from rich.console import Console

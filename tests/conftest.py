@@ -3,6 +3,7 @@
 import itertools
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -91,3 +92,35 @@ def engine(db_url: str) -> Iterator[Engine]:
 def session(engine: Engine) -> Iterator[Session]:
     with Session(engine) as session:
         yield session
+
+
+@contextmanager
+def ingested_sqlite(root: Path) -> Iterator[str]:
+    """The kernel-like history ingested into an SQLite file that DATABASE_URL names while inside.
+
+    For module-scoped fixtures (a live server, a schema fuzzer), which monkeypatch cannot serve.
+    """
+    from app import cache
+    from app.db import get_engine
+    from ingest.run import IngestOptions, ingest
+    from tests.kernel_like import build_history
+
+    url = f"sqlite:///{root / 'nofs.sqlite3'}"
+    build_history(root / "linux")
+    engine = make_engine(url)
+    ingest(engine, IngestOptions(str(root / "linux"), root / "cache", jobs=1))
+    engine.dispose()
+    saved = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = url
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    cache.clear()
+    try:
+        yield url
+    finally:
+        if saved is None:
+            os.environ.pop("DATABASE_URL", None)
+        else:
+            os.environ["DATABASE_URL"] = saved
+        get_settings.cache_clear()
+        get_engine.cache_clear()

@@ -2,7 +2,6 @@
 
 import csv
 import io
-import os
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,12 +12,12 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy import Engine
 
-from app import cache
 from app.api import create_api
-from app.db import get_engine, make_engine
+from app.db import get_engine
 from app.settings import get_settings
 from ingest.run import IngestOptions, ingest
 from tests.app.test_pages import fresh_client
+from tests.conftest import ingested_sqlite
 from tests.kernel_like import build_history, git_grep
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -169,24 +168,8 @@ def test_feed_lists_new_legacy_uses_per_release_and_place(client: TestClient) ->
 
 @pytest.fixture(scope="module")
 def api_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    root = tmp_path_factory.mktemp("api")
-    url = f"sqlite:///{root / 'nofs.sqlite3'}"
-    build_history(root / "linux")
-    engine = make_engine(url)
-    ingest(engine, IngestOptions(str(root / "linux"), root / "cache", jobs=1))
-    engine.dispose()
-    saved = os.environ.get("DATABASE_URL")
-    os.environ["DATABASE_URL"] = url
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    cache.clear()
-    yield create_api()
-    if saved is None:
-        os.environ.pop("DATABASE_URL", None)
-    else:
-        os.environ["DATABASE_URL"] = saved
-    get_settings.cache_clear()
-    get_engine.cache_clear()
+    with ingested_sqlite(tmp_path_factory.mktemp("api")):
+        yield create_api()
 
 
 @pytest.fixture(scope="module")

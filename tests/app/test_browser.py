@@ -14,12 +14,8 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from app import cache
-from app.db import get_engine, make_engine
 from app.main import create_app
-from app.settings import get_settings
-from ingest.run import IngestOptions, ingest
-from tests.kernel_like import build_history
+from tests.conftest import ingested_sqlite
 
 CHROMIUM = os.environ.get("NOFS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -42,32 +38,16 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("browser")
-    url = f"sqlite:///{root / 'nofs.sqlite3'}"
-    build_history(root / "linux")
-    engine = make_engine(url)
-    ingest(engine, IngestOptions(str(root / "linux"), root / "cache", jobs=1))
-    engine.dispose()
-    saved = os.environ.get("DATABASE_URL")
-    os.environ["DATABASE_URL"] = url
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    cache.clear()
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    if saved is None:
-        os.environ.pop("DATABASE_URL", None)
-    else:
-        os.environ["DATABASE_URL"] = saved
-    get_settings.cache_clear()
-    get_engine.cache_clear()
+    with ingested_sqlite(tmp_path_factory.mktemp("browser")):
+        port = _free_port()
+        server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        while not server.started:
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")
