@@ -151,6 +151,9 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
     todo = [(t, key) for t, key in targets if t.name not in stored or stored[t.name].commit_id != t.commit_id]
     stats = IngestStats(releases_unchanged=len(targets) - len(todo))
     progress.releases(len(todo))
+    if not todo:
+        stats.seconds = time.monotonic() - started
+        return stats  # nothing to scan: no workers to start
     run = _Run(repo, options, stats, progress)
     claims = store.Claims(engine)
     with BlobScanner(_repo_dir(repo), options.names, options.line_max_chars, options.jobs) as scanner:

@@ -68,6 +68,9 @@ class BlobScanner:
                 initializer=_init_worker,
                 initargs=self._args,
             )
+            # Start the workers and their git now, while the first tree diff is computed, not after it.
+            for _ in range(self._jobs):
+                self._pool.submit(_scan_chunk, [])
         else:
             _init_worker(*self._args)
         return self
