@@ -45,6 +45,14 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+_MISSING_SCHEMA = ("no such table", "does not exist", "undefinedtable")
+
+
+def is_missing_schema(exc: BaseException) -> bool:
+    """True when a database error says the tables are not there: nothing was ever ingested into it."""
+    return any(marker in str(getattr(exc, "orig", None) or exc).lower() for marker in _MISSING_SCHEMA)
+
+
 def safe_url(url: str) -> str:
     """The URL with any password hidden, for messages."""
     return make_url(url).render_as_string(hide_password=True)

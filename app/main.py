@@ -12,7 +12,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from app import cache
 from app.api import create_api
-from app.db import get_sessionmaker
+from app.db import get_sessionmaker, is_missing_schema
 from app.queries import NotFound
 from app.web import bots, chart_routes, pages
 from app.web.deps import ROOT, BadParameter, render
@@ -20,8 +20,6 @@ from app.web.response_cache import ResponseCache
 from app.web.security import SecurityHeaders
 
 log = logging.getLogger(__name__)
-
-_MISSING_TABLE = ("no such table", "does not exist", "undefinedtable")
 
 
 def _error(request: Request, status: int, title: str, detail: str) -> Response:
@@ -68,8 +66,7 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, exc: DBAPIError) -> Response:
-        message = str(exc.orig or exc).lower()
-        if isinstance(exc, OperationalError | ProgrammingError) and any(m in message for m in _MISSING_TABLE):
+        if isinstance(exc, OperationalError | ProgrammingError) and is_missing_schema(exc):
             return render(request, "empty.html", status_code=200 if request.url.path == "/" else 404, view=None)
         log.warning("database unavailable: %s", str(exc.orig or exc).strip().splitlines()[0] if str(exc) else exc)
         return _error(request, 503, "Database unavailable", "The database is not answering; try again shortly.")

@@ -14,6 +14,10 @@ from app.metrics import Count, Metric
 from app.models import Occurrence, Path, PathCount, Release, ReleaseFile, Section, Subsystem, SubsystemCount
 from app.registry import BY_NAME
 
+PROJECTION_WINDOW = 5  # releases whose pace a burn-down projection follows
+Kinds = tuple[int, int, int, int]  # code, comment, string, definition
+NO_KINDS: Kinds = (0, 0, 0, 0)
+
 
 class NotFound(LookupError):
     """A release, path or subsystem the database does not know."""
@@ -237,19 +241,14 @@ def path_id(session: Session, path: str) -> tuple[int, bool] | None:
     return (row[0], row[1]) if row else None
 
 
-@cached
+def value_of(kinds: Kinds, count: Count) -> int:
+    """The one number a chart or table shows: uses (code), or every occurrence."""
+    return kinds[0] if count is Count.USES else sum(kinds)
+
+
 def path_series(session: Session, path: str, metric: Metric, count: Count) -> tuple[int, ...]:
     """The metric's value for a path (a directory with all below it, or a file) at every release, in order."""
-    found = path_id(session, path)
-    values: dict[int, int] = {}
-    if found is not None:
-        query = (
-            select(PathCount.release_id, _value_column(PathCount, count))
-            .where(PathCount.path_id == found[0], PathCount.identifier.in_(metric.identifiers))
-            .group_by(PathCount.release_id)
-        )
-        values = {release_id: int(value or 0) for release_id, value in session.execute(query)}
-    return tuple(values.get(release.id, 0) for release in releases(session))
+    return tuple(value_of(kinds, count) for kinds in path_kinds_series(session, path, metric))
 
 
 @cached
@@ -283,34 +282,21 @@ def subsystem_places(session: Session, release: ReleaseRef, metric: Metric, coun
     return sorted(places, key=lambda p: (-p.value, p.name))
 
 
-@cached
 def children_places(
     session: Session, release: ReleaseRef, path: str, metric: Metric, count: Count
 ) -> tuple[Place, ...]:
     """The directories and files right below `path`, with their value here and at the previous release."""
-    found = path_id(session, path)
-    if found is None:
-        return ()
     before = previous_release(session, release)
-    wanted = [release.id] + ([before.id] if before else [])
-    query = (
-        select(Path.path, Path.is_dir, PathCount.release_id, _value_column(PathCount, count))
-        .join(PathCount, PathCount.path_id == Path.id)
-        .where(Path.parent_id == found[0], PathCount.release_id.in_(wanted))
-        .where(PathCount.identifier.in_(metric.identifiers))
-        .group_by(Path.path, Path.is_dir, PathCount.release_id)
-    )
-    values: dict[tuple[str, bool], dict[int, int]] = {}
-    for child, is_dir, release_id, value in session.execute(query):
-        values.setdefault((child, is_dir), {})[release_id] = int(value or 0)
+    now = children_kinds(session, release, path, metric)
+    then = children_kinds(session, before, path, metric) if before else {}
     places = [
         Place(
             child,
             "dir" if is_dir else "file",
-            by_release.get(release.id, 0),
-            by_release.get(before.id, 0) if before else 0,
+            value_of(now.get((child, is_dir), NO_KINDS), count),
+            value_of(then.get((child, is_dir), NO_KINDS), count),
         )
-        for (child, is_dir), by_release in values.items()
+        for child, is_dir in now.keys() | then.keys()
     ]
     return tuple(sorted(places, key=lambda p: (-p.value, -p.previous, p.name)))
 
@@ -352,7 +338,7 @@ def subsystem_changes(
     return sorted(places, key=lambda p: (-abs(p.change), p.name))
 
 
-def project(series: tuple[int, ...], window: int) -> Projection:
+def project(series: tuple[int, ...], window: int = PROJECTION_WINDOW) -> Projection:
     """Straight-line pace over the last `window` releases (fewer when fewer exist)."""
     window = min(window, len(series) - 1)
     if window < 1:
@@ -486,9 +472,6 @@ def _unmatched(path: str, these: list, others: list, added: bool) -> list[Occurr
 
 # ---- counts by kind, for the JSON API and CSV ----------------------------------------------------------
 
-Kinds = tuple[int, int, int, int]  # code, comment, string, definition
-NO_KINDS: Kinds = (0, 0, 0, 0)
-
 
 def _kind_sums(model: type[PathCount] | type[SubsystemCount]) -> list[ColumnElement[int]]:
     return [func.sum(model.code), func.sum(model.comment), func.sum(model.string), func.sum(model.definition)]
@@ -563,9 +546,9 @@ def file_subsystems(session: Session, release: ReleaseRef) -> dict[str, str]:
 
 
 def subsystem_exists(session: Session, name: str) -> bool:
-    return name in subsystem_matrix_names(session)
+    return name in subsystem_names(session)
 
 
 @cached
-def subsystem_matrix_names(session: Session) -> frozenset[str]:
+def subsystem_names(session: Session) -> frozenset[str]:
     return frozenset(session.execute(select(Subsystem.name)).scalars())

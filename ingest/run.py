@@ -253,7 +253,7 @@ class _Run:
         stored_now = store.store_blobs(session, scanned)
         files = dict(base.files) if base and base.files is not None else {}
         if base and base.files is None and base.release_id is not None:
-            files = {path: oid for path, (oid, _) in store.release_files(session, base.release_id).items()}
+            files = store.release_files(session, base.release_id)
         for path, oid in prepared.changed.items():
             if oid is None:
                 files.pop(path, None)

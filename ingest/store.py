@@ -108,15 +108,15 @@ def blob_counts(session: Session, blob_ids: Iterable[int]) -> dict[int, dict[str
     return result
 
 
-def release_files(session: Session, release_id: int) -> dict[str, tuple[str, int]]:
-    """path -> (blob oid, blob id) of the files of a stored release."""
+def release_files(session: Session, release_id: int) -> dict[str, str]:
+    """path -> blob oid of the files of a stored release."""
     rows = session.execute(
-        select(Path.path, Blob.oid, Blob.id)
+        select(Path.path, Blob.oid)
         .join(ReleaseFile, ReleaseFile.path_id == Path.id)
         .join(Blob, Blob.id == ReleaseFile.blob_id)
         .where(ReleaseFile.release_id == release_id)
     )
-    return {path: (oid, blob_id) for path, oid, blob_id in rows}
+    return dict(rows.all())
 
 
 def parent_of(path: str) -> str | None:

@@ -8,10 +8,9 @@ from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.routes import router
+from app.db import is_missing_schema
 from app.queries import NotFound
 from app.web.deps import BadParameter
-
-_MISSING_TABLE = ("no such table", "does not exist", "undefinedtable")
 
 
 def _error(status: int, error: str, detail: str) -> JSONResponse:
@@ -64,7 +63,7 @@ def create_api() -> FastAPI:
 
     @api.exception_handler(DBAPIError)
     async def database(_request: Request, exc: DBAPIError) -> JSONResponse:
-        if any(m in str(exc.orig or exc).lower() for m in _MISSING_TABLE):
+        if is_missing_schema(exc):
             return _error(404, "not_found", "nothing has been ingested yet")
         return _error(503, "unavailable", "the database is not answering; try again shortly")
 

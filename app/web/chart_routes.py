@@ -18,7 +18,6 @@ router = APIRouter()
 FORMATS: Final = {"vl.json": "application/json", "svg": "image/svg+xml", "png": "image/png"}
 EXPORT_WIDTH: Final = 960  # pixels; "container" only makes sense inside a page
 TOP_SUBSYSTEMS: Final = 15
-PROJECTION_WINDOW: Final = 5
 PAGE_HEIGHT: Final = 320
 SLIDE_HEIGHT: Final = 560
 Size = Query("page", pattern="^(page|slide)$", description="slide: larger type and height, for a projector")
@@ -57,7 +56,7 @@ def trend_spec(
             f"{label}, whole tree": everywhere,
         }
         title, key = f"{label} {what} against scoped API calls, fs/ and the rest", f"{label}, whole tree"
-    projection = queries.project(tuple(series[key]), PROJECTION_WINDOW)
+    projection = queries.project(tuple(series[key]))
     steps = projection.releases_to_zero
     rule = view.metric.rule(view.count)
     if steps:

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from app import charts
+from app import charts, queries
 from app.db import get_db
 from app.metrics import DEFAULT_METRIC, METRICS, Count, Metric, MetricKey, goes_down
 from app.registry import IDENTIFIERS, RULE_TEXT
@@ -17,7 +17,12 @@ from app.registry import IDENTIFIERS, RULE_TEXT
 ROOT = Path(__file__).resolve().parents[2]
 templates = Jinja2Templates(directory=str(ROOT / "templates"))
 templates.env.globals.update(
-    METRICS=METRICS, Count=Count, IDENTIFIERS=IDENTIFIERS, RULE_TEXT=RULE_TEXT, sparkline=charts.sparkline_points
+    METRICS=METRICS,
+    Count=Count,
+    IDENTIFIERS=IDENTIFIERS,
+    RULE_TEXT=RULE_TEXT,
+    PROJECTION_WINDOW=queries.PROJECTION_WINDOW,
+    sparkline=charts.sparkline_points,
 )
 
 SessionDep = Annotated[Session, Depends(get_db)]

@@ -7,14 +7,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from app import queries
-from app.metrics import METRICS, Count, goes_down
+from app.metrics import METRICS, Count
 from app.web.deps import SessionDep, View, ViewDep, render
 
 router = APIRouter()
 
-PROJECTION_WINDOW: Final = 5  # releases whose pace the burn-down projection follows
 MOVERS: Final = 10
-SORTS: Final = ("value", "change", "name", "zero")
 
 
 def _is_htmx(request: Request) -> bool:
@@ -49,7 +47,7 @@ def _subsystem_rows(session: SessionDep, view: View, q: str, sort: str) -> list[
     index = queries.releases(session).index(release)
     rows = []
     for place in queries.subsystem_places(session, release, view.metric, view.count):
-        projection = queries.project(place.series[: index + 1], PROJECTION_WINDOW)
+        projection = queries.project(place.series[: index + 1])
         rows.append({"place": place, "series": place.series[: index + 1], "projection": projection})
     needle = q.strip().lower()
     if needle:
@@ -91,10 +89,8 @@ def overview(request: Request, session: SessionDep, view: ViewDep) -> Response:
         **context,
         headlines=headlines,
         outside=outside,
-        projection=queries.project(total, PROJECTION_WINDOW),
-        projection_window=PROJECTION_WINDOW,
+        projection=queries.project(total),
         total=total,
-        down=goes_down(view.metric),
         fewer=[m for m in movers if m.change < 0][:MOVERS],
         more=[m for m in movers if m.change > 0][:MOVERS],
         rows=_subsystem_rows(session, view, "", "value"),
@@ -116,9 +112,8 @@ def subsystems(
     context = _context(session, view)
     rows = _subsystem_rows(session, view, q, sort)
     template = "partials/_subsystem_table.html" if _is_htmx(request) else "subsystems.html"
-    return render(
-        request, template, **context, rows=rows, q=q, sort=sort, limit=None, projection_window=PROJECTION_WINDOW
-    )
+    twin = "/api/v1/subsystems" + view.query()
+    return render(request, template, **context, rows=rows, q=q, sort=sort, limit=None, json_twin=twin)
 
 
 @router.get("/subsystems/{name:path}", summary="One MAINTAINERS subsystem")
@@ -134,8 +129,7 @@ def subsystem(request: Request, session: SessionDep, view: ViewDep, name: str) -
         **context,
         info=info,
         series=series[: index + 1],
-        projection=queries.project(series[: index + 1], PROJECTION_WINDOW),
-        projection_window=PROJECTION_WINDOW,
+        projection=queries.project(series[: index + 1]),
         files=queries.subsystem_files(session, name, release, view.metric, view.count),
         json_twin=f"/api/v1/subsystems/{quote(name)}/history" + view.query(),
     )
