@@ -8,7 +8,7 @@ from typing import Any, Final, ParamSpec, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Release
+from app.models import Attribution, Release
 
 MAX_ENTRIES: Final = 4096
 P = ParamSpec("P")
@@ -17,9 +17,18 @@ _store: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 
 
 def data_version(session: Session) -> tuple[Any, ...]:
-    """Changes whenever a release is stored, re-ingested or removed; asked once per session."""
+    """Changes whenever a release or an interval's attribution is stored, redone or removed; asked once per session."""
     if "data_version" not in session.info:
-        row = session.execute(select(func.count(Release.id), func.max(Release.id), func.max(Release.ingested_at))).one()
+        attributions = select(func.count(), func.max(Attribution.attributed_at)).select_from(Attribution).subquery()
+        row = session.execute(
+            select(
+                func.count(Release.id),
+                func.max(Release.id),
+                func.max(Release.ingested_at),
+                select(attributions.c[0]).scalar_subquery(),
+                select(attributions.c[1]).scalar_subquery(),
+            )
+        ).one()
         session.info["data_version"] = (str(session.get_bind().url), *row)
     return session.info["data_version"]
 

@@ -167,3 +167,73 @@ class SubsystemCount(CountColumns, Base):
     release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), primary_key=True)
     subsystem_id: Mapped[int] = mapped_column(ForeignKey("subsystems.id"), primary_key=True)
     identifier: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class CleanBlob(Base):
+    """A blob seen only between releases that holds no tracked identifier: never read again."""
+
+    __tablename__ = "clean_blobs"
+
+    oid: Mapped[str] = mapped_column(OID, primary_key=True)
+
+
+class Commit(Base):
+    """A commit that moved a tracked count, as git records it; shared by every release interval holding it."""
+
+    __tablename__ = "commits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    oid: Mapped[str] = mapped_column(OID, unique=True)
+    author_name: Mapped[str] = mapped_column(String(255))
+    author_email: Mapped[str] = mapped_column(String(255), index=True)
+    authored_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    subject: Mapped[str] = mapped_column(Text)
+    links: Mapped[list[str]] = mapped_column(JSON, default=list)  # the message's Link: trailers
+    parents: Mapped[int] = mapped_column(Integer)
+
+
+class Attribution(Base):
+    """A release whose interval (previous release → it) has been attributed to commits.
+
+    `from_commit` is the previous release's commit (NULL for the first release: nothing to attribute);
+    `base_commit` is where the first-parent line from the tag meets the previous release's history.
+    """
+
+    __tablename__ = "attributions"
+
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), primary_key=True)
+    from_tag: Mapped[str | None] = mapped_column(String(255))
+    from_commit: Mapped[str | None] = mapped_column(OID)
+    base_commit: Mapped[str | None] = mapped_column(OID)
+    commits_walked: Mapped[int] = mapped_column(Integer)
+    attributed_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
+
+
+class ReleaseCommit(Base):
+    """A commit of a release interval with an effect. `step`: its place on the first-parent line from the
+    previous release (1 = oldest; 0 = the base adjustment, when that release is not on the line), or NULL."""
+
+    __tablename__ = "release_commits"
+
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), primary_key=True)
+    commit_id: Mapped[int] = mapped_column(ForeignKey("commits.id"), primary_key=True, index=True)
+    step: Mapped[int | None] = mapped_column(Integer)
+
+
+class CommitChange(CountColumns, Base):
+    """Signed change of one identifier in one file, by kind. view 'own': what the commit itself did (for a
+    merge: its conflict resolution); 'step': first parent → commit, for the commits on the first-parent line."""
+
+    __tablename__ = "commit_changes"
+    __table_args__ = (
+        Index("ix_commit_changes_release", "release_id", "view", "identifier"),
+        Index("ix_commit_changes_path", "path_id", "identifier"),
+        Index("ix_commit_changes_subsystem", "subsystem_id", "identifier"),
+    )
+
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), primary_key=True)
+    commit_id: Mapped[int] = mapped_column(ForeignKey("commits.id"), primary_key=True)
+    view: Mapped[str] = mapped_column(String(8), primary_key=True)
+    path_id: Mapped[int] = mapped_column(ForeignKey("paths.id"), primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subsystem_id: Mapped[int] = mapped_column(ForeignKey("subsystems.id"))

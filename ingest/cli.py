@@ -100,6 +100,13 @@ class _RichProgress:
         self._progress.console.log(f"{tag}: {message}")
         self._progress.advance(self._releases)
 
+    def interval_started(self, tag: str, since: str | None) -> None:
+        description = f"{tag} commits since {since}" if since else f"{tag}: first release, no interval"
+        self._progress.update(self._files, description=description, total=None, completed=0, visible=True)
+
+    def interval_done(self, tag: str, message: str) -> None:
+        self._progress.console.log(f"{tag}: {message}")
+
 
 @main.command("ingest")
 @click.argument("source")
@@ -116,6 +123,11 @@ class _RichProgress:
     metavar="SECONDS",
     help="keep going: fetch and ingest again every SECONDS; a failed round is logged and retried",
 )
+@click.option(
+    "--no-commits",
+    is_flag=True,
+    help="skip attributing each release's change to its commits and merges",
+)
 @_fail_on_errors
 def ingest_command(
     source: str,
@@ -126,6 +138,7 @@ def ingest_command(
     jobs: int | None,
     globs: tuple[str, ...],
     watch: int | None,
+    no_commits: bool,
 ) -> None:
     """Scan SOURCE (a local clone, bare or not, or a URL to mirror) release by release into the database."""
     settings = get_settings()
@@ -137,6 +150,7 @@ def ingest_command(
         names=NAMES,
         line_max_chars=settings.line_max_chars,
         jobs=jobs or os.cpu_count() or 1,
+        commits=not no_commits,
     )
     if watch is None:
         _ingest_once(options, settings.database_url)

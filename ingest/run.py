@@ -6,7 +6,6 @@ import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path as FsPath
 from typing import Protocol
 
@@ -20,21 +19,20 @@ from app.models import Release
 from app.registry import NAMES
 from app.schema import upgrade
 from app.versions import sort_key
-from ingest import store
+from ingest import attribute, store
+from ingest.attribute import IntervalProgress
 from ingest.errors import IngestError
-from ingest.maintainers import THE_REST, Section, SectionIndex, parse_maintainers
 from ingest.repo import TagTarget, open_repository, resolve_tag, tag_names
 from ingest.scan import BlobScanner, PendingScan, ScannedBlob
+from ingest.subsystems import SubsystemMapper
 from ingest.tags import TagSelection, select_tags
-from ingest.tree import changed_files, glob_matcher, is_directory
+from ingest.tree import changed_files, glob_matcher
 
 log = logging.getLogger(__name__)
 
-MAINTAINERS_PATH = "MAINTAINERS"
 # Releases handed to the workers ahead of the one being stored: small stable releases then never leave
 # a core idle while this process writes to the database.
 PIPELINE_DEPTH = 3
-NO_MAINTAINERS = "none"  # the key of the one-section table used for trees without a MAINTAINERS file
 
 
 @dataclass(frozen=True)
@@ -46,6 +44,7 @@ class IngestOptions:
     names: tuple[str, ...] = NAMES
     line_max_chars: int = 240
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    commits: bool = True  # attribute each release interval to its commits and merges
 
 
 @dataclass
@@ -59,6 +58,10 @@ class IngestStats:
     binary_skipped: int = 0
     not_utf8: int = 0
     occurrences_stored: int = 0
+    intervals_attributed: int = 0
+    commits_walked: int = 0
+    commits_with_changes: int = 0
+    attribution_seconds: float = 0.0
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -69,11 +72,20 @@ class IngestStats:
             f"{f', {self.releases_elsewhere} left to other workers' if self.releases_elsewhere else ''}; "
             f"scanned {self.blobs_scanned:,} blobs ({self.bytes_scanned / 1e6:,.1f} MB), "
             f"{self.binary_skipped:,} binary skipped, {self.not_utf8:,} not UTF-8 (counted as bytes); "
-            f"stored {self.occurrences_stored:,} occurrences in {self.seconds:.1f} s"
+            f"stored {self.occurrences_stored:,} occurrences{self._attribution()} in {self.seconds:.1f} s"
+        )
+
+    def _attribution(self) -> str:
+        if not self.intervals_attributed:
+            return ""
+        rate = self.commits_walked / self.attribution_seconds if self.attribution_seconds else 0.0
+        return (
+            f"; attributed {self.intervals_attributed} interval(s): {self.commits_walked:,} commits walked"
+            f" ({rate:,.0f}/s), {self.commits_with_changes:,} moved a count"
         )
 
 
-class Progress(Protocol):
+class Progress(IntervalProgress, Protocol):
     def releases(self, total: int) -> None: ...
     def release_started(self, tag: str, blobs: int) -> None: ...
     def blobs_scanned(self, count: int) -> None: ...
@@ -93,6 +105,13 @@ class LogProgress:
         pass
 
     def release_done(self, tag: str, message: str) -> None:
+        log.info("%s: %s", tag, message)
+
+    def interval_started(self, tag: str, since: str | None) -> None:
+        if since:
+            log.info("%s: attributing the commits since %s", tag, since)
+
+    def interval_done(self, tag: str, message: str) -> None:
         log.info("%s: %s", tag, message)
 
 
@@ -148,10 +167,12 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
     sessions = sessionmaker(bind=engine, expire_on_commit=False)
     with sessions() as session:
         stored = _stored_releases(session)
+        selected_keys = {t.name: (key, t.commit_id) for t, key in targets}
+        intervals = attribute.pending(session, selected_keys) if options.commits else []
     todo = [(t, key) for t, key in targets if t.name not in stored or stored[t.name].commit_id != t.commit_id]
     stats = IngestStats(releases_unchanged=len(targets) - len(todo))
     progress.releases(len(todo))
-    if not todo:
+    if not todo and not intervals:
         stats.seconds = time.monotonic() - started
         return stats  # nothing to scan: no workers to start
     run = _Run(repo, options, stats, progress)
@@ -179,6 +200,14 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
                     finish_oldest()
             while pipeline:
                 finish_oldest()
+            if options.commits:
+                attribution_started = time.monotonic()
+                with sessions() as session:
+                    intervals = attribute.pending(session, selected_keys)
+                done = attribute.attribute(sessions, repo, scanner, intervals, run.tracked, claims, progress)
+                stats.intervals_attributed, stats.commits_walked, stats.commits_with_changes, blobs = done
+                stats.blobs_scanned += blobs
+                stats.attribution_seconds = time.monotonic() - attribution_started
         finally:
             claims.close()
     stats.seconds = time.monotonic() - started
@@ -219,8 +248,7 @@ class _Run:
         self.counts_cache: dict[int, dict[str, store.Counts]] = {}
         self.in_flight: set[str] = set()  # submitted for scanning, not yet stored
         self.known: dict[str, tuple[int, bool]] | None = None  # every stored blob: oid -> (id, binary)
-        self._index: SectionIndex | None = None
-        self._index_key: str | None = None
+        self.subsystems = SubsystemMapper(repo)
 
     def prepare(
         self, session: Session, scanner: BlobScanner, target: TagTarget, key: str, base: _Base | None
@@ -264,7 +292,8 @@ class _Run:
         known.update((oid, (blob_id, binary[oid])) for oid, blob_id in stored_now.items())
         kept = {path: known[oid][0] for path, oid in files.items() if oid in known and not known[oid][1]}
         counts = self._counts(session, kept.values())
-        maintainers_file_id, subsystem_of = self._subsystems(session, target, kept)
+        maintainers_file_id, subsystem_in_tree = self.subsystems.for_tree(session, target.tree_id)
+        subsystem_of = {path: subsystem_in_tree(path) for path in kept}
         moved = current is not None
         if current is not None:
             store.delete_release(session, current[0])
@@ -313,31 +342,3 @@ class _Run:
         missing = wanted - self.counts_cache.keys()
         self.counts_cache.update(store.blob_counts(session, missing))
         return {blob_id: self.counts_cache.get(blob_id, {}) for blob_id in wanted}
-
-    def _subsystems(self, session: Session, target: TagTarget, files: dict[str, int]) -> tuple[int, dict[str, int]]:
-        """The release's stored MAINTAINERS file, and each file's subsystem by that file's rules."""
-        tree = self.repo[target.tree_id].peel(pygit2.Tree)
-        try:
-            entry: pygit2.Object | None = tree[MAINTAINERS_PATH]
-        except KeyError:
-            entry = None
-        oid = str(entry.id) if entry is not None else NO_MAINTAINERS
-        if self._index is None or self._index_key != oid:
-            text = self.repo[entry.id].data.decode("utf-8", "replace") if entry is not None else ""
-            sections = parse_maintainers(text)
-            if not any(s.name == THE_REST for s in sections):
-                sections.append(Section(position=len(sections), name=THE_REST))
-            self._index, self._index_key = SectionIndex(sections), oid
-        sections = self._index.sections
-        existing = store.maintainers_file(session, oid)
-        if existing is None:
-            file_id, subsystem_by_position = store.store_maintainers(session, oid, sections)
-        else:
-            file_id, subsystem_by_position = existing.id, dict(store.stored_sections(session, existing.id))
-        is_dir = cache(lambda path: is_directory(tree, path))
-        rest = subsystem_by_position[next(s.position for s in sections if s.name == THE_REST)]
-        result = {}
-        for path in files:
-            section = self._index.section_for(path, is_dir)
-            result[path] = subsystem_by_position[section.position] if section else rest
-        return file_id, result

@@ -8,13 +8,16 @@ from sqlalchemy import Connection, Engine, delete, insert, select, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.models import (
+    Attribution,
     Blob,
     BlobCount,
+    CommitChange,
     MaintainersFile,
     Occurrence,
     Path,
     PathCount,
     Release,
+    ReleaseCommit,
     ReleaseFile,
     Section,
     Subsystem,
@@ -30,16 +33,16 @@ KINDS: Final = (Kind.CODE, Kind.COMMENT, Kind.STRING, Kind.DEFINITION)
 Counts = tuple[int, int, int, int]  # code, comment, string, definition
 
 
-def _batches(items: list[str]) -> Iterator[list[str]]:
+def batches(items: list[str]) -> Iterator[list[str]]:
     for start in range(0, len(items), LOOKUP_BATCH):
         yield items[start : start + LOOKUP_BATCH]
 
 
-def _ids_by(
+def ids_by(
     session: Session, key: InstrumentedAttribute[str], id_: InstrumentedAttribute[int], keys: Iterable[str]
 ) -> dict[str, int]:
     found: dict[str, int] = {}
-    for batch in _batches(sorted(set(keys))):
+    for batch in batches(sorted(set(keys))):
         found.update(session.execute(select(key, id_).where(key.in_(batch))).all())
     return found
 
@@ -56,7 +59,7 @@ def store_blobs(session: Session, scanned: list[ScannedBlob]) -> dict[str, int]:
     if not scanned:
         return {}
     # Another worker may have stored some of them since this run read the blob table.
-    already = _ids_by(session, Blob.oid, Blob.id, (b.oid for b in scanned))
+    already = ids_by(session, Blob.oid, Blob.id, (b.oid for b in scanned))
     scanned = [b for b in scanned if b.oid not in already]
     if not scanned:
         return already
@@ -66,7 +69,7 @@ def store_blobs(session: Session, scanned: list[ScannedBlob]) -> dict[str, int]:
     for blob in scanned:
         blob_id = ids[blob.oid]
         for identifier, counts in count_occurrences(blob).items():
-            count_rows.append({"blob_id": blob_id, "identifier": identifier, **_as_columns(counts)})
+            count_rows.append({"blob_id": blob_id, "identifier": identifier, **as_columns(counts)})
         occurrence_rows.extend(
             {
                 "blob_id": blob_id,
@@ -93,7 +96,7 @@ def count_occurrences(blob: ScannedBlob) -> dict[str, Counts]:
     return {identifier: (c[0], c[1], c[2], c[3]) for identifier, c in tallies.items()}
 
 
-def _as_columns(counts: Sequence[int]) -> dict[str, int]:
+def as_columns(counts: Sequence[int]) -> dict[str, int]:
     return dict(zip(("code", "comment", "string", "definition"), counts, strict=True))
 
 
@@ -140,7 +143,7 @@ def ensure_paths(session: Session, files: Iterable[str]) -> dict[str, int]:
         wanted[file] = False
         for directory in ancestors(file):
             wanted[directory] = True
-    ids = _ids_by(session, Path.path, Path.id, wanted)
+    ids = ids_by(session, Path.path, Path.id, wanted)
     missing_by_depth: dict[int, list[str]] = defaultdict(list)
     for path in wanted:
         if path not in ids:
@@ -173,7 +176,7 @@ def stored_sections(session: Session, file_id: int) -> list[tuple[int, int]]:
 
 def subsystem_ids(session: Session, names: Iterable[str]) -> dict[str, int]:
     wanted = sorted(set(names))
-    ids = _ids_by(session, Subsystem.name, Subsystem.id, wanted)
+    ids = ids_by(session, Subsystem.name, Subsystem.id, wanted)
     missing = [{"name": name} for name in wanted if name not in ids]
     if missing:
         ids.update(
@@ -257,7 +260,7 @@ class Claims:
 
 
 def delete_release(session: Session, release_id: int) -> None:
-    for model in (PathCount, SubsystemCount, ReleaseFile):
+    for model in (CommitChange, ReleaseCommit, Attribution, PathCount, SubsystemCount, ReleaseFile):
         session.execute(delete(model).where(model.release_id == release_id))
     session.execute(delete(Release).where(Release.id == release_id))
 
@@ -295,7 +298,7 @@ def write_release_rows(
         session.execute(
             insert(PathCount.__table__),
             [
-                {"release_id": release_id, "path_id": path_ids[p], "identifier": i, **_as_columns(c)}
+                {"release_id": release_id, "path_id": path_ids[p], "identifier": i, **as_columns(c)}
                 for (p, i), c in path_totals.items()
             ],
         )
@@ -303,7 +306,7 @@ def write_release_rows(
         session.execute(
             insert(SubsystemCount.__table__),
             [
-                {"release_id": release_id, "subsystem_id": s, "identifier": i, **_as_columns(c)}
+                {"release_id": release_id, "subsystem_id": s, "identifier": i, **as_columns(c)}
                 for (s, i), c in subsystem_totals.items()
             ],
         )

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pygit2
 
-_REGULAR_FILE_MODES = frozenset({pygit2.GIT_FILEMODE_BLOB, pygit2.GIT_FILEMODE_BLOB_EXECUTABLE})
+REGULAR_FILE_MODES = frozenset({pygit2.GIT_FILEMODE_BLOB, pygit2.GIT_FILEMODE_BLOB_EXECUTABLE})
 
 
 def glob_matcher(globs: tuple[str, ...]) -> re.Pattern[str]:
@@ -26,7 +26,7 @@ def changed_files(
         if not tracked.match(path):
             continue
         # status_char() is a plain str; the status and mode enums cost more than the rest of the loop
-        if delta.status_char() != "D" and new.mode in _REGULAR_FILE_MODES:
+        if delta.status_char() != "D" and new.mode in REGULAR_FILE_MODES:
             yield path, str(new.id)
         else:
             yield path, None

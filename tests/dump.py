@@ -25,12 +25,25 @@ QUERIES = {
     "subsystem_counts": """SELECT r.tag, u.name, c.identifier, c.code, c.comment, c.string, c.definition
                            FROM subsystem_counts c JOIN releases r ON r.id = c.release_id
                            JOIN subsystems u ON u.id = c.subsystem_id""",
+    "clean_blobs": "SELECT oid FROM clean_blobs",
+    "commits": """SELECT oid, author_name, author_email, authored_at, subject, links, parents FROM commits""",
+    "attributions": """SELECT r.tag, a.from_tag, a.from_commit, a.base_commit, a.commits_walked
+                       FROM attributions a JOIN releases r ON r.id = a.release_id""",
+    "release_commits": """SELECT r.tag, c.oid, rc.step FROM release_commits rc
+                          JOIN releases r ON r.id = rc.release_id JOIN commits c ON c.id = rc.commit_id""",
+    "commit_changes": """SELECT r.tag, c.oid, x.view, p.path, x.identifier, u.name,
+                                x.code, x.comment, x.string, x.definition
+                         FROM commit_changes x JOIN releases r ON r.id = x.release_id
+                         JOIN commits c ON c.id = x.commit_id JOIN paths p ON p.id = x.path_id
+                         JOIN subsystems u ON u.id = x.subsystem_id""",
 }
 
-
-RELEASE_TABLES = ("path_counts", "subsystem_counts", "release_files", "releases")
+ATTRIBUTION_TABLES = ("commit_changes", "release_commits", "attributions")
+RELEASE_TABLES = (*ATTRIBUTION_TABLES, "path_counts", "subsystem_counts", "release_files", "releases")
 ALL_TABLES = (
     *RELEASE_TABLES,
+    "commits",
+    "clean_blobs",
     "occurrences",
     "blob_counts",
     "blobs",

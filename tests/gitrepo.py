@@ -47,6 +47,26 @@ class RepoBuilder:
         )
         return self.head
 
+    def commit_on(
+        self,
+        parents: list[pygit2.Oid],
+        files: dict[str, bytes],
+        message: str,
+        author: str = "Dev",
+        ref: str | None = None,
+    ) -> pygit2.Oid:
+        """A commit of a whole snapshot with the given parents (a merge with two), off `head`."""
+        self._clock += 3_600
+        signature = pygit2.Signature(author, f"{author.lower().replace(' ', '.')}@example.invalid", self._clock, 0)
+        return self.repo.create_commit(ref, signature, signature, message, _write_tree(self.repo, files), parents)
+
+    def merge(self, parents: list[pygit2.Oid], files: dict[str, bytes], message: str) -> pygit2.Oid:
+        """A merge commit that becomes the new head of master."""
+        self.head = self.commit_on(parents, files, message, author="Linus Torvalds")
+        self.repo.references.create("refs/heads/master", self.head, force=True)
+        self.files = dict(files)
+        return self.head
+
     def change(self, changes: dict[str, bytes | None], message: str = "change") -> pygit2.Oid:
         files = dict(self.files)
         for path, content in changes.items():

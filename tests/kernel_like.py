@@ -60,6 +60,15 @@ def btrfs_inode(nofs: int, scoped: bool) -> bytes:
     return f"/* btrfs: GFP_NOFS everywhere */\nint btrfs_alloc(void)\n{{\n{calls}{scope}\treturn 0;\n}}\n".encode()
 
 
+BTRFS_FIRST_MESSAGE = """btrfs: open a NOFS scope instead of GFP_NOFS
+
+Link: https://lore.kernel.org/r/btrfs-scope-1
+Link: https://lore.kernel.org/r/btrfs-scope-2
+Signed-off-by: Alice Btrfs <alice.btrfs@example.invalid>
+"""
+BTRFS_MERGE_SUBJECT = "Merge tag 'btrfs-for-1.10' of git://git.kernel.org/pub/scm/linux/kernel/git/btrfs/linux"
+
+
 def first_release_files() -> dict[str, bytes]:
     return {
         "MAINTAINERS": MAINTAINERS,
@@ -81,11 +90,27 @@ def first_release_files() -> dict[str, bytes]:
 
 
 def build_history(path: Path) -> RepoBuilder:
-    """v1.9 -> v1.10 (btrfs converts two calls) -> v1.10.1 (ext4 gone, raid1 converted) -> v2.0-rc1 -> v2.0."""
+    """v1.9 -> v1.10 (btrfs converts two calls) -> v1.10.1 (ext4 gone, raid1 converted) -> v2.0-rc1 -> v2.0.
+
+    v1.10 is a pull: a btrfs topic branch of two commits merged into a mainline that moved meanwhile.
+    """
     repo = RepoBuilder(path)
-    repo.commit(first_release_files(), "Linux v1.9")
+    v1_9 = repo.commit(first_release_files(), "Linux v1.9")
     repo.tag("v1.9")
-    repo.release("v1.10", {"fs/btrfs/inode.c": btrfs_inode(1, scoped=True)}, annotated=False)
+    files = repo.files
+    first = repo.commit_on(
+        [v1_9],
+        {**files, "fs/btrfs/inode.c": btrfs_inode(2, scoped=True)},
+        BTRFS_FIRST_MESSAGE,
+        author="Alice Btrfs",
+    )
+    second = repo.commit_on(
+        [first], {**files, "fs/btrfs/inode.c": btrfs_inode(1, scoped=True)}, "btrfs: convert one more", "Alice Btrfs"
+    )
+    tidy = repo.commit_on([v1_9], {**files, "Makefile": b"# tidied\n"}, "kbuild: tidy the Makefile", "Kees Build")
+    merged = {**files, "Makefile": b"# tidied\n", "fs/btrfs/inode.c": btrfs_inode(1, scoped=True)}
+    repo.merge([tidy, second], merged, BTRFS_MERGE_SUBJECT)
+    repo.tag("v1.10", annotated=False)
     repo.release(
         "v1.10.1",
         {

@@ -1,0 +1,189 @@
+"""Read-side queries on commit attribution: which commits and merges moved a metric. No writes."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy.orm import Session
+
+from app.cache import cached
+from app.metrics import Count, Metric
+from app.models import Attribution, Commit, CommitChange, Path, Release, ReleaseCommit, Subsystem
+from app.queries import NotFound, ReleaseRef, releases
+
+
+class View(StrEnum):
+    COMMITS = "commits"  # what each commit did itself (a merge: its conflict resolution)
+    MERGES = "merges"  # first parent -> commit along the first-parent line: a merge's whole pull
+
+
+_STORED_VIEW = {View.COMMITS: "own", View.MERGES: "step"}
+
+
+@dataclass(frozen=True)
+class IntervalInfo:
+    """How a release's interval was attributed; None fields when it was not (yet)."""
+
+    release: str
+    from_tag: str | None
+    commits_walked: int
+    base_commit: str | None
+    from_commit: str | None
+
+    @property
+    def linear(self) -> bool:
+        """True when the first-parent line reaches the previous release itself."""
+        return self.base_commit == self.from_commit
+
+
+@dataclass(frozen=True)
+class CommitRow:
+    """One commit's effect on a metric within a scope. `net` = added - removed; added and removed add up
+    each file's change (a file converted in one place and grown in another counts in both)."""
+
+    release: str
+    commit: str
+    subject: str
+    author_name: str
+    author_email: str
+    authored_at: datetime
+    merge: bool
+    step: int | None
+    links: tuple[str, ...]
+    files: int
+    added: int
+    removed: int
+
+    @property
+    def net(self) -> int:
+        return self.added - self.removed
+
+
+@dataclass(frozen=True)
+class AuthorRow:
+    name: str
+    email: str
+    commits: int
+    added: int
+    removed: int
+
+    @property
+    def net(self) -> int:
+        return self.added - self.removed
+
+
+def _value(count: Count) -> ColumnElement[int]:
+    c = CommitChange
+    return c.code if count is Count.USES else c.code + c.comment + c.string + c.definition
+
+
+@cached
+def interval(session: Session, release: ReleaseRef) -> IntervalInfo | None:
+    row = session.execute(
+        select(Attribution.from_tag, Attribution.commits_walked, Attribution.base_commit, Attribution.from_commit)
+        .where(Attribution.release_id == release.id)
+    ).one_or_none()
+    return IntervalInfo(release.tag, *row) if row else None
+
+
+def releases_between(session: Session, older: ReleaseRef | None, newer: ReleaseRef) -> tuple[ReleaseRef, ...]:
+    """The releases whose intervals make up older -> newer (newer alone when older is its predecessor)."""
+    known = releases(session)
+    start = known.index(older) + 1 if older is not None else known.index(newer)
+    return known[start : known.index(newer) + 1]
+
+
+@cached
+def commit_rows(
+    session: Session,
+    metric: Metric,
+    count: Count,
+    view: View = View.COMMITS,
+    within: tuple[ReleaseRef, ...] = (),
+    path: str | None = None,
+    subsystem: str | None = None,
+) -> tuple[CommitRow, ...]:
+    """Commits that moved the metric: in the given releases' intervals (all when empty), under a path
+    (a file, or a directory and all below it) or in a subsystem; newest release first, then newest commit."""
+    c = CommitChange
+    per_file = (
+        select(c.release_id, c.commit_id, c.path_id, func.sum(_value(count)).label("value"))
+        .where(c.view == _STORED_VIEW[view], c.identifier.in_(metric.identifiers))
+        .group_by(c.release_id, c.commit_id, c.path_id)
+    )
+    if within:
+        per_file = per_file.where(c.release_id.in_([r.id for r in within]))
+    if subsystem is not None:
+        per_file = per_file.join(Subsystem, Subsystem.id == c.subsystem_id).where(Subsystem.name == subsystem)
+    if path:
+        per_file = per_file.join(Path, Path.id == c.path_id).where(
+            (Path.path == path) | (func.substr(Path.path, 1, len(path) + 1) == path + "/")
+        )
+    files = per_file.subquery()
+    value = files.c.value
+    query = (
+        select(
+            Release.tag,
+            Commit.oid,
+            Commit.subject,
+            Commit.author_name,
+            Commit.author_email,
+            Commit.authored_at,
+            Commit.parents,
+            ReleaseCommit.step,
+            Commit.links,
+            func.count(case((value != 0, 1))),
+            func.sum(case((value > 0, value), else_=0)),
+            func.sum(case((value < 0, -value), else_=0)),
+        )
+        .select_from(files)
+        .join(Commit, Commit.id == files.c.commit_id)
+        .join(Release, Release.id == files.c.release_id)
+        .join(
+            ReleaseCommit,
+            (ReleaseCommit.release_id == files.c.release_id) & (ReleaseCommit.commit_id == files.c.commit_id),
+        )
+        .group_by(Release.id, Commit.id, ReleaseCommit.step)
+        .having(func.count(case((value != 0, 1))) > 0)
+        .order_by(Release.sort_key.desc(), Commit.authored_at.desc(), Commit.oid)
+    )
+    return tuple(
+        CommitRow(tag, oid, subject, name, email, at, parents > 1, step, tuple(links or ()), n, int(add), int(rem))
+        for tag, oid, subject, name, email, at, parents, step, links, n, add, rem in session.execute(query)
+    )
+
+
+def top(rows: Sequence[CommitRow], lowered: bool, limit: int) -> list[CommitRow]:
+    """The rows that lowered (or raised) the metric most, by their net effect."""
+    chosen = [r for r in rows if (r.net < 0 if lowered else r.net > 0)]
+    return sorted(chosen, key=lambda r: (r.net if lowered else -r.net, r.commit))[:limit]
+
+
+def authors(rows: Sequence[CommitRow]) -> list[AuthorRow]:
+    """Each author's commits added up; most converted first, then most added."""
+    by_email: dict[str, list[CommitRow]] = {}
+    for row in rows:
+        by_email.setdefault(row.author_email.lower(), []).append(row)
+    result = [
+        AuthorRow(
+            name=max(group, key=lambda r: r.authored_at).author_name,
+            email=group[0].author_email,
+            commits=len(group),
+            added=sum(max(r.net, 0) for r in group),
+            removed=sum(max(-r.net, 0) for r in group),
+        )
+        for group in by_email.values()
+    ]
+    return sorted(result, key=lambda a: (-a.removed, -a.added, a.email))
+
+
+def step_total(rows: Sequence[CommitRow]) -> int:
+    """The first-parent steps added up: by construction, the change between the two releases."""
+    return sum(r.net for r in rows)
+
+
+def check_subsystem(session: Session, name: str) -> None:
+    if session.execute(select(Subsystem.id).where(Subsystem.name == name)).first() is None:
+        raise NotFound(f"no subsystem {name!r} in the database")

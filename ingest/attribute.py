@@ -1,0 +1,233 @@
+"""Attribute each release interval's change to the commits and merges that made it.
+
+One transaction per interval (previous release -> release). Blob counts come from what the release
+ingest stored, then from blobs known to hold nothing, and only the rest is read and scanned; every
+blob scanned here is stored too (with its occurrences, or as clean), so none is ever read twice.
+"""
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import pygit2
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.models import Release
+from ingest import commit_store, store
+from ingest.deltas import BlobCounts, Deltas, change_deltas, resolution_deltas
+from ingest.history import Interval, describe, walk_interval
+from ingest.scan import BlobScanner, ScannedBlob
+from ingest.subsystems import SubsystemMapper
+
+OWN, STEP = "own", "step"
+
+
+class IntervalProgress(Protocol):
+    def interval_started(self, tag: str, since: str | None) -> None: ...
+    def blobs_scanned(self, count: int) -> None: ...
+    def interval_done(self, tag: str, message: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class StoredRelease:
+    id: int
+    tag: str
+    commit_id: str
+    tree_id: str
+
+
+@dataclass(frozen=True)
+class IntervalTodo:
+    release: StoredRelease
+    previous: StoredRelease | None
+
+
+@dataclass
+class IntervalResult:
+    walked: int
+    with_changes: int
+    blobs_scanned: int
+
+
+def pending(session: Session, selected: dict[str, tuple[str, str]] | None = None) -> list[IntervalTodo]:
+    """Releases whose interval is not attributed yet, or was attributed from another previous release.
+
+    `selected` (tag -> (sort key, commit)) are the releases this run will store: a release whose
+    previous one is among them but not stored as such yet waits (another worker may be storing it).
+    """
+    rows = session.execute(
+        select(Release.id, Release.tag, Release.commit_id, Release.tree_id, Release.sort_key).order_by(
+            Release.sort_key
+        )
+    ).all()
+    stored = {tag: StoredRelease(id_, tag, commit, tree) for id_, tag, commit, tree, _ in rows}
+    keys = {tag: key for _, tag, _, _, key in rows}
+    ready = {tag: True for tag in stored}
+    for tag, (key, commit) in (selected or {}).items():
+        if tag not in stored or stored[tag].commit_id != commit:
+            keys[tag], ready[tag] = key, False
+    order = sorted(keys, key=keys.__getitem__)
+    done = commit_store.attributed(session)
+    todo = []
+    for index, tag in enumerate(order):
+        if tag not in stored or (index and not ready[order[index - 1]]):
+            continue
+        release = stored[tag]
+        previous = stored[order[index - 1]] if index else None
+        wanted = (previous.tag, previous.commit_id) if previous else (None, None)
+        if done.get(release.id) != wanted:
+            todo.append(IntervalTodo(release, previous))
+    return todo
+
+
+class CountBook:
+    """oid -> counts of every blob looked up in this run ({} for a blob that holds nothing)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, BlobCounts] = {}
+
+    def fill(
+        self,
+        session: Session,
+        scanner: BlobScanner,
+        wanted: dict[str, str],
+        trees: list[pygit2.Tree],
+        scanned: Callable[[int], None],
+    ) -> tuple[list[ScannedBlob], list[str]]:
+        """Look up or scan `wanted` (oid -> a path it had); returns what to store: (interesting, clean)."""
+        unknown = {oid: path for oid, path in wanted.items() if oid not in self.counts}
+        self.counts.update(commit_store.stored_counts(session, unknown))
+        unknown = {oid: path for oid, path in unknown.items() if oid not in self.counts}
+        for oid in commit_store.clean_blobs(session, unknown):
+            self.counts[oid] = {}
+        # A blob of an ingested release's tree was scanned then; not being stored, it holds nothing.
+        to_scan = []
+        for oid, path in unknown.items():
+            if oid in self.counts:
+                continue
+            if any(_blob_at(tree, path) == oid for tree in trees):
+                self.counts[oid] = {}
+            else:
+                to_scan.append(oid)
+        interesting = []
+        for chunk in scanner.submit(to_scan).results():
+            scanned(chunk.blobs)
+            interesting.extend(chunk.interesting)
+        for blob in interesting:
+            self.counts[blob.oid] = store.count_occurrences(blob)
+        found = {blob.oid for blob in interesting}
+        clean = [oid for oid in to_scan if oid not in found]
+        for oid in clean:
+            self.counts[oid] = {}
+        return interesting, clean
+
+
+def _blob_at(tree: pygit2.Tree, path: str) -> str | None:
+    try:
+        return str(tree[path].id)
+    except KeyError:
+        return None
+
+
+def interval_deltas(interval: Interval, counts: dict[str, BlobCounts]) -> dict[tuple[str, str], Deltas]:
+    """(commit, view) -> its deltas; the base adjustment is a step of the base commit."""
+    result: dict[tuple[str, str], Deltas] = {}
+    if interval.base_changes:
+        result[(_base_key(interval), STEP)] = change_deltas(interval.base_changes, counts)
+    for commit in interval.commits:
+        own = resolution_deltas(commit.resolutions, counts) if commit.parents > 1 else change_deltas(commit.own, counts)
+        result[(commit.oid, OWN)] = own
+        if commit.step is not None:
+            result[(commit.oid, STEP)] = own if commit.parents <= 1 else change_deltas(commit.step_changes, counts)
+    return {key: deltas for key, deltas in result.items() if deltas}
+
+
+def _base_key(interval: Interval) -> str:
+    assert interval.base is not None or interval.older is not None
+    return interval.base if interval.base is not None else str(interval.older)
+
+
+def attribute_interval(
+    sessions: sessionmaker[Session],
+    repo: pygit2.Repository,
+    scanner: BlobScanner,
+    book: CountBook,
+    mapper: SubsystemMapper,
+    todo: IntervalTodo,
+    tracked: re.Pattern[str],
+    scanned: Callable[[int], None],
+) -> IntervalResult:
+    """Walk, count and store one interval in one transaction."""
+    release, previous = todo.release, todo.previous
+    header: dict[str, object] = {
+        "from_tag": previous.tag if previous else None,
+        "from_commit": previous.commit_id if previous else None,
+        "base_commit": None,
+        "commits_walked": 0,
+    }
+    if previous is None:  # the first release: no interval, and its whole history is not ours to walk
+        with sessions() as session, session.begin():
+            store.lock_writes(session)
+            commit_store.write_attribution(session, release.id, header, {}, {}, {}, {})
+        return IntervalResult(0, 0, 0)
+    interval, walked = walk_interval(repo, previous.commit_id, release.commit_id, tracked)
+    header.update(base_commit=interval.base, commits_walked=walked)
+    wanted = dict((oid, path) for path, oid in interval.blobs())
+    trees = [repo[r.tree_id].peel(pygit2.Tree) for r in (previous, release)]
+    with sessions() as session:
+        interesting, clean = book.fill(session, scanner, wanted, trees, scanned)
+    changes = interval_deltas(interval, book.counts)
+    steps: dict[str, int | None] = {c.oid: c.step for c in interval.commits}
+    if interval.base_changes:
+        steps[_base_key(interval)] = 0
+    metas = {oid: describe(repo, oid) for oid, _ in changes}
+    with sessions() as session, session.begin():
+        store.lock_writes(session)
+        if commit_store.attributed(session).get(release.id) == (header["from_tag"], header["from_commit"]):
+            return IntervalResult(walked, 0, len(interesting) + len(clean))  # another worker did it meanwhile
+        store.store_blobs(session, interesting)
+        commit_store.store_clean(session, clean)
+        _, subsystem_in_tree = mapper.for_tree(session, release.tree_id)
+        paths = {path for deltas in changes.values() for path, _ in deltas}
+        subsystem_of = {path: subsystem_in_tree(path) for path in paths}
+        commit_store.write_attribution(
+            session, release.id, header, metas, {oid: steps[oid] for oid in metas}, changes, subsystem_of
+        )
+    return IntervalResult(walked, len(metas), len(interesting) + len(clean))
+
+
+def attribute(
+    sessions: sessionmaker[Session],
+    repo: pygit2.Repository,
+    scanner: BlobScanner,
+    todos: list[IntervalTodo],
+    tracked: re.Pattern[str],
+    claims: store.Claims,
+    progress: IntervalProgress,
+) -> tuple[int, int, int, int]:
+    """Attribute every pending interval, oldest first; (intervals, commits walked, with changes, blobs scanned)."""
+    book, mapper = CountBook(), SubsystemMapper(repo)
+    totals = [0, 0, 0, 0]
+    for todo in todos:
+        tag = todo.release.tag
+        if not claims.take(f"commits:{tag}"):
+            continue
+        try:
+            started = time.monotonic()
+            progress.interval_started(tag, todo.previous.tag if todo.previous else None)
+            result = attribute_interval(sessions, repo, scanner, book, mapper, todo, tracked, progress.blobs_scanned)
+        finally:
+            claims.give_back(f"commits:{tag}")
+        seconds = time.monotonic() - started
+        for index, value in enumerate((1, result.walked, result.with_changes, result.blobs_scanned)):
+            totals[index] += value
+        rate = f", {result.walked / seconds:,.0f} commits/s" if result.walked and seconds else ""
+        progress.interval_done(
+            tag,
+            f"{result.walked:,} commits walked, {result.with_changes:,} moved a count, "
+            f"{result.blobs_scanned:,} blobs scanned, {seconds:.1f} s{rate}",
+        )
+    return totals[0], totals[1], totals[2], totals[3]

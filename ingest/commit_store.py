@@ -1,0 +1,99 @@
+"""Write one release interval's attribution. Helpers here never commit: the caller commits an interval."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from app.models import Attribution, Blob, BlobCount, CleanBlob, Commit, CommitChange, ReleaseCommit
+from ingest.deltas import Counts, Deltas
+from ingest.history import CommitMeta
+from ingest.store import as_columns, batches, ensure_paths, ids_by
+
+
+def stored_counts(session: Session, oids: Iterable[str]) -> dict[str, dict[str, Counts]]:
+    """Counts of the given blobs that are stored (binary ones count nothing); others are left out."""
+    found: dict[str, dict[str, Counts]] = {}
+    for batch in batches(sorted(set(oids))):
+        ids = dict(session.execute(select(Blob.id, Blob.oid).where(Blob.oid.in_(batch))).all())
+        for oid in ids.values():
+            found[oid] = {}
+        rows = session.execute(select(BlobCount).where(BlobCount.blob_id.in_(list(ids)))).scalars()
+        for row in rows:
+            found[ids[row.blob_id]][row.identifier] = (row.code, row.comment, row.string, row.definition)
+    return found
+
+
+def clean_blobs(session: Session, oids: Iterable[str]) -> set[str]:
+    """Those of the given blobs known to hold no tracked identifier."""
+    found: set[str] = set()
+    for batch in batches(sorted(set(oids))):
+        found.update(session.execute(select(CleanBlob.oid).where(CleanBlob.oid.in_(batch))).scalars())
+    return found
+
+
+def store_clean(session: Session, oids: Iterable[str]) -> None:
+    wanted = set(oids)
+    new = wanted - clean_blobs(session, wanted)  # another worker may have stored some (writes take turns)
+    if new:
+        session.execute(insert(CleanBlob.__table__), [{"oid": oid} for oid in sorted(new)])
+
+
+def attributed(session: Session) -> dict[int, tuple[str | None, str | None]]:
+    """release id -> (previous release's tag, its commit) of every attributed interval."""
+    rows = session.execute(select(Attribution.release_id, Attribution.from_tag, Attribution.from_commit))
+    return {release_id: (tag, commit) for release_id, tag, commit in rows}
+
+
+def delete_attribution(session: Session, release_id: int) -> None:
+    for model in (CommitChange, ReleaseCommit, Attribution):
+        session.execute(delete(model).where(model.release_id == release_id))
+
+
+def _commit_ids(session: Session, metas: Mapping[str, CommitMeta]) -> dict[str, int]:
+    ids = ids_by(session, Commit.oid, Commit.id, metas)
+    missing = [asdict(meta) for oid, meta in sorted(metas.items()) if oid not in ids]
+    if missing:
+        ids.update(
+            (oid, commit_id)
+            for commit_id, oid in session.execute(insert(Commit.__table__).returning(Commit.id, Commit.oid), missing)
+        )
+    return ids
+
+
+def write_attribution(
+    session: Session,
+    release_id: int,
+    header: dict[str, object],
+    metas: Mapping[str, CommitMeta],
+    steps: Mapping[str, int | None],
+    changes: Mapping[tuple[str, str], Deltas],
+    subsystem_of: Mapping[str, int],
+) -> None:
+    """`changes`: (commit oid, view) -> deltas; every commit in it has a meta and a step (or None)."""
+    delete_attribution(session, release_id)
+    session.execute(insert(Attribution.__table__), {"release_id": release_id, **header})
+    commit_ids = _commit_ids(session, metas)
+    paths = {path for deltas in changes.values() for path, _ in deltas}
+    path_ids = ensure_paths(session, paths)
+    if metas:
+        session.execute(
+            insert(ReleaseCommit.__table__),
+            [{"release_id": release_id, "commit_id": commit_ids[oid], "step": steps[oid]} for oid in sorted(metas)],
+        )
+    rows = [
+        {
+            "release_id": release_id,
+            "commit_id": commit_ids[oid],
+            "view": view,
+            "path_id": path_ids[path],
+            "identifier": identifier,
+            "subsystem_id": subsystem_of[path],
+            **as_columns(change),
+        }
+        for (oid, view), deltas in changes.items()
+        for (path, identifier), change in deltas.items()
+    ]
+    if rows:
+        session.execute(insert(CommitChange.__table__), rows)

@@ -1,0 +1,60 @@
+"""Signed count changes from blob counts. Pure: blob counts in, (path, identifier) -> change out."""
+
+from collections.abc import Iterable, Mapping
+
+from ingest.history import FileChange, Resolution
+
+Counts = tuple[int, int, int, int]  # code, comment, string, definition
+BlobCounts = Mapping[str, Counts]  # identifier -> counts; empty for a blob with none
+ZERO: Counts = (0, 0, 0, 0)
+
+
+def _plus(a: Counts, b: Counts, sign: int = 1) -> Counts:
+    return (a[0] + sign * b[0], a[1] + sign * b[1], a[2] + sign * b[2], a[3] + sign * b[3])
+
+
+def _of(counts: Mapping[str, BlobCounts], oid: str | None) -> BlobCounts:
+    return counts[oid] if oid is not None else {}
+
+
+Deltas = dict[tuple[str, str], Counts]
+
+
+def _add(deltas: Deltas, path: str, identifier: str, change: Counts) -> None:
+    total = _plus(deltas.get((path, identifier), ZERO), change)
+    if total == ZERO:
+        deltas.pop((path, identifier), None)
+    else:
+        deltas[(path, identifier)] = total
+
+
+def change_deltas(changes: Iterable[FileChange], counts: Mapping[str, BlobCounts]) -> Deltas:
+    """After minus before, per file and identifier; only what is not zero."""
+    deltas: Deltas = {}
+    for change in changes:
+        before, after = _of(counts, change.old), _of(counts, change.new)
+        for identifier in before.keys() | after.keys():
+            _add(deltas, change.path, identifier, _plus(after.get(identifier, ZERO), before.get(identifier, ZERO), -1))
+    return deltas
+
+
+def resolution_deltas(resolutions: Iterable[Resolution], counts: Mapping[str, BlobCounts]) -> Deltas:
+    """What each conflict resolution changed beyond first parent + Σ (other parent - merge base)."""
+    deltas: Deltas = {}
+    for r in resolutions:
+        terms: list[tuple[BlobCounts, int]] = [(_of(counts, r.result), 1), (_of(counts, r.first), -1)]
+        for side, base in r.sides:
+            terms += [(_of(counts, side), -1), (_of(counts, base), 1)]
+        for blob, sign in terms:
+            for identifier, value in blob.items():
+                _add(deltas, r.path, identifier, _plus(ZERO, value, sign))
+    return deltas
+
+
+def total(deltas: Iterable[Deltas]) -> Deltas:
+    """Several commits' changes added up, per file and identifier."""
+    result: Deltas = {}
+    for one in deltas:
+        for (path, identifier), change in one.items():
+            _add(result, path, identifier, change)
+    return result

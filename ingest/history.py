@@ -1,0 +1,224 @@
+"""The commits of a release interval and the tracked files each one changed, read with pygit2.
+
+Nothing here counts: it says which blob was where before and after, and the counting side looks the
+blobs up (each one is counted once, ever).
+"""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pygit2
+
+from ingest.tree import REGULAR_FILE_MODES
+
+
+@dataclass(frozen=True, slots=True)
+class FileChange:
+    """One tracked file before and after; None where it is absent (or not a regular file)."""
+
+    path: str
+    old: str | None
+    new: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """A file a merge left unlike every parent: what its conflict resolution did on its own.
+
+    `sides` holds, for each parent after the first, (that parent's blob, the merge base's blob): a clean
+    merge would give first + Σ (side - base), so the resolution's own change is result minus that.
+    """
+
+    path: str
+    result: str | None
+    first: str | None
+    sides: tuple[tuple[str | None, str | None], ...]
+
+
+@dataclass(slots=True)
+class IntervalCommit:
+    oid: str
+    parents: int
+    own: list[FileChange] = field(default_factory=list)  # a merge's own changes are its resolutions
+    resolutions: list[Resolution] = field(default_factory=list)
+    step: int | None = None  # place on the first-parent line, 1 = oldest
+    step_changes: list[FileChange] = field(default_factory=list)  # first parent -> it, when on the line
+
+
+@dataclass
+class Interval:
+    """`older..newer`: every commit in it, oldest first, and how the first-parent line closes the gap."""
+
+    older: str | None
+    commits: list[IntervalCommit]
+    base: str | None  # where the line from `newer` meets `older`'s history; None: it never does
+    base_changes: list[FileChange]  # older -> base, when they differ: so that the steps add up exactly
+
+    def blobs(self) -> Iterator[tuple[str, str]]:
+        """(path, oid) of every blob whose counts the deltas need."""
+        for change in self.base_changes:
+            yield from _sides(change)
+        for commit in self.commits:
+            for change in (*commit.own, *commit.step_changes):
+                yield from _sides(change)
+            for r in commit.resolutions:
+                for oid in (r.result, r.first, *(blob for side in r.sides for blob in side)):
+                    if oid is not None:
+                        yield r.path, oid
+
+
+def _sides(change: FileChange) -> Iterator[tuple[str, str]]:
+    if change.old is not None:
+        yield change.path, change.old
+    if change.new is not None:
+        yield change.path, change.new
+
+
+def _blob(entry: pygit2.DiffFile) -> str | None:
+    return str(entry.id) if entry.mode in REGULAR_FILE_MODES else None
+
+
+def file_changes(old: pygit2.Tree | None, new: pygit2.Tree | None, tracked: re.Pattern[str]) -> list[FileChange]:
+    """Tracked files that differ between two trees (None: the empty tree). No rename detection."""
+    if old is None and new is None:
+        return []
+    if old is None:
+        assert new is not None
+        diff = new.diff_to_tree(swap=True)
+    elif new is None:
+        diff = old.diff_to_tree()
+    else:
+        diff = old.diff_to_tree(new)
+    changes = []
+    for delta in diff.deltas:
+        path = delta.new_file.path
+        if tracked.match(path):
+            before, after = _blob(delta.old_file), _blob(delta.new_file)
+            if before != after:
+                changes.append(FileChange(path, before, after))
+    return changes
+
+
+def _entry(tree: pygit2.Tree, path: str) -> str | None:
+    try:
+        entry = tree[path]
+    except KeyError:
+        return None
+    return str(entry.id) if entry.filemode in REGULAR_FILE_MODES else None
+
+
+def _resolutions(
+    repo: pygit2.Repository, merge: pygit2.Commit, first_parent_changes: list[FileChange]
+) -> list[Resolution]:
+    """Files where the merge's result matches no parent: only a conflict resolution can make those."""
+    others = merge.parents[1:]
+    trees = [parent.tree for parent in others]
+    candidates = [
+        change for change in first_parent_changes if all(_entry(tree, change.path) != change.new for tree in trees)
+    ]
+    if not candidates:
+        return []
+    first = merge.parents[0]
+    bases = []
+    for other in others:
+        base = repo.merge_base(first.id, other.id)
+        bases.append(repo[base].peel(pygit2.Commit).tree if base is not None else None)
+    return [
+        Resolution(
+            change.path,
+            change.new,
+            change.old,
+            tuple(
+                (_entry(tree, change.path), _entry(base, change.path) if base is not None else None)
+                for tree, base in zip(trees, bases, strict=True)
+            ),
+        )
+        for change in candidates
+    ]
+
+
+def walk_interval(
+    repo: pygit2.Repository, older: str | None, newer: str, tracked: re.Pattern[str]
+) -> tuple[Interval, int]:
+    """The interval's commits with their tracked changes, and how many commits were walked.
+
+    Only commits that changed a tracked file, or sit on the first-parent line, are kept.
+    """
+    walker = repo.walk(newer, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.REVERSE)
+    if older is not None:
+        walker.hide(older)
+    in_range: dict[str, pygit2.Commit] = {str(commit.id): commit for commit in walker}
+    line: list[str] = []
+    cursor: str | None = newer
+    while cursor is not None and cursor in in_range:
+        line.append(cursor)
+        parents = in_range[cursor].parent_ids
+        cursor = str(parents[0]) if parents else None
+    line.reverse()
+    step_of = {oid: position for position, oid in enumerate(line, start=1)}
+    base = cursor
+    base_changes: list[FileChange] = []
+    if base != older:
+        older_tree = repo[older].peel(pygit2.Commit).tree if older is not None else None
+        base_tree = repo[base].peel(pygit2.Commit).tree if base is not None else None
+        base_changes = file_changes(older_tree, base_tree, tracked)
+    commits = []
+    for oid, commit in in_range.items():
+        parents = commit.parents
+        step = step_of.get(oid)
+        first_parent_changes = file_changes(parents[0].tree if parents else None, commit.tree, tracked)
+        item = IntervalCommit(oid, len(parents), step=step)
+        if len(parents) <= 1:
+            item.own = first_parent_changes
+        elif first_parent_changes:
+            item.resolutions = _resolutions(repo, commit, first_parent_changes)
+        if step is not None:
+            item.step_changes = first_parent_changes
+        if item.own or item.resolutions or item.step_changes:
+            commits.append(item)
+    return Interval(older, commits, base, base_changes), len(in_range)
+
+
+@dataclass(frozen=True)
+class CommitMeta:
+    oid: str
+    author_name: str
+    author_email: str
+    authored_at: datetime
+    subject: str
+    links: list[str]
+    parents: int
+
+
+LINK_TRAILER = re.compile(r"^Link:\s*(\S+)", re.IGNORECASE)
+
+
+def link_trailers(message: str) -> list[str]:
+    """The values of `Link:` trailers in the message's last paragraph, in order."""
+    paragraphs = [p for p in re.split(r"\n\s*\n", message.strip()) if p.strip()]
+    if len(paragraphs) < 2:  # a subject alone has no trailers
+        return []
+    return [m.group(1) for line in paragraphs[-1].splitlines() if (m := LINK_TRAILER.match(line.strip()))]
+
+
+def subject(message: str) -> str:
+    """The first paragraph on one line, as git log --format=%s shows it."""
+    first = re.split(r"\n\s*\n", message.strip(), maxsplit=1)[0] if message.strip() else ""
+    return " ".join(first.split())
+
+
+def describe(repo: pygit2.Repository, oid: str) -> CommitMeta:
+    commit = repo[oid].peel(pygit2.Commit)
+    message = commit.raw_message.decode("utf-8", "replace")
+    author = commit.author
+    return CommitMeta(
+        oid=oid,
+        author_name=author.raw_name.decode("utf-8", "replace"),
+        author_email=author.raw_email.decode("utf-8", "replace"),
+        authored_at=datetime.fromtimestamp(author.time, UTC),
+        subject=subject(message),
+        links=link_trailers(message),
+        parents=len(commit.parent_ids),
+    )
