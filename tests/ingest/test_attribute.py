@@ -1,0 +1,301 @@
+"""Attribution on a history with a topic branch, a sub-merge, a conflict resolution, a rename, a file
+touched twice, and a stable release off the mainline (whose first-parent line misses it)."""
+
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pygit2
+import pytest
+from sqlalchemy import Engine, delete, select, text
+from sqlalchemy.orm import Session
+
+from app.models import Attribution, Blob, CleanBlob
+from ingest.run import IngestOptions, IngestStats, ingest
+from ingest.store import ancestors
+from ingest.tags import TagSelection
+from tests.dump import dump, wipe
+from tests.gitrepo import RepoBuilder
+
+MAINTAINERS = b"FS A\nS:\tMaintained\nF:\tfs/a/\n\nFS B\nS:\tMaintained\nF:\tfs/b/\n\n"
+
+
+def source(nofs: int, scoped: int = 0, noio: int = 0) -> bytes:
+    lines = [f"\tp{i} = kmalloc({i}, GFP_NOFS);" for i in range(nofs)]
+    lines += [f"\tf{i} = memalloc_nofs_save();\n\tmemalloc_nofs_restore(f{i});" for i in range(scoped)]
+    lines += [f"\tq{i} = kmalloc({i}, GFP_NOIO);" for i in range(noio)]
+    return ("int f(void)\n{\n" + "\n".join(lines) + "\n\treturn 0;\n}\n").encode()
+
+
+CONVERT_MESSAGE = """fs/a: convert two allocations to a NOFS scope
+
+Longer explanation.
+
+Link: https://lore.kernel.org/r/convert-1
+Link: https://lore.kernel.org/r/convert-2
+Signed-off-by: Alice <alice@example.invalid>
+"""
+
+
+def build(path: Path) -> dict[str, pygit2.Oid]:
+    """v1.0 -> v1.1 (a pull with a resolution) -> v1.1.1 (stable, off mainline) -> v1.2 (on mainline)."""
+    repo = RepoBuilder(path)
+    base = {"MAINTAINERS": MAINTAINERS, "fs/a/x.c": source(3), "fs/b/y.c": source(1), "mm/z.c": source(0)}
+    c: dict[str, pygit2.Oid] = {"root": repo.commit(base, "Linux v1.0")}
+    repo.tag("v1.0")
+    c["t1"] = repo.commit_on([c["root"]], {**base, "fs/a/x.c": source(1, 1)}, CONVERT_MESSAGE, "Alice")
+    topic = {**base, "fs/a/x.c": source(0, 2)}
+    c["t2"] = repo.commit_on([c["t1"]], topic, "fs/a: convert the last one", "Alice")  # the same file again
+    side = {**base, "fs/a/x.c": source(1, 1), "mm/z.c": source(0, 0, 1)}
+    c["s1"] = repo.commit_on([c["t1"]], side, "mm: noio", "Bob")
+    topic = {**topic, "mm/z.c": source(0, 0, 1)}
+    c["t3"] = repo.commit_on([c["t2"], c["s1"]], topic, "Merge branch 'mm-fix' into fs-a", "Alice")  # clean
+    c["m1"] = repo.commit_on([c["root"]], {**base, "fs/b/y.c": source(2)}, "fs/b: add one", "Carol")
+    mainline = {"MAINTAINERS": MAINTAINERS, "fs/a/x.c": source(3), "fs/c/y.c": source(2), "mm/z.c": source(0)}
+    c["m2"] = repo.commit_on([c["m1"]], mainline, "fs/b: move y.c to fs/c", "Carol")  # a rename
+    merged = {**mainline, "fs/a/x.c": source(1, 2), "mm/z.c": source(0, 0, 1)}  # the resolution adds one GFP_NOFS
+    c["merge"] = repo.merge([c["m2"], c["t3"]], merged, "Merge tag 'fs-a-for-1.1' of git://example.invalid/fs-a")
+    repo.tag("v1.1")
+    c["stable"] = repo.commit_on([c["merge"]], {**merged, "fs/c/y.c": source(1)}, "fs/c: stable fix", "Dave")
+    repo.tag("v1.1.1", target=c["stable"])
+    c["next"] = repo.commit_on([c["merge"]], {**merged, "fs/a/x.c": source(3, 2)}, "fs/a: regress", "Eve")
+    repo.repo.references.create("refs/heads/master", c["next"], force=True)
+    repo.tag("v1.2", target=c["next"])
+    return c
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> tuple[Path, dict[str, pygit2.Oid]]:
+    commits = build(tmp_path / "repo")
+    return tmp_path / "repo", commits
+
+
+def run(engine: Engine, repo: Path, tmp_path: Path, commits: bool = True, **selection: object) -> IngestStats:
+    options = IngestOptions(str(repo), tmp_path / "cache", TagSelection(**selection), jobs=1, commits=commits)  # type: ignore[arg-type]
+    return ingest(engine, options)
+
+
+def changes(session: Session, view: str) -> dict[tuple[str, str, str, str], int]:
+    """(release, commit subject, path, identifier) -> change in uses."""
+    rows = session.execute(
+        text(
+            """SELECT r.tag, c.subject, p.path, x.identifier, x.code FROM commit_changes x
+               JOIN releases r ON r.id = x.release_id JOIN commits c ON c.id = x.commit_id
+               JOIN paths p ON p.id = x.path_id WHERE x.view = :view"""
+        ),
+        {"view": view},
+    )
+    return {(tag, subject, path, identifier): code for tag, subject, path, identifier, code in rows}
+
+
+def test_each_commit_own_change(engine: Engine, session: Session, history, tmp_path: Path) -> None:
+    repo, _ = history
+    stats = run(engine, repo, tmp_path)
+    own = changes(session, "own")
+    in_1_1 = {k[1:]: v for k, v in own.items() if k[0] == "v1.1"}
+    assert in_1_1 == {
+        ("fs/a: convert two allocations to a NOFS scope", "fs/a/x.c", "GFP_NOFS"): -2,
+        ("fs/a: convert two allocations to a NOFS scope", "fs/a/x.c", "memalloc_nofs_save"): 1,
+        ("fs/a: convert two allocations to a NOFS scope", "fs/a/x.c", "memalloc_nofs_restore"): 1,
+        ("fs/a: convert the last one", "fs/a/x.c", "GFP_NOFS"): -1,
+        ("fs/a: convert the last one", "fs/a/x.c", "memalloc_nofs_save"): 1,
+        ("fs/a: convert the last one", "fs/a/x.c", "memalloc_nofs_restore"): 1,
+        ("mm: noio", "mm/z.c", "GFP_NOIO"): 1,
+        ("fs/b: add one", "fs/b/y.c", "GFP_NOFS"): 1,
+        ("fs/b: move y.c to fs/c", "fs/b/y.c", "GFP_NOFS"): -2,  # no rename detection: gone here …
+        ("fs/b: move y.c to fs/c", "fs/c/y.c", "GFP_NOFS"): 2,  # … and new there
+        # the clean sub-merge did nothing itself; the pull's resolution added one GFP_NOFS
+        ("Merge tag 'fs-a-for-1.1' of git://example.invalid/fs-a", "fs/a/x.c", "GFP_NOFS"): 1,
+    }
+    assert {k[1:]: v for k, v in own.items() if k[0] == "v1.1.1"} == {("fs/c: stable fix", "fs/c/y.c", "GFP_NOFS"): -1}
+    assert {k[1:]: v for k, v in own.items() if k[0] == "v1.2"} == {("fs/a: regress", "fs/a/x.c", "GFP_NOFS"): 2}
+    assert stats.intervals_attributed == 4 and stats.commits_walked == 7 + 1 + 1
+    assert "attributed 4 interval(s)" in stats.summary()
+
+
+def test_first_parent_steps(engine: Engine, session: Session, history, tmp_path: Path) -> None:
+    repo, c = history
+    run(engine, repo, tmp_path)
+    steps = dict(
+        session.execute(
+            text(
+                """SELECT c.oid, rc.step FROM release_commits rc JOIN commits c ON c.id = rc.commit_id
+                   JOIN releases r ON r.id = rc.release_id WHERE r.tag = 'v1.1'"""
+            )
+        ).all()
+    )
+    # m1, m2 and the merge are the line from v1.0; the topic's commits are off it
+    assert steps == {str(c["m1"]): 1, str(c["m2"]): 2, str(c["merge"]): 3, str(c["t1"]): None, str(c["t2"]): None,
+                     str(c["s1"]): None}  # fmt: skip
+    merge_step = {k[2:]: v for k, v in changes(session, "step").items() if k[:2] == ("v1.1", k[1]) and "Merge" in k[1]}
+    assert merge_step == {
+        ("fs/a/x.c", "GFP_NOFS"): -2,
+        ("fs/a/x.c", "memalloc_nofs_save"): 2,
+        ("fs/a/x.c", "memalloc_nofs_restore"): 2,
+        ("mm/z.c", "GFP_NOIO"): 1,
+    }
+
+
+def test_stable_release_off_the_line_gets_a_base_step(
+    engine: Engine, session: Session, history, tmp_path: Path
+) -> None:
+    repo, c = history
+    run(engine, repo, tmp_path)
+    row = session.execute(
+        text(
+            """SELECT a.from_tag, a.from_commit, a.base_commit FROM attributions a
+               JOIN releases r ON r.id = a.release_id WHERE r.tag = 'v1.2'"""
+        )
+    ).one()
+    assert row == ("v1.1.1", str(c["stable"]), str(c["merge"]))
+    base = {k[1:]: v for k, v in changes(session, "step").items() if k[0] == "v1.2" and k[1].startswith("Merge")}
+    assert base == {("Merge tag 'fs-a-for-1.1' of git://example.invalid/fs-a", "fs/c/y.c", "GFP_NOFS"): 1}
+    step_of_base = session.execute(
+        text(
+            """SELECT rc.step FROM release_commits rc JOIN commits c ON c.id = rc.commit_id
+               JOIN releases r ON r.id = rc.release_id WHERE r.tag = 'v1.2' AND c.oid = :oid"""
+        ),
+        {"oid": str(c["merge"])},
+    ).scalar_one()
+    assert step_of_base == 0
+
+
+def telescoping_failures(engine: Engine) -> list[str]:
+    """For every attributed release, directory (every level), identifier and kind: the first-parent
+    steps added up must equal the release's count minus the previous release's."""
+    with engine.connect() as connection:
+        counts: dict[str, Counter[tuple[str, str, int]]] = defaultdict(Counter)
+        for tag, path, identifier, *kinds in connection.execute(
+            text(
+                """SELECT r.tag, p.path, c.identifier, c.code, c.comment, c.string, c.definition
+                   FROM path_counts c JOIN releases r ON r.id = c.release_id JOIN paths p ON p.id = c.path_id"""
+            )
+        ):
+            for kind, value in enumerate(kinds):
+                counts[tag][(path, identifier, kind)] += value
+        steps: dict[str, Counter[tuple[str, str, int]]] = defaultdict(Counter)
+        for tag, path, identifier, *kinds in connection.execute(
+            text(
+                """SELECT r.tag, p.path, x.identifier, x.code, x.comment, x.string, x.definition
+                   FROM commit_changes x JOIN releases r ON r.id = x.release_id JOIN paths p ON p.id = x.path_id
+                   WHERE x.view = 'step'"""
+            )
+        ):
+            for place in (path, *ancestors(path)):
+                for kind, value in enumerate(kinds):
+                    steps[tag][(place, identifier, kind)] += value
+        intervals = connection.execute(
+            text("SELECT r.tag, a.from_tag FROM attributions a JOIN releases r ON r.id = a.release_id")
+        ).all()
+    failures = []
+    for tag, from_tag in intervals:
+        if from_tag is None:
+            continue
+        change = Counter(counts[tag])
+        change.subtract(counts[from_tag])
+        for key in set(change) | set(steps[tag]):
+            if change[key] != steps[tag][key]:
+                failures.append(f"{from_tag}..{tag} {key}: change {change[key]}, steps {steps[tag][key]}")
+    return failures
+
+
+def test_steps_add_up_to_each_release_change(engine: Engine, history, tmp_path: Path) -> None:
+    repo, _ = history
+    run(engine, repo, tmp_path)
+    assert telescoping_failures(engine) == []
+
+
+def test_links_subjects_and_authors(engine: Engine, session: Session, history, tmp_path: Path) -> None:
+    repo, c = history
+    run(engine, repo, tmp_path)
+    row = session.execute(
+        text("SELECT subject, author_name, author_email, links, parents FROM commits WHERE oid = :oid"),
+        {"oid": str(c["t1"])},
+    ).one()
+    assert row[:3] == ("fs/a: convert two allocations to a NOFS scope", "Alice", "alice@example.invalid")
+    assert row[3] in (
+        ["https://lore.kernel.org/r/convert-1", "https://lore.kernel.org/r/convert-2"],
+        '["https://lore.kernel.org/r/convert-1", "https://lore.kernel.org/r/convert-2"]',
+    )
+    assert row[4] == 1
+
+
+def test_changes_carry_the_release_subsystem(engine: Engine, session: Session, history, tmp_path: Path) -> None:
+    repo, _ = history
+    run(engine, repo, tmp_path)
+    subsystems = dict(
+        session.execute(
+            text(
+                """SELECT DISTINCT p.path, u.name FROM commit_changes x JOIN paths p ON p.id = x.path_id
+                   JOIN subsystems u ON u.id = x.subsystem_id"""
+            )
+        ).all()
+    )
+    assert subsystems == {"fs/a/x.c": "FS A", "fs/b/y.c": "FS B", "fs/c/y.c": "THE REST", "mm/z.c": "THE REST"}
+
+
+def test_incremental_and_no_commits_runs_equal_one_full_run(
+    engine: Engine, session: Session, history, tmp_path: Path
+) -> None:
+    repo, _ = history
+    run(engine, repo, tmp_path)
+    full = dump(engine)
+    wipe(engine)
+    run(engine, repo, tmp_path, until="v1.1")
+    first = session.execute(select(Attribution.attributed_at)).scalars().all()
+    session.rollback()
+    run(engine, repo, tmp_path, commits=False)  # the other releases, without attribution
+    assert session.execute(select(Attribution.release_id)).scalars().all().__len__() == 2
+    session.rollback()
+    again = run(engine, repo, tmp_path)  # attributes what is missing, and only that
+    assert again.releases_ingested == [] and again.intervals_attributed == 2
+    assert set(first) <= set(session.execute(select(Attribution.attributed_at)).scalars().all())
+    assert dump(engine) == full
+    session.rollback()
+    assert run(engine, repo, tmp_path).intervals_attributed == 0
+
+
+def test_no_blob_is_read_twice(engine: Engine, session: Session, history, tmp_path: Path) -> None:
+    repo, c = history
+    run(engine, repo, tmp_path)
+    # t1's x.c is in no release, yet it is stored with its counts; s1's is stored as well
+    t1_blob = str(pygit2.Repository(str(repo))[c["t1"]].peel(pygit2.Commit).tree["fs/a/x.c"].id)
+    assert session.execute(select(Blob.id).where(Blob.oid == t1_blob)).scalar_one_or_none() is not None
+    session.rollback()
+    session.execute(delete(Attribution))  # forget the attribution, not the blobs
+    session.commit()
+    stats = run(engine, repo, tmp_path)
+    assert stats.intervals_attributed == 4 and stats.blobs_scanned == 0
+
+
+def test_clean_intermediate_blobs_are_remembered(engine: Engine, session: Session, tmp_path: Path) -> None:
+    repo = RepoBuilder(tmp_path / "repo")
+    repo.commit({"fs/a.c": source(1), "fs/b.c": b"int b;\n"}, "v1.0")
+    repo.tag("v1.0")
+    repo.change({"fs/b.c": b"int b2;\n"}, "touch b")  # a blob that holds nothing, in no release
+    repo.change({"fs/b.c": b"int b3;\n", "fs/a.c": source(2)}, "v1.1")
+    repo.tag("v1.1")
+    run(engine, repo.path, tmp_path)
+    clean = set(session.execute(select(CleanBlob.oid)).scalars())
+    touched = str(repo.repo.revparse_single("HEAD~1").peel(pygit2.Commit).tree["fs/b.c"].id)
+    assert touched in clean
+
+
+def test_synthetic_history_from_the_benchmark_adds_up(engine: Engine, tmp_path: Path) -> None:
+    generator = Path(__file__).parents[2] / "bench" / "synthetic_history.py"
+    subprocess.run(
+        [sys.executable, str(generator), str(tmp_path / "synth"), "--commits", "600", "--releases", "4"],
+        check=True,
+        capture_output=True,
+    )
+    stats = run(engine, tmp_path / "synth", tmp_path)
+    walked = subprocess.run(
+        ["git", "-C", str(tmp_path / "synth"), "rev-list", "--count", "v1.0..v1.4"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert stats.commits_walked == int(walked)
+    assert stats.commits_with_changes > 300
+    assert telescoping_failures(engine) == []
