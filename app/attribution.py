@@ -11,15 +11,16 @@ from sqlalchemy.orm import Session
 from app.cache import cached
 from app.metrics import Count, Metric
 from app.models import Attribution, Commit, CommitChange, Path, Release, ReleaseCommit, Subsystem
-from app.queries import NotFound, ReleaseRef, releases
+from app.queries import ReleaseRef, releases
+from app.settings import get_settings
 
 
-class View(StrEnum):
+class CommitView(StrEnum):
     COMMITS = "commits"  # what each commit did itself (a merge: its conflict resolution)
     MERGES = "merges"  # first parent -> commit along the first-parent line: a merge's whole pull
 
 
-_STORED_VIEW = {View.COMMITS: "own", View.MERGES: "step"}
+_STORED_VIEW = {CommitView.COMMITS: "own", CommitView.MERGES: "step"}
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,9 @@ def _value(count: Count) -> ColumnElement[int]:
 @cached
 def interval(session: Session, release: ReleaseRef) -> IntervalInfo | None:
     row = session.execute(
-        select(Attribution.from_tag, Attribution.commits_walked, Attribution.base_commit, Attribution.from_commit)
-        .where(Attribution.release_id == release.id)
+        select(
+            Attribution.from_tag, Attribution.commits_walked, Attribution.base_commit, Attribution.from_commit
+        ).where(Attribution.release_id == release.id)
     ).one_or_none()
     return IntervalInfo(release.tag, *row) if row else None
 
@@ -100,7 +102,7 @@ def commit_rows(
     session: Session,
     metric: Metric,
     count: Count,
-    view: View = View.COMMITS,
+    view: CommitView = CommitView.COMMITS,
     within: tuple[ReleaseRef, ...] = (),
     path: str | None = None,
     subsystem: str | None = None,
@@ -184,6 +186,34 @@ def step_total(rows: Sequence[CommitRow]) -> int:
     return sum(r.net for r in rows)
 
 
-def check_subsystem(session: Session, name: str) -> None:
-    if session.execute(select(Subsystem.id).where(Subsystem.name == name)).first() is None:
-        raise NotFound(f"no subsystem {name!r} in the database")
+def commit_url(oid: str) -> str:
+    return get_settings().commit_url.replace("{commit}", oid)
+
+
+def attributed_between(session: Session, within: Sequence[ReleaseRef]) -> bool:
+    """True when every interval in `within` is attributed from the release just before it."""
+    known = releases(session)
+    for release in within:
+        info = interval(session, release)
+        index = known.index(release)
+        expected = known[index - 1].tag if index else None
+        if info is None or info.from_tag != expected:
+            return False
+    return True
+
+
+class Order(StrEnum):
+    DATE = "date"  # newest release first, then newest commit
+    STEP = "step"  # along the first-parent line (off-line commits last)
+    LOWERED = "lowered"  # largest net decrease first
+    RAISED = "raised"  # largest net increase first
+
+
+def ordered(rows: Sequence[CommitRow], order: Order) -> list[CommitRow]:
+    if order is Order.DATE:
+        return list(rows)  # commit_rows' own order
+    if order is Order.STEP:
+        newest_first = {tag: i for i, tag in enumerate(dict.fromkeys(r.release for r in rows))}
+        return sorted(rows, key=lambda r: (newest_first[r.release], r.step is None, r.step or 0, r.commit))
+    sign = 1 if order is Order.LOWERED else -1
+    return sorted(rows, key=lambda r: (sign * r.net, r.commit))

@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     )
     tag_pattern: str = Field(default=DEFAULT_TAG_PATTERN, description="regular expression for release tags")
     line_max_chars: int = Field(default=240, description="source lines are stored up to this length")
+    commit_url: str = Field(
+        # the stable tree holds every mainline commit too, so one address serves final and stable releases
+        default="https://git.kernel.org/pub/scm/linux/kernel/git/stable/linux.git/commit/?id={commit}",
+        description="where a commit is shown on the web; {commit} is its full id",
+    )
 
 
 @lru_cache

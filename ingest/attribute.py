@@ -59,9 +59,7 @@ def pending(session: Session, selected: dict[str, tuple[str, str]] | None = None
     previous one is among them but not stored as such yet waits (another worker may be storing it).
     """
     rows = session.execute(
-        select(Release.id, Release.tag, Release.commit_id, Release.tree_id, Release.sort_key).order_by(
-            Release.sort_key
-        )
+        select(Release.id, Release.tag, Release.commit_id, Release.tree_id, Release.sort_key).order_by(Release.sort_key)
     ).all()
     stored = {tag: StoredRelease(id_, tag, commit, tree) for id_, tag, commit, tree, _ in rows}
     keys = {tag: key for _, tag, _, _, key in rows}

@@ -1,22 +1,17 @@
 """/api/v1: the same queries as the pages, as JSON or CSV, cacheable by ETag."""
 
-import csv
-import hashlib
-import io
-from typing import Annotated, Any, Final
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from app import cache, queries
+from app import queries
+from app.api.common import CSV, ERRORS, Format, Limit, Offset, context_of, page_of, respond
 from app.api.schemas import (
     ChangeOut,
     Comparison,
     Counts,
     CountsRow,
-    ErrorOut,
     FileChange,
     HistoryRow,
     IdentifierOut,
@@ -29,73 +24,9 @@ from app.api.schemas import (
 )
 from app.metrics import METRICS
 from app.registry import IDENTIFIERS, RULE_TEXT
-from app.web.deps import SessionDep, View, ViewDep
+from app.web.deps import SessionDep, ViewDep
 
-ERRORS: Final[dict[int | str, dict[str, Any]]] = {
-    404: {"model": ErrorOut, "description": "unknown release, path or subsystem"},
-    422: {"model": ErrorOut, "description": "a parameter outside its allowed values"},
-    503: {"model": ErrorOut, "description": "the database is not answering"},
-}
-CSV: Final[dict[int | str, dict[str, Any]]] = {
-    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "JSON, or CSV of the items"},
-    304: {"description": "not modified since the ETag sent in If-None-Match"},
-}
 router = APIRouter(responses=ERRORS)
-
-MAX_LIMIT: Final = 1000
-CACHE_CONTROL: Final = "public, max-age=60"
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="items per page")]
-Offset = Annotated[int, Query(ge=0, le=10_000_000, description="items to skip")]
-Format = Annotated[str | None, Query(pattern="^(json|csv)$", description="json (default) or csv")]
-
-
-def etag(request: Request, session: Session) -> str:
-    """Changes exactly when the stored data or the asked-for representation changes."""
-    accept_csv = "text/csv" in request.headers.get("accept", "")
-    key = repr((cache.data_version(session), request.url.path, request.url.query, accept_csv))
-    return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
-
-
-def _wants_csv(request: Request, fmt: str | None) -> bool:
-    return fmt == "csv" or (fmt is None and "text/csv" in request.headers.get("accept", ""))
-
-
-def _csv(rows: list[BaseModel]) -> str:
-    out = io.StringIO()
-    if rows:
-        fields = list(type(rows[0]).model_fields)
-        writer = csv.DictWriter(out, fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(row.model_dump(mode="json") for row in rows)
-    return out.getvalue()
-
-
-def respond(request: Request, session: Session, body: BaseModel, fmt: str | None = None) -> Response:
-    """JSON, or CSV of the items for a list; 304 when the client holds this very representation."""
-    tag = etag(request, session)
-    headers = {"ETag": tag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept"}
-    if request.headers.get("if-none-match") == tag:
-        return Response(status_code=304, headers=headers)
-    if _wants_csv(request, fmt):
-        items = getattr(body, "items", None)
-        if items is None:
-            items = [body]
-        return Response(_csv(items), media_type="text/csv; charset=utf-8", headers=headers)
-    return JSONResponse(body.model_dump(mode="json", by_alias=True), headers=headers)
-
-
-def _page(request: Request, items: list[Any], limit: int, offset: int, **extra: Any) -> dict[str, Any]:
-    following = None
-    if offset + limit < len(items):
-        following = str(request.url.include_query_params(offset=offset + limit, limit=limit))
-    return {
-        "items": items[offset : offset + limit],
-        "total": len(items),
-        "limit": limit,
-        "offset": offset,
-        "next": following,
-        **extra,
-    }
 
 
 def _counts(kinds: queries.Kinds) -> dict[str, int]:
@@ -114,14 +45,10 @@ def _release_out(release: queries.ReleaseRef) -> ReleaseOut:
     return ReleaseOut(tag=release.tag, commit=release.commit_id, commit_date=release.commit_date)
 
 
-def _context(view: View) -> dict[str, str]:
-    return {"metric": view.metric.key, "count_rule": view.metric.rule(view.count)}
-
-
 @router.get("/releases", response_model=Page[ReleaseOut], summary="Every ingested release, oldest first", responses=CSV)
 def releases(request: Request, session: SessionDep, limit: Limit = 100, offset: Offset = 0, format: Format = None):
     items = [_release_out(r) for r in queries.releases(session)]
-    return respond(request, session, Page[ReleaseOut](**_page(request, items, limit, offset)), format)
+    return respond(request, session, Page[ReleaseOut](**page_of(request, items, limit, offset)), format)
 
 
 @router.get(
@@ -164,7 +91,7 @@ def subsystems(
     current = queries.subsystem_kinds(session, release, view.metric)
     previous = queries.subsystem_kinds(session, before, view.metric) if before else {}
     rows = _rows(current, previous, lambda name: (name, "subsystem"))
-    page = _page(request, rows, limit, offset, release=release.tag, **_context(view))
+    page = page_of(request, rows, limit, offset, release=release.tag, **context_of(view))
     return respond(request, session, Page[CountsRow](**page), format)
 
 
@@ -192,7 +119,9 @@ def subsystem_history(
 ):
     queries.subsystem_info(session, name, queries.release_ref(session, None))  # 404 for an unknown one
     rows = _history(session, queries.subsystem_kinds_series(session, name, view.metric))
-    return respond(request, session, Page[HistoryRow](**_page(request, rows, limit, offset, **_context(view))), format)
+    return respond(
+        request, session, Page[HistoryRow](**page_of(request, rows, limit, offset, **context_of(view))), format
+    )
 
 
 def _known_path(session: Session, path: str) -> str:
@@ -221,7 +150,7 @@ def tree(
     current = queries.children_kinds(session, release, path, view.metric)
     previous = queries.children_kinds(session, before, path, view.metric) if before else {}
     rows = _rows(current, previous, lambda key: (key[0], "dir" if key[1] else "file"))
-    page = _page(request, rows, limit, offset, release=release.tag, **_context(view))
+    page = page_of(request, rows, limit, offset, release=release.tag, **context_of(view))
     return respond(request, session, Page[CountsRow](**page), format)
 
 
@@ -242,7 +171,9 @@ def file_history(
 ):
     path = _known_path(session, path)
     rows = _history(session, queries.path_kinds_series(session, path, view.metric))
-    return respond(request, session, Page[HistoryRow](**_page(request, rows, limit, offset, **_context(view))), format)
+    return respond(
+        request, session, Page[HistoryRow](**page_of(request, rows, limit, offset, **context_of(view))), format
+    )
 
 
 @router.get(
@@ -263,7 +194,9 @@ def file_occurrences(
     path = _known_path(session, path)
     at = queries.release_ref(session, release)
     rows = [OccurrenceOut(**vars(o)) for o in queries.occurrences(session, at, path)]
-    return respond(request, session, Page[OccurrenceOut](**_page(request, rows, limit, offset, release=at.tag)), format)
+    return respond(
+        request, session, Page[OccurrenceOut](**page_of(request, rows, limit, offset, release=at.tag)), format
+    )
 
 
 @router.get("/compare", response_model=Comparison, summary="What moved between two releases", responses={304: CSV[304]})
@@ -323,7 +256,9 @@ def compare_occurrences(
         )
         for c in queries.occurrence_changes(session, older, newer, view.metric)
     ]
-    return respond(request, session, Page[ChangeOut](**_page(request, rows, limit, offset, **_context(view))), format)
+    return respond(
+        request, session, Page[ChangeOut](**page_of(request, rows, limit, offset, **context_of(view))), format
+    )
 
 
 @router.get(

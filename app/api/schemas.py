@@ -119,6 +119,36 @@ class Comparison(BaseModel):
     model_config = {"populate_by_name": True}
 
 
+class CommitOut(BaseModel):
+    """A commit's effect on the metric in the asked-for scope (uses or all, as `count` says)."""
+
+    release: str = Field(description="the release whose interval (previous release -> it) holds the commit")
+    commit: str = Field(description="the full commit id")
+    url: str = Field(description="the commit on the web (git.kernel.org by default)")
+    subject: str
+    author_name: str
+    author_email: str
+    authored_at: datetime
+    merge: bool = Field(description="true for a merge: its own change is its conflict resolution")
+    step: int | None = Field(
+        description="its place on the first-parent line from the previous release (1 = oldest; 0 = the base "
+        "adjustment when that release is not on the line), or null when off the line"
+    )
+    files: int = Field(description="files whose count the commit changed")
+    added: int = Field(description="increases, file by file")
+    removed: int = Field(description="decreases, file by file, as a positive number")
+    net: int = Field(description="added - removed")
+    links: str = Field(description="the commit message's Link: trailers, space-separated")
+
+
+class AuthorOut(BaseModel):
+    name: str
+    email: str
+    commits: int = Field(description="commits that moved the metric")
+    lowered: int = Field(description="the net decreases of those commits, added up")
+    raised: int = Field(description="the net increases of those commits, added up")
+
+
 class ErrorOut(BaseModel):
     error: str = Field(description="not_found, invalid or unavailable")
     detail: str

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from app import charts, queries
+from app import attribution, charts, queries
 from app.db import get_db
 from app.metrics import DEFAULT_METRIC, METRICS, Count, Metric, MetricKey, goes_down
 from app.registry import IDENTIFIERS, RULE_TEXT
@@ -23,6 +23,7 @@ templates.env.globals.update(
     RULE_TEXT=RULE_TEXT,
     PROJECTION_WINDOW=queries.PROJECTION_WINDOW,
     sparkline=charts.sparkline_points,
+    commit_url=attribution.commit_url,
 )
 
 SessionDep = Annotated[Session, Depends(get_db)]

@@ -6,13 +6,15 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from app import queries
+from app import attribution, queries
+from app.attribution import CommitView
 from app.metrics import METRICS, Count
 from app.web.deps import SessionDep, View, ViewDep, render
 
 router = APIRouter()
 
 MOVERS: Final = 10
+TOP_COMMITS: Final = 10
 
 
 def _is_htmx(request: Request) -> bool:
@@ -132,6 +134,10 @@ def subsystem(request: Request, session: SessionDep, view: ViewDep, name: str) -
         projection=queries.project(series[: index + 1]),
         files=queries.subsystem_files(session, name, release, view.metric, view.count),
         json_twin=f"/api/v1/subsystems/{quote(name)}/history" + view.query(),
+        commits=attribution.commit_rows(
+            session, view.metric, view.count, CommitView.COMMITS, context["releases"][: index + 1], subsystem=name
+        ),
+        commits_twin=f"/api/v1/subsystems/{quote(name)}/commits" + view.query(),
     )
 
 
@@ -151,7 +157,12 @@ def tree(request: Request, session: SessionDep, view: ViewDep, path: str = "") -
     release = context["release"]
     index = context["releases"].index(release)
     series = queries.path_series(session, path, view.metric, view.count)[: index + 1]
-    common = {**context, "path": path, "crumbs": _crumbs(path), "series": series}
+    commits = attribution.commit_rows(
+        session, view.metric, view.count, CommitView.COMMITS, context["releases"][: index + 1], path=path
+    )
+    twin = f"/api/v1/files/{path}/commits" + view.query() if path else None
+    common = {**context, "path": path, "crumbs": _crumbs(path), "series": series, "commits": commits}
+    common["commits_twin"] = twin
     if not found[1]:
         occurrences = queries.occurrences(session, release, path)
         twin = f"/api/v1/files/{path}/occurrences" + view.query()
@@ -194,6 +205,7 @@ def _comparison(
         return render(request, "release.html", **context, older=None, newer=newer)
     totals = queries.path_series(session, "", view.metric, view.count)
     known = context["releases"]
+    change = totals[known.index(newer)] - totals[known.index(older)]
     return render(
         request,
         "release.html",
@@ -205,7 +217,35 @@ def _comparison(
         subsystem_changes=queries.subsystem_changes(session, older, newer, view.metric, view.count),
         file_changes=queries.file_changes(session, older, newer, view.metric, view.count),
         occurrence_changes=queries.occurrence_changes(session, older, newer, view.metric),
+        who=_who(session, view, older, newer, change),
     )
+
+
+def _who(
+    session: SessionDep, view: View, older: queries.ReleaseRef, newer: queries.ReleaseRef, change: int
+) -> dict[str, Any]:
+    """The commits section: top commits both ways, first-parent steps, authors, and the steps' check."""
+    within = attribution.releases_between(session, older, newer)
+    if older not in queries.releases(session)[: queries.releases(session).index(newer)]:
+        within = ()  # a comparison backwards in time has no commits to show
+    commits = attribution.commit_rows(session, view.metric, view.count, CommitView.COMMITS, within)
+    merges = attribution.commit_rows(session, view.metric, view.count, CommitView.MERGES, within)
+    intervals = [attribution.interval(session, r) for r in within]
+    off_line = [i.from_tag for i in intervals if i is not None and not i.linear]
+    return {
+        "attributed": bool(within) and attribution.attributed_between(session, within),
+        "within": within,
+        "walked": sum(i.commits_walked for i in intervals if i is not None),
+        "commits": commits,
+        "merges": merges,
+        "lowered": attribution.top(commits, lowered=True, limit=TOP_COMMITS),
+        "raised": attribution.top(commits, lowered=False, limit=TOP_COMMITS),
+        "top_merges": sorted(merges, key=lambda r: (-abs(r.net), r.commit))[:TOP_COMMITS],
+        "authors": attribution.authors(commits)[:TOP_COMMITS],
+        "step_total": attribution.step_total(merges),
+        "change": change,
+        "off_line": ", ".join(tag for tag in off_line if tag),
+    }
 
 
 @router.get("/slides", summary="Slide mode: 16:9, one chart a screen, arrow keys")

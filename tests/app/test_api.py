@@ -89,6 +89,10 @@ def test_compare_two_releases(client: TestClient) -> None:
         "/api/v1/tree/fs",
         "/api/v1/files/fs/btrfs/inode.c/history",
         "/api/v1/files/fs/btrfs/inode.c/occurrences",
+        "/api/v1/releases/v1.10/commits",
+        "/api/v1/releases/v1.10/authors",
+        "/api/v1/subsystems/BTRFS FILE SYSTEM/commits",
+        "/api/v1/files/fs/btrfs/commits",
     ],
 )
 def test_csv_and_json_agree_row_for_row(client: TestClient, url: str) -> None:

@@ -1,0 +1,163 @@
+"""/api/v1 lists of the commits and merges that moved a metric: per release, subsystem and path."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from pydantic import Field
+
+from app import attribution, queries
+from app.api.common import CSV, ERRORS, Format, Limit, Offset, context_of, page_of, respond
+from app.api.schemas import AuthorOut, CommitOut, Page
+from app.attribution import CommitRow, CommitView, Order
+from app.web.deps import SessionDep, ViewDep
+
+router = APIRouter(responses=ERRORS)
+
+ViewParam = Annotated[
+    CommitView,
+    Query(
+        alias="view",
+        description="commits: what each commit did itself (a merge: its conflict resolution); merges: each "
+        "step along the first-parent line, a merge's whole pull",
+    ),
+]
+OrderParam = Annotated[Order, Query(description="date (newest first), step, lowered or raised (by net effect)")]
+ReleaseParam = Annotated[str | None, Query(max_length=255, description="up to this release (the newest when absent)")]
+
+
+class CommitPage(Page[CommitOut]):
+    since: str | None = Field(default=None, description="the previous release: the interval is since -> release")
+    commits_walked: int | None = Field(default=None, description="commits in the interval, whatever they changed")
+    attributed: bool = Field(default=True, description="false when the interval is not attributed (yet)")
+
+
+def commit_out(row: CommitRow) -> CommitOut:
+    return CommitOut(
+        release=row.release,
+        commit=row.commit,
+        url=attribution.commit_url(row.commit),
+        subject=row.subject,
+        author_name=row.author_name,
+        author_email=row.author_email,
+        authored_at=row.authored_at,
+        merge=row.merge,
+        step=row.step,
+        files=row.files,
+        added=row.added,
+        removed=row.removed,
+        net=row.net,
+        links=" ".join(row.links),
+    )
+
+
+@router.get(
+    "/releases/{tag}/commits",
+    response_model=CommitPage,
+    summary="The commits or first-parent merges that moved the metric since the previous release",
+    responses=CSV,
+)
+def release_commits(
+    request: Request,
+    session: SessionDep,
+    tag: str,
+    view: ViewDep,
+    commit_view: ViewParam = CommitView.COMMITS,
+    order: OrderParam = Order.DATE,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    format: Format = None,
+):
+    release = queries.release_ref(session, tag)
+    info = attribution.interval(session, release)
+    rows = attribution.commit_rows(session, view.metric, view.count, commit_view, (release,))
+    items = [commit_out(r) for r in attribution.ordered(rows, order)]
+    page = page_of(request, items, limit, offset, release=release.tag, **context_of(view))
+    extra = {
+        "since": info.from_tag if info else None,
+        "commits_walked": info.commits_walked if info else None,
+        "attributed": attribution.attributed_between(session, (release,)),
+    }
+    return respond(request, session, CommitPage(**page, **extra), format)
+
+
+@router.get(
+    "/releases/{tag}/authors",
+    response_model=Page[AuthorOut],
+    summary="Authors of the commits that moved the metric since the previous release",
+    responses=CSV,
+)
+def release_authors(
+    request: Request,
+    session: SessionDep,
+    tag: str,
+    view: ViewDep,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    format: Format = None,
+):
+    release = queries.release_ref(session, tag)
+    rows = attribution.commit_rows(session, view.metric, view.count, CommitView.COMMITS, (release,))
+    items = [
+        AuthorOut(name=a.name, email=a.email, commits=a.commits, lowered=a.removed, raised=a.added)
+        for a in attribution.authors(rows)
+    ]
+    page = page_of(request, items, limit, offset, release=release.tag, **context_of(view))
+    return respond(request, session, Page[AuthorOut](**page), format)
+
+
+def _up_to(session: SessionDep, tag: str | None) -> tuple[queries.ReleaseRef, ...]:
+    known = queries.releases(session)
+    return known[: known.index(queries.release_ref(session, tag)) + 1]
+
+
+@router.get(
+    "/subsystems/{name:path}/commits",
+    response_model=Page[CommitOut],
+    summary="The commits (or first-parent merges) that changed a subsystem's files, newest first",
+    responses=CSV,
+)
+def subsystem_commits(
+    request: Request,
+    session: SessionDep,
+    name: str,
+    view: ViewDep,
+    commit_view: ViewParam = CommitView.COMMITS,
+    order: OrderParam = Order.DATE,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    format: Format = None,
+):
+    if not queries.subsystem_exists(session, name):
+        raise queries.NotFound(f"no subsystem {name!r} in the database")
+    within = _up_to(session, view.tag)
+    rows = attribution.commit_rows(session, view.metric, view.count, commit_view, within, subsystem=name)
+    items = [commit_out(r) for r in attribution.ordered(rows, order)]
+    page = page_of(request, items, limit, offset, release=within[-1].tag, **context_of(view))
+    return respond(request, session, Page[CommitOut](**page), format)
+
+
+@router.get(
+    "/files/{path:path}/commits",
+    response_model=Page[CommitOut],
+    summary="The commits (or first-parent merges) that changed a file or anything below a directory",
+    responses=CSV,
+)
+def path_commits(
+    request: Request,
+    session: SessionDep,
+    path: str,
+    view: ViewDep,
+    commit_view: ViewParam = CommitView.COMMITS,
+    order: OrderParam = Order.DATE,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    format: Format = None,
+):
+    path = queries.normalize_path(path)
+    if queries.path_id(session, path) is None:
+        raise queries.NotFound(f"no tracked occurrences under /{path} in any ingested release")
+    within = _up_to(session, view.tag)
+    rows = attribution.commit_rows(session, view.metric, view.count, commit_view, within, path=path)
+    items = [commit_out(r) for r in attribution.ordered(rows, order)]
+    page = page_of(request, items, limit, offset, release=within[-1].tag, **context_of(view))
+    return respond(request, session, Page[CommitOut](**page), format)
