@@ -222,10 +222,13 @@ def attribute(
         seconds = time.monotonic() - started
         for index, value in enumerate((1, result.walked, result.with_changes, result.blobs_scanned)):
             totals[index] += value
+        if todo.previous is None:
+            progress.interval_done(tag, "the first ingested release: no interval to attribute")
+            continue
         rate = f", {result.walked / seconds:,.0f} commits/s" if result.walked and seconds else ""
         progress.interval_done(
             tag,
-            f"{result.walked:,} commits walked, {result.with_changes:,} moved a count, "
+            f"commits since {todo.previous.tag}: {result.walked:,} walked, {result.with_changes:,} moved a count, "
             f"{result.blobs_scanned:,} blobs scanned, {seconds:.1f} s{rate}",
         )
     return totals[0], totals[1], totals[2], totals[3]

@@ -1,7 +1,6 @@
 """Write one release interval's attribution. Helpers here never commit: the caller commits an interval."""
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
@@ -19,9 +18,12 @@ def stored_counts(session: Session, oids: Iterable[str]) -> dict[str, dict[str, 
         ids = dict(session.execute(select(Blob.id, Blob.oid).where(Blob.oid.in_(batch))).all())
         for oid in ids.values():
             found[oid] = {}
-        rows = session.execute(select(BlobCount).where(BlobCount.blob_id.in_(list(ids)))).scalars()
-        for row in rows:
-            found[ids[row.blob_id]][row.identifier] = (row.code, row.comment, row.string, row.definition)
+        c = BlobCount
+        rows = session.execute(
+            select(c.blob_id, c.identifier, c.code, c.comment, c.string, c.definition).where(c.blob_id.in_(list(ids)))
+        )
+        for blob_id, identifier, *counts in rows:
+            found[ids[blob_id]][identifier] = (counts[0], counts[1], counts[2], counts[3])
     return found
 
 
@@ -53,7 +55,7 @@ def delete_attribution(session: Session, release_id: int) -> None:
 
 def _commit_ids(session: Session, metas: Mapping[str, CommitMeta]) -> dict[str, int]:
     ids = ids_by(session, Commit.oid, Commit.id, metas)
-    missing = [asdict(meta) for oid, meta in sorted(metas.items()) if oid not in ids]
+    missing = [vars(meta) for oid, meta in sorted(metas.items()) if oid not in ids]
     if missing:
         ids.update(
             (oid, commit_id)

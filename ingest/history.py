@@ -5,6 +5,7 @@ blobs up (each one is counted once, ever).
 """
 
 import re
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -139,6 +140,41 @@ def _resolutions(
     ]
 
 
+def first_parent_changes(
+    repo: pygit2.Repository, commits: list[pygit2.Commit], tracked: re.Pattern[str]
+) -> dict[str, list[FileChange]]:
+    """Each commit's tracked changes against its first parent (a root commit: against nothing).
+
+    One `git diff-tree --stdin` for all of them: it skips unchanged subtrees, where libgit2's tree diff
+    walks all 70,000 entries of a kernel tree (0.1 ms a commit against 12 ms).
+    """
+    if not commits:
+        return {}
+    wanted = "".join(f"{c.id} {c.parent_ids[0]}\n" if c.parent_ids else f"{c.id}\n" for c in commits)
+    command = ["git", "-C", repo.path, "diff-tree", "--stdin", "-z", "-r", "--no-renames", "--no-abbrev", "--root"]
+    output = subprocess.run(command, input=wanted.encode(), capture_output=True, check=True).stdout
+    changes: dict[str, list[FileChange]] = {}
+    current: list[FileChange] = []
+    fields = output.split(b"\0")
+    index = 0
+    while index < len(fields):
+        field = fields[index]
+        if field.startswith(b":"):
+            path = fields[index + 1].decode("utf-8", "replace")
+            index += 2
+            if tracked.match(path):
+                old_mode, new_mode, old, new, _status = field[1:].decode().split(" ")
+                before = old if int(old_mode, 8) in REGULAR_FILE_MODES else None
+                after = new if int(new_mode, 8) in REGULAR_FILE_MODES else None
+                if before != after:
+                    current.append(FileChange(path, before, after))
+        else:
+            if field:
+                current = changes.setdefault(field.decode(), [])
+            index += 1
+    return changes
+
+
 def walk_interval(
     repo: pygit2.Repository, older: str | None, newer: str, tracked: re.Pattern[str]
 ) -> tuple[Interval, int]:
@@ -164,18 +200,19 @@ def walk_interval(
         older_tree = repo[older].peel(pygit2.Commit).tree if older is not None else None
         base_tree = repo[base].peel(pygit2.Commit).tree if base is not None else None
         base_changes = file_changes(older_tree, base_tree, tracked)
+    diffs = first_parent_changes(repo, list(in_range.values()), tracked)
     commits = []
     for oid, commit in in_range.items():
-        parents = commit.parents
+        parents = commit.parent_ids
         step = step_of.get(oid)
-        first_parent_changes = file_changes(parents[0].tree if parents else None, commit.tree, tracked)
+        first_parent = diffs.get(oid, [])
         item = IntervalCommit(oid, len(parents), step=step)
         if len(parents) <= 1:
-            item.own = first_parent_changes
-        elif first_parent_changes:
-            item.resolutions = _resolutions(repo, commit, first_parent_changes)
+            item.own = first_parent
+        elif first_parent:
+            item.resolutions = _resolutions(repo, commit, first_parent)
         if step is not None:
-            item.step_changes = first_parent_changes
+            item.step_changes = first_parent
         if item.own or item.resolutions or item.step_changes:
             commits.append(item)
     return Interval(older, commits, base, base_changes), len(in_range)
