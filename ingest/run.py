@@ -205,8 +205,9 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
                 with sessions() as session:
                     intervals = attribute.pending(session, selected_keys)
                 done = attribute.attribute(sessions, repo, scanner, intervals, run.tracked, claims, progress)
-                stats.intervals_attributed, stats.commits_walked, stats.commits_with_changes, blobs = done
+                stats.intervals_attributed, stats.commits_walked, stats.commits_with_changes, blobs, read = done
                 stats.blobs_scanned += blobs
+                stats.bytes_scanned += read
                 stats.attribution_seconds = time.monotonic() - attribution_started
         finally:
             claims.close()

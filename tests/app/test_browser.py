@@ -124,3 +124,23 @@ def test_slides_move_with_the_arrow_keys(base_url: str, page: Page) -> None:
     page.keyboard.press("ArrowRight")
     page.wait_for_function("document.querySelector('#slide-2').getBoundingClientRect().top < 5")
     shot(page, "slides")
+
+
+def test_from_a_file_to_its_commit_and_the_release_pull(base_url: str, page: Page) -> None:
+    page.goto(base_url + "/tree/fs/btrfs/inode.c")
+    commits = page.locator("#commits + table.commits tbody tr")
+    expect(commits).to_have_count(2)
+    expect(commits.first).to_contain_text("btrfs: convert one more")
+    link = commits.last.locator("a[href^='https://git.kernel.org/pub/scm/linux/kernel/git/stable/linux.git/commit/']")
+    expect(link).to_have_count(1)
+    expect(commits.last.get_by_role("link", name="[link]").first).to_have_attribute(
+        "href", "https://lore.kernel.org/r/btrfs-scope-1"
+    )
+    shot(page, "file-commits")
+    commits.first.get_by_role("link", name="v1.10").click()
+    expect(page.locator("h1")).to_have_text("v1.10 against v1.9")
+    section = page.locator("#commits ~ section.columns").first
+    expect(section.locator("table").nth(2)).to_contain_text("Merge tag 'btrfs-for-1.10'")
+    expect(page.locator("#commits ~ p.summary").first).to_contain_text("exactly the change above")
+    page.locator("#commits").scroll_into_view_if_needed()
+    shot(page, "release-commits")
