@@ -299,3 +299,24 @@ def test_synthetic_history_from_the_benchmark_adds_up(engine: Engine, tmp_path: 
     assert stats.commits_walked == int(walked)
     assert stats.commits_with_changes > 300
     assert telescoping_failures(engine) == []
+
+
+def test_a_moved_tag_redoes_its_interval_and_the_next_one(engine: Engine, history, tmp_path: Path) -> None:
+    repo, c = history
+    run(engine, repo, tmp_path)
+    builder = pygit2.Repository(str(repo))
+    tree = builder[c["stable"]].peel(pygit2.Commit).tree
+    signature = pygit2.Signature("Dave", "dave@example.invalid", 1_800_000_000, 0)
+    respin = builder.create_commit(None, signature, signature, "fs/c: stable fix, respun", tree.id, [c["merge"]])
+    builder.references.delete("refs/tags/v1.1.1")
+    builder.references.create("refs/tags/v1.1.1", respin)
+    stats = run(engine, repo, tmp_path)
+    assert stats.releases_moved == ["v1.1.1"] and stats.intervals_attributed == 2  # v1.1.1's and v1.2's
+    moved = dump(engine)
+    assert ("v1.2", "v1.1.1", str(respin), str(c["merge"]), "1") in moved["attributions"]
+    wipe(engine)
+    run(engine, repo, tmp_path)
+    fresh = dump(engine)
+    # the old respin-less commit stays in the shared commit table; everything per release is identical
+    assert {k: v for k, v in moved.items() if k != "commits"} == {k: v for k, v in fresh.items() if k != "commits"}
+    assert telescoping_failures(engine) == []
