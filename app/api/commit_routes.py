@@ -1,15 +1,17 @@
 """/api/v1 lists of the commits and merges that moved a metric: per release, subsystem and path."""
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 from pydantic import Field
 
 from app import attribution, queries
 from app.api.common import CSV, ERRORS, Format, Limit, Offset, context_of, page_of, respond
 from app.api.schemas import AuthorOut, CommitOut, Page
 from app.attribution import CommitRow, CommitView, Order
-from app.web.deps import SessionDep, ViewDep
+from app.web.deps import SessionDep, View, ViewDep
 
 router = APIRouter(responses=ERRORS)
 
@@ -23,6 +25,20 @@ ViewParam = Annotated[
 ]
 OrderParam = Annotated[Order, Query(description="date (newest first), step, lowered or raised (by net effect)")]
 ReleaseParam = Annotated[str | None, Query(max_length=255, description="up to this release (the newest when absent)")]
+
+
+@dataclass
+class CommitListParams:
+    """How a list of commits is asked for: which view, in which order, which page, which format."""
+
+    commit_view: ViewParam = CommitView.COMMITS
+    order: OrderParam = Order.DATE
+    limit: Limit = 100
+    offset: Offset = 0
+    format: Format = None
+
+
+ListParams = Annotated[CommitListParams, Depends()]
 
 
 class CommitPage(Page[CommitOut]):
@@ -56,28 +72,18 @@ def commit_out(row: CommitRow) -> CommitOut:
     summary="The commits or first-parent merges that moved the metric since the previous release",
     responses=CSV,
 )
-def release_commits(
-    request: Request,
-    session: SessionDep,
-    tag: str,
-    view: ViewDep,
-    commit_view: ViewParam = CommitView.COMMITS,
-    order: OrderParam = Order.DATE,
-    limit: Limit = 100,
-    offset: Offset = 0,
-    format: Format = None,
-):
+def release_commits(request: Request, session: SessionDep, tag: str, view: ViewDep, asked: ListParams):
     release = queries.release_ref(session, tag)
     info = attribution.interval(session, release)
-    rows = attribution.commit_rows(session, view.metric, view.count, commit_view, (release,))
-    items = [commit_out(r) for r in attribution.ordered(rows, order)]
-    page = page_of(request, items, limit, offset, release=release.tag, **context_of(view))
+    rows = attribution.commit_rows(session, view.metric, view.count, asked.commit_view, (release,))
+    items = [commit_out(r) for r in attribution.ordered(rows, asked.order)]
+    page = page_of(request, items, asked.limit, asked.offset, release=release.tag, **context_of(view))
     extra = {
         "since": info.from_tag if info else None,
         "commits_walked": info.commits_walked if info else None,
         "attributed": attribution.attributed_between(session, (release,)),
     }
-    return respond(request, session, CommitPage(**page, **extra), format)
+    return respond(request, session, CommitPage(**page, **extra), asked.format)
 
 
 @router.get(
@@ -105,9 +111,16 @@ def release_authors(
     return respond(request, session, Page[AuthorOut](**page), format)
 
 
-def _up_to(session: SessionDep, tag: str | None) -> tuple[queries.ReleaseRef, ...]:
+def _scoped_commits(
+    request: Request, session: SessionDep, view: View, asked: CommitListParams, **scope: str
+) -> Response:
+    """The commits up to the asked-for release that changed a path or a subsystem (`scope`)."""
     known = queries.releases(session)
-    return known[: known.index(queries.release_ref(session, tag)) + 1]
+    within = known[: known.index(queries.release_ref(session, view.tag)) + 1]
+    rows = attribution.commit_rows(session, view.metric, view.count, asked.commit_view, within, **scope)
+    items = [commit_out(r) for r in attribution.ordered(rows, asked.order)]
+    page = page_of(request, items, asked.limit, asked.offset, release=within[-1].tag, **context_of(view))
+    return respond(request, session, Page[CommitOut](**page), asked.format)
 
 
 @router.get(
@@ -116,24 +129,10 @@ def _up_to(session: SessionDep, tag: str | None) -> tuple[queries.ReleaseRef, ..
     summary="The commits (or first-parent merges) that changed a subsystem's files, newest first",
     responses=CSV,
 )
-def subsystem_commits(
-    request: Request,
-    session: SessionDep,
-    name: str,
-    view: ViewDep,
-    commit_view: ViewParam = CommitView.COMMITS,
-    order: OrderParam = Order.DATE,
-    limit: Limit = 100,
-    offset: Offset = 0,
-    format: Format = None,
-):
+def subsystem_commits(request: Request, session: SessionDep, name: str, view: ViewDep, asked: ListParams):
     if not queries.subsystem_exists(session, name):
         raise queries.NotFound(f"no subsystem {name!r} in the database")
-    within = _up_to(session, view.tag)
-    rows = attribution.commit_rows(session, view.metric, view.count, commit_view, within, subsystem=name)
-    items = [commit_out(r) for r in attribution.ordered(rows, order)]
-    page = page_of(request, items, limit, offset, release=within[-1].tag, **context_of(view))
-    return respond(request, session, Page[CommitOut](**page), format)
+    return _scoped_commits(request, session, view, asked, subsystem=name)
 
 
 @router.get(
@@ -142,22 +141,8 @@ def subsystem_commits(
     summary="The commits (or first-parent merges) that changed a file or anything below a directory",
     responses=CSV,
 )
-def path_commits(
-    request: Request,
-    session: SessionDep,
-    path: str,
-    view: ViewDep,
-    commit_view: ViewParam = CommitView.COMMITS,
-    order: OrderParam = Order.DATE,
-    limit: Limit = 100,
-    offset: Offset = 0,
-    format: Format = None,
-):
+def path_commits(request: Request, session: SessionDep, path: str, view: ViewDep, asked: ListParams):
     path = queries.normalize_path(path)
     if queries.path_id(session, path) is None:
         raise queries.NotFound(f"no tracked occurrences under /{path} in any ingested release")
-    within = _up_to(session, view.tag)
-    rows = attribution.commit_rows(session, view.metric, view.count, commit_view, within, path=path)
-    items = [commit_out(r) for r in attribution.ordered(rows, order)]
-    page = page_of(request, items, limit, offset, release=within[-1].tag, **context_of(view))
-    return respond(request, session, Page[CommitOut](**page), format)
+    return _scoped_commits(request, session, view, asked, path=path)
