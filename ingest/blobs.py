@@ -1,73 +1,62 @@
-"""Read many blobs fast through one long-lived `git cat-file --batch` process.
+"""Read many blobs fast, straight from the repository's packs with dulwich.
 
-pygit2's `repo[oid].data` costs about five times as much per blob on a kernel tree (object lookup
-and a Python object per blob); cat-file streams contents through one pipe.
+On the ten Debian kernel releases, reading every .c/.h blob of one tree takes 3.7 s through dulwich's
+object store, 5.7 s through one `git cat-file --batch` process (87 % of which is zlib, plus the pipe)
+and about 25 s through pygit2's `repo[oid].data`. dulwich finds objects in every pack, loose objects
+and alternates, and reads the repository's object format from its config.
 """
 
-import subprocess
+import zlib
 from collections.abc import Iterator
 from typing import Final
 
+from dulwich.errors import ApplyDeltaError, ChecksumMismatch, NotGitRepository
+from dulwich.repo import Repo
+
 from ingest.errors import IngestError
 
-# Requests are written a chunk at a time before reading answers; a chunk must fit in the pipe
-# buffer (64 KiB on Linux), or cat-file and we could wait on each other.
-REQUEST_CHUNK: Final = 700
-INITIAL_BUFFER: Final = 1 << 20
-# Without these, each cat-file maps the whole pack (600 MB for ten kernel releases) into its resident
-# memory and keeps a 96 MB delta cache; with them its resident memory stays near 200 MB, at the same speed.
-GIT_MEMORY_LIMITS: Final = (
-    *("-c", "core.packedGitWindowSize=32m", "-c", "core.packedGitLimit=128m"),
-    *("-c", "core.deltaBaseCacheLimit=32m"),
-)
+BLOB: Final = 3  # git's object type number
+# Bases of delta chains kept per reader: the kernel's chains run to 50 deep, and a path's versions
+# share one chain, so the chunks of path-ordered blobs a worker reads reuse them.
+DELTA_BASE_CACHE: Final = 32 << 20
+# dulwich maps whole packs; the pages a reader has touched stay in its memory until it unmaps them.
+# Reopening the store after this much output keeps a worker near 200 MB at the same speed.
+REOPEN_AFTER_BYTES: Final = 256 << 20
 
 
 class BlobReader:
     def __init__(self, repo_path: str) -> None:
         self.repo_path = repo_path
-        self._proc = subprocess.Popen(
-            ["git", "-C", repo_path, *GIT_MEMORY_LIMITS, "cat-file", "--batch"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-        self._buffer = bytearray(INITIAL_BUFFER)
+        self._open()
 
-    def read_many(self, oids: list[str]) -> Iterator[tuple[str, memoryview]]:
-        """Each blob's contents, as a view that is only valid until the next one is read.
+    def _open(self) -> None:
+        try:
+            self._repo = Repo(self.repo_path)
+        except NotGitRepository as exc:
+            raise IngestError(f"{self.repo_path} is not a git repository") from exc
+        self._store = self._repo.object_store
+        if hasattr(self._store, "delta_base_cache_limit"):
+            self._store.delta_base_cache_limit = DELTA_BASE_CACHE
+        self._read_since_open = 0
 
-        Reusing one buffer spares an allocation and its page faults per blob: a tenth of the run time.
-        """
-        assert self._proc.stdin is not None and self._proc.stdout is not None
-        for start in range(0, len(oids), REQUEST_CHUNK):
-            chunk = oids[start : start + REQUEST_CHUNK]
-            self._proc.stdin.write("".join(f"{oid}\n" for oid in chunk).encode())
-            self._proc.stdin.flush()
-            for oid in chunk:
-                yield oid, self._read_one(oid)
-
-    def _read_one(self, oid: str) -> memoryview:
-        stdout = self._proc.stdout
-        assert stdout is not None
-        header = stdout.readline().split()
-        if len(header) != 3 or header[1] != b"blob":
-            raise IngestError(f"object {oid} in {self.repo_path} is missing or unreadable")
-        size = int(header[2])
-        if len(self._buffer) < size + 1:
-            self._buffer = bytearray(max(size + 1, 2 * len(self._buffer)))
-        view = memoryview(self._buffer)[: size + 1]
-        filled = 0
-        while filled < size + 1:
-            got = stdout.readinto(view[filled:])
-            if not got:
-                raise IngestError(f"object {oid} in {self.repo_path} could not be read whole")
-            filled += got
-        return view[:size]
+    def read_many(self, oids: list[str]) -> Iterator[tuple[str, bytes]]:
+        """Each blob's contents, in the order asked."""
+        if self._read_since_open > REOPEN_AFTER_BYTES:
+            self.close()
+            self._open()
+        get_raw = self._store.get_raw
+        for oid in oids:
+            try:
+                kind, data = get_raw(oid.encode())
+            except (KeyError, OSError, ValueError, zlib.error, ApplyDeltaError, ChecksumMismatch) as exc:
+                raise IngestError(f"object {oid} in {self.repo_path} is missing or unreadable") from exc
+            if kind != BLOB:
+                raise IngestError(f"object {oid} in {self.repo_path} is not a blob")
+            self._read_since_open += len(data)
+            yield oid, data
 
     def close(self) -> None:
-        if self._proc.stdin:
-            self._proc.stdin.close()
-        self._proc.wait()
+        self._repo.close()
 
     def __enter__(self) -> "BlobReader":
         return self
