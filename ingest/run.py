@@ -256,7 +256,7 @@ class _Run:
     ) -> _Prepared:
         """Diff against the base and hand the blobs nobody has counted yet to the workers."""
         changed = dict(changed_files(self.repo, base.tree_id if base else None, target.tree_id, self.tracked))
-        # Path order keeps git's delta chains warm in cat-file's cache; oid order costs four times as much.
+        # Path order keeps delta chains warm in the reader's base cache; oid order costs four times as much.
         if self.known is None:
             self.known = store.known_blobs(session)
         new_oids = dict.fromkeys(oid for oid in changed.values() if oid is not None)

@@ -1,4 +1,4 @@
-"""Scan blobs for tracked identifiers on all cores: each worker runs its own cat-file and Matcher."""
+"""Scan blobs for tracked identifiers on all cores: each worker reads the packs itself and runs a Matcher."""
 
 import multiprocessing
 from collections.abc import Iterator
