@@ -15,6 +15,7 @@ router = APIRouter()
 
 MOVERS: Final = 10
 TOP_COMMITS: Final = 10
+SLIDE_ROWS: Final = 6
 
 
 def _is_htmx(request: Request) -> bool:
@@ -262,7 +263,20 @@ def slides(request: Request, session: SessionDep, view: ViewDep) -> Response:
         total_first=total[0],
         in_fs=queries.path_series(session, "fs", view.metric, view.count)[index],
         scoped=queries.path_series(session, "", METRICS["scoped"], view.count)[index],
+        converters=_converters(session, view, context["release"], context["previous"]),
     )
+
+
+def _converters(
+    session: SessionDep, view: View, release: queries.ReleaseRef, previous: queries.ReleaseRef | None
+) -> dict[str, Any] | None:
+    """The cycle's top authors and pulls, for the slide that thanks them; None without an interval."""
+    if previous is None or not attribution.attributed_between(session, (release,)):
+        return None
+    commits = attribution.commit_rows(session, view.metric, view.count, CommitView.COMMITS, (release,))
+    merges = attribution.commit_rows(session, view.metric, view.count, CommitView.MERGES, (release,))
+    lowered_most = [a for a in attribution.authors(commits) if a.removed][:SLIDE_ROWS]
+    return {"authors": lowered_most, "pulls": attribution.top(merges, lowered=True, limit=SLIDE_ROWS)}
 
 
 @router.get("/about", summary="How every number is counted")

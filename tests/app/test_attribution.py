@@ -1,6 +1,7 @@
 """Commit attribution as readers and bots see it: release, compare, subsystem, directory and file pages,
 and /api/v1's commit lists, on the kernel-like history (v1.10 is a merged btrfs pull)."""
 
+import html
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -122,3 +123,10 @@ def test_without_commits_pages_say_so(engine: Engine, tmp_path: Path) -> None:
         assert "are not attributed yet" in text_of(client.get("/releases/v1.10").text)
         body = client.get("/api/v1/releases/v1.10/commits").json()
         assert body["attributed"] is False and body["items"] == [] and body["since"] is None
+
+
+def test_slides_thank_the_converters_of_the_cycle(client: TestClient) -> None:
+    words = html.unescape(text_of(client.get("/slides?release=v1.10").text))
+    assert "Who lowered GFP_NOFS, v1.9 → v1.10" in words
+    assert "Alice Btrfs -2 2 commits" in words and "-2 Merge tag 'btrfs-for-1.10'" in words
+    assert "Who lowered" not in client.get("/slides?release=v1.9").text  # no interval before the first

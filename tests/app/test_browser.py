@@ -144,3 +144,12 @@ def test_from_a_file_to_its_commit_and_the_release_pull(base_url: str, page: Pag
     expect(page.locator("#commits ~ p.summary").first).to_contain_text("exactly the change above")
     page.locator("#commits").scroll_into_view_if_needed()
     shot(page, "release-commits")
+
+
+def test_the_converters_slide(base_url: str, page: Page) -> None:
+    page.goto(base_url + "/slides?release=v1.10")
+    slide = page.locator("#slide-4")
+    slide.scroll_into_view_if_needed()
+    expect(slide).to_contain_text("Alice Btrfs")
+    expect(slide.locator("table").nth(1)).to_contain_text("Merge tag 'btrfs-for-1.10'")
+    slide.screenshot(path=str(ARTIFACTS / "slide-converters.png"))
