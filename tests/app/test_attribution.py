@@ -95,6 +95,12 @@ def test_release_page_shows_who_moved_it(client: TestClient) -> None:
     assert "Merge tag &#39;btrfs-for-1.10&#39;" in html and "Alice Btrfs" in html
     assert 'href="https://git.example.invalid/c/' in html and 'href="https://lore.kernel.org/r/btrfs-scope-1"' in html
     assert "Which commits" not in client.get("/releases/v1.9").text  # the first release has no interval
+    assert "1 commit from v1.10 to v1.10.1; it changed GFP_NOFS (uses)." in text_of(
+        client.get("/releases/v1.10.1").text
+    )
+    assert "1 commit from v1.10 to v1.10.1; it did not change FGP_NOFS (uses)." in text_of(
+        client.get("/releases/v1.10.1?metric=FGP_NOFS").text
+    )
 
 
 def test_compare_spans_intervals_and_refuses_backwards(client: TestClient) -> None:
