@@ -8,14 +8,12 @@ blob scanned here is stored too (with its occurrences, or as clean), so none is 
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Protocol
 
 import pygit2
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.models import Release
 from ingest import commit_store, store
 from ingest.deltas import BlobCounts, Deltas, change_deltas, resolution_deltas
 from ingest.history import Interval, describe, walk_interval
@@ -32,25 +30,24 @@ class IntervalProgress(Protocol):
 
 
 @dataclass(frozen=True)
-class StoredRelease:
-    id: int
-    tag: str
-    commit_id: str
-    tree_id: str
-
-
-@dataclass(frozen=True)
 class IntervalTodo:
-    release: StoredRelease
-    previous: StoredRelease | None
+    release: store.StoredRelease
+    previous: store.StoredRelease | None
 
 
 @dataclass
 class IntervalResult:
-    walked: int
-    with_changes: int
-    blobs_scanned: int
+    """What attributing one interval, or (added up) several, did."""
+
+    intervals: int = 0
+    walked: int = 0
+    with_changes: int = 0
+    blobs_scanned: int = 0
     bytes_scanned: int = 0
+
+    def add(self, other: "IntervalResult") -> None:
+        for counter in fields(self):
+            setattr(self, counter.name, getattr(self, counter.name) + getattr(other, counter.name))
 
 
 def pending(session: Session, selected: dict[str, tuple[str, str]] | None = None) -> list[IntervalTodo]:
@@ -59,12 +56,9 @@ def pending(session: Session, selected: dict[str, tuple[str, str]] | None = None
     `selected` (tag -> (sort key, commit)) are the releases this run will store: a release whose
     previous one is among them but not stored as such yet waits (another worker may be storing it).
     """
-    rows = session.execute(
-        select(Release.id, Release.tag, Release.commit_id, Release.tree_id, Release.sort_key).order_by(Release.sort_key)
-    ).all()
-    stored = {tag: StoredRelease(id_, tag, commit, tree) for id_, tag, commit, tree, _ in rows}
-    keys = {tag: key for _, tag, _, _, key in rows}
-    ready = {tag: True for tag in stored}
+    stored = store.stored_releases(session)
+    keys = {tag: release.sort_key for tag, release in stored.items()}
+    ready = dict.fromkeys(stored, True)
     for tag, (key, commit) in (selected or {}).items():
         if tag not in stored or stored[tag].commit_id != commit:
             keys[tag], ready[tag] = key, False
@@ -80,51 +74,6 @@ def pending(session: Session, selected: dict[str, tuple[str, str]] | None = None
         if done.get(release.id) != wanted:
             todo.append(IntervalTodo(release, previous))
     return todo
-
-
-class CountBook:
-    """oid -> counts of every blob looked up in this run ({} for a blob that holds nothing)."""
-
-    def __init__(self) -> None:
-        self.counts: dict[str, BlobCounts] = {}
-
-    def fill(
-        self,
-        session: Session,
-        scanner: BlobScanner,
-        wanted: dict[str, str],
-        trees: list["TreePaths"],
-        scanned: Callable[[int], None],
-    ) -> tuple[list[ScannedBlob], list[str], int]:
-        """Look up or scan `wanted` (oid -> a path it had); returns what to store (interesting, clean) and
-        the bytes read."""
-        unknown = {oid: path for oid, path in wanted.items() if oid not in self.counts}
-        self.counts.update(commit_store.stored_counts(session, unknown))
-        unknown = {oid: path for oid, path in unknown.items() if oid not in self.counts}
-        for oid in commit_store.clean_blobs(session, unknown):
-            self.counts[oid] = {}
-        # A blob of an ingested release's tree was scanned then; not being stored, it holds nothing.
-        to_scan = []
-        for oid, path in unknown.items():
-            if oid in self.counts:
-                continue
-            if any(tree.blob_at(path) == oid for tree in trees):
-                self.counts[oid] = {}
-            else:
-                to_scan.append(oid)
-        interesting = []
-        read = 0
-        for chunk in scanner.submit(to_scan).results():
-            scanned(chunk.blobs)
-            read += chunk.bytes
-            interesting.extend(chunk.interesting)
-        for blob in interesting:
-            self.counts[blob.oid] = store.count_occurrences(blob)
-        found = {blob.oid for blob in interesting}
-        clean = [oid for oid in to_scan if oid not in found]
-        for oid in clean:
-            self.counts[oid] = {}
-        return interesting, clean, read
 
 
 class TreePaths:
@@ -160,6 +109,51 @@ class TreePaths:
                 found = entry
         self._directories[path] = found
         return found
+
+
+class CountBook:
+    """oid -> counts of every blob looked up in this run ({} for a blob that holds nothing)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, BlobCounts] = {}
+
+    def fill(
+        self,
+        session: Session,
+        scanner: BlobScanner,
+        wanted: dict[str, str],
+        trees: list[TreePaths],
+        scanned: Callable[[int], None],
+    ) -> tuple[list[ScannedBlob], list[str], int]:
+        """Look up or scan `wanted` (oid -> a path it had); returns what to store (interesting, clean) and
+        the bytes read."""
+        unknown = {oid: path for oid, path in wanted.items() if oid not in self.counts}
+        self.counts.update(commit_store.stored_counts(session, unknown))
+        unknown = {oid: path for oid, path in unknown.items() if oid not in self.counts}
+        for oid in commit_store.clean_blobs(session, unknown):
+            self.counts[oid] = {}
+        # A blob of an ingested release's tree was scanned then; not being stored, it holds nothing.
+        to_scan = []
+        for oid, path in unknown.items():
+            if oid in self.counts:
+                continue
+            if any(tree.blob_at(path) == oid for tree in trees):
+                self.counts[oid] = {}
+            else:
+                to_scan.append(oid)
+        interesting = []
+        read = 0
+        for chunk in scanner.submit(to_scan).results():
+            scanned(chunk.blobs)
+            read += chunk.bytes
+            interesting.extend(chunk.interesting)
+        for blob in interesting:
+            self.counts[blob.oid] = store.count_occurrences(blob)
+        found = {blob.oid for blob in interesting}
+        clean = [oid for oid in to_scan if oid not in found]
+        for oid in clean:
+            self.counts[oid] = {}
+        return interesting, clean, read
 
 
 def interval_deltas(interval: Interval, counts: dict[str, BlobCounts]) -> dict[tuple[str, str], Deltas]:
@@ -202,7 +196,7 @@ def attribute_interval(
         with sessions() as session, session.begin():
             store.lock_writes(session)
             commit_store.write_attribution(session, release.id, header, {}, {}, {}, {})
-        return IntervalResult(0, 0, 0)
+        return IntervalResult(intervals=1)
     interval, walked = walk_interval(repo, previous.commit_id, release.commit_id, tracked)
     header.update(base_commit=interval.base, commits_walked=walked)
     wanted = dict((oid, path) for path, oid in interval.blobs())
@@ -217,7 +211,7 @@ def attribute_interval(
     with sessions() as session, session.begin():
         store.lock_writes(session)
         if commit_store.attributed(session).get(release.id) == (header["from_tag"], header["from_commit"]):
-            return IntervalResult(walked, 0, len(interesting) + len(clean), read)  # another worker did it meanwhile
+            return IntervalResult(1, walked, 0, len(interesting) + len(clean), read)  # another worker did it meanwhile
         store.store_blobs(session, interesting)
         commit_store.store_clean(session, clean)
         _, subsystem_in_tree = mapper.for_tree(session, release.tree_id)
@@ -226,7 +220,7 @@ def attribute_interval(
         commit_store.write_attribution(
             session, release.id, header, metas, {oid: steps[oid] for oid in metas}, changes, subsystem_of
         )
-    return IntervalResult(walked, len(metas), len(interesting) + len(clean), read)
+    return IntervalResult(1, walked, len(metas), len(interesting) + len(clean), read)
 
 
 def attribute(
@@ -237,13 +231,10 @@ def attribute(
     tracked: re.Pattern[str],
     claims: store.Claims,
     progress: IntervalProgress,
-) -> tuple[int, int, int, int, int]:
-    """Attribute every pending interval, oldest first.
-
-    Returns (intervals, commits walked, commits with changes, blobs scanned, bytes scanned).
-    """
+) -> IntervalResult:
+    """Attribute every pending interval, oldest first; what was done, added up."""
     book, mapper = CountBook(), SubsystemMapper(repo)
-    totals = [0, 0, 0, 0, 0]
+    totals = IntervalResult()
     for todo in todos:
         tag = todo.release.tag
         if not claims.take(f"commits:{tag}"):
@@ -255,9 +246,7 @@ def attribute(
         finally:
             claims.give_back(f"commits:{tag}")
         seconds = time.monotonic() - started
-        done = (1, result.walked, result.with_changes, result.blobs_scanned, result.bytes_scanned)
-        for index, value in enumerate(done):
-            totals[index] += value
+        totals.add(result)
         if todo.previous is None:
             progress.interval_done(tag, "the first ingested release: no interval to attribute")
             continue
@@ -267,4 +256,4 @@ def attribute(
             f"commits since {todo.previous.tag}: {result.walked:,} walked, {result.with_changes:,} moved a count, "
             f"{result.blobs_scanned:,} blobs scanned, {seconds:.1f} s{rate}",
         )
-    return totals[0], totals[1], totals[2], totals[3], totals[4]
+    return totals

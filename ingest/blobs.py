@@ -35,8 +35,7 @@ class BlobReader:
         except NotGitRepository as exc:
             raise IngestError(f"{self.repo_path} is not a git repository") from exc
         self._store = self._repo.object_store
-        if hasattr(self._store, "delta_base_cache_limit"):
-            self._store.delta_base_cache_limit = DELTA_BASE_CACHE
+        self._store.delta_base_cache_limit = DELTA_BASE_CACHE
         self._read_since_open = 0
 
     def read_many(self, oids: list[str]) -> Iterator[tuple[str, bytes]]:

@@ -2,29 +2,21 @@
 
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from app.models import Attribution, Blob, BlobCount, CleanBlob, Commit, CommitChange, ReleaseCommit
+from app.models import Attribution, Blob, CleanBlob, Commit, CommitChange, ReleaseCommit
+from ingest import store
 from ingest.deltas import Counts, Deltas
 from ingest.history import CommitMeta
-from ingest.store import as_columns, batches, ensure_paths, ids_by
+from ingest.store import as_columns, batches, blob_counts, ensure_paths, ids_by
 
 
 def stored_counts(session: Session, oids: Iterable[str]) -> dict[str, dict[str, Counts]]:
     """Counts of the given blobs that are stored (binary ones count nothing); others are left out."""
-    found: dict[str, dict[str, Counts]] = {}
-    for batch in batches(sorted(set(oids))):
-        ids = dict(session.execute(select(Blob.id, Blob.oid).where(Blob.oid.in_(batch))).all())
-        for oid in ids.values():
-            found[oid] = {}
-        c = BlobCount
-        rows = session.execute(
-            select(c.blob_id, c.identifier, c.code, c.comment, c.string, c.definition).where(c.blob_id.in_(list(ids)))
-        )
-        for blob_id, identifier, *counts in rows:
-            found[ids[blob_id]][identifier] = (counts[0], counts[1], counts[2], counts[3])
-    return found
+    ids = ids_by(session, Blob.oid, Blob.id, oids)
+    counts = blob_counts(session, ids.values())
+    return {oid: counts.get(blob_id, {}) for oid, blob_id in ids.items()}
 
 
 def clean_blobs(session: Session, oids: Iterable[str]) -> set[str]:
@@ -48,11 +40,6 @@ def attributed(session: Session) -> dict[int, tuple[str | None, str | None]]:
     return {release_id: (tag, commit) for release_id, tag, commit in rows}
 
 
-def delete_attribution(session: Session, release_id: int) -> None:
-    for model in (CommitChange, ReleaseCommit, Attribution):
-        session.execute(delete(model).where(model.release_id == release_id))
-
-
 def _commit_ids(session: Session, metas: Mapping[str, CommitMeta]) -> dict[str, int]:
     ids = ids_by(session, Commit.oid, Commit.id, metas)
     missing = [vars(meta) for oid, meta in sorted(metas.items()) if oid not in ids]
@@ -74,7 +61,7 @@ def write_attribution(
     subsystem_of: Mapping[str, int],
 ) -> None:
     """`changes`: (commit oid, view) -> deltas; every commit in it has a meta and a step (or None)."""
-    delete_attribution(session, release_id)
+    store.delete_attribution(session, release_id)
     session.execute(insert(Attribution.__table__), {"release_id": release_id, **header})
     commit_ids = _commit_ids(session, metas)
     paths = {path for deltas in changes.values() for path, _ in deltas}

@@ -2,7 +2,8 @@
 
 from collections.abc import Iterable, Mapping
 
-from ingest.history import FileChange, Resolution
+from ingest.history import Resolution
+from ingest.tree import FileChange
 
 Counts = tuple[int, int, int, int]  # code, comment, string, definition
 BlobCounts = Mapping[str, Counts]  # identifier -> counts; empty for a blob with none

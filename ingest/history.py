@@ -12,16 +12,7 @@ from datetime import UTC, datetime
 
 import pygit2
 
-from ingest.tree import REGULAR_FILE_MODES
-
-
-@dataclass(frozen=True, slots=True)
-class FileChange:
-    """One tracked file before and after; None where it is absent (or not a regular file)."""
-
-    path: str
-    old: str | None
-    new: str | None
+from ingest.tree import REGULAR_FILE_MODES, FileChange, file_changes
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,31 +66,6 @@ def _sides(change: FileChange) -> Iterator[tuple[str, str]]:
         yield change.path, change.old
     if change.new is not None:
         yield change.path, change.new
-
-
-def _blob(entry: pygit2.DiffFile) -> str | None:
-    return str(entry.id) if entry.mode in REGULAR_FILE_MODES else None
-
-
-def file_changes(old: pygit2.Tree | None, new: pygit2.Tree | None, tracked: re.Pattern[str]) -> list[FileChange]:
-    """Tracked files that differ between two trees (None: the empty tree). No rename detection."""
-    if old is None and new is None:
-        return []
-    if old is None:
-        assert new is not None
-        diff = new.diff_to_tree(swap=True)
-    elif new is None:
-        diff = old.diff_to_tree()
-    else:
-        diff = old.diff_to_tree(new)
-    changes = []
-    for delta in diff.deltas:
-        path = delta.new_file.path
-        if tracked.match(path):
-            before, after = _blob(delta.old_file), _blob(delta.new_file)
-            if before != after:
-                changes.append(FileChange(path, before, after))
-    return changes
 
 
 def _entry(tree: pygit2.Tree, path: str) -> str | None:

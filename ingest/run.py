@@ -10,7 +10,7 @@ from pathlib import Path as FsPath
 from typing import Protocol
 
 import pygit2
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -115,15 +115,6 @@ class LogProgress:
         log.info("%s: %s", tag, message)
 
 
-@dataclass(frozen=True)
-class _Stored:
-    id: int
-    tag: str
-    commit_id: str
-    tree_id: str
-    sort_key: str
-
-
 @dataclass
 class _Base:
     """The release a new one is diffed against: stored already, or the one ingested just before it."""
@@ -166,7 +157,7 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
     targets = [(resolve_tag(repo, name), sort_key(version)) for name, version in selected]
     sessions = sessionmaker(bind=engine, expire_on_commit=False)
     with sessions() as session:
-        stored = _stored_releases(session)
+        stored = store.stored_releases(session)
         selected_keys = {t.name: (key, t.commit_id) for t, key in targets}
         intervals = attribute.pending(session, selected_keys) if options.commits else []
     todo = [(t, key) for t, key in targets if t.name not in stored or stored[t.name].commit_id != t.commit_id]
@@ -205,9 +196,10 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
                 with sessions() as session:
                     intervals = attribute.pending(session, selected_keys)
                 done = attribute.attribute(sessions, repo, scanner, intervals, run.tracked, claims, progress)
-                stats.intervals_attributed, stats.commits_walked, stats.commits_with_changes, blobs, read = done
-                stats.blobs_scanned += blobs
-                stats.bytes_scanned += read
+                stats.intervals_attributed, stats.commits_walked = done.intervals, done.walked
+                stats.commits_with_changes = done.with_changes
+                stats.blobs_scanned += done.blobs_scanned
+                stats.bytes_scanned += done.bytes_scanned
                 stats.attribution_seconds = time.monotonic() - attribution_started
         finally:
             claims.close()
@@ -224,12 +216,7 @@ def _repo_dir(repo: pygit2.Repository) -> str:
     return repo.path.rstrip("/")
 
 
-def _stored_releases(session: Session) -> dict[str, _Stored]:
-    query = select(Release.id, Release.tag, Release.commit_id, Release.tree_id, Release.sort_key)
-    return {row.tag: _Stored(*row) for row in session.execute(query)}
-
-
-def _base_for(stored: dict[str, _Stored], previous: _Base | None, tag: str, key: str) -> _Base | None:
+def _base_for(stored: dict[str, store.StoredRelease], previous: _Base | None, tag: str, key: str) -> _Base | None:
     """The nearest older release stored or ingested in this run, else the nearest newer stored one."""
     candidates = [_Base(s.tag, s.tree_id, s.sort_key, release_id=s.id) for s in stored.values() if s.tag != tag]
     if previous is not None:

@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Final
 
 from sqlalchemy import Connection, Engine, delete, insert, select, text
@@ -24,13 +25,13 @@ from app.models import (
     SubsystemCount,
 )
 from app.registry import Kind
+from ingest.deltas import Counts
 from ingest.maintainers import Section as ParsedSection
 from ingest.scan import ScannedBlob
 
 # Inserts go through Core tables: the ORM bulk path costs several times more per row here.
 LOOKUP_BATCH: Final = 500  # keys per IN (...) query; well under every backend's parameter limit
 KINDS: Final = (Kind.CODE, Kind.COMMENT, Kind.STRING, Kind.DEFINITION)
-Counts = tuple[int, int, int, int]  # code, comment, string, definition
 
 
 def batches(items: list[str]) -> Iterator[list[str]]:
@@ -101,13 +102,18 @@ def as_columns(counts: Sequence[int]) -> dict[str, int]:
 
 
 def blob_counts(session: Session, blob_ids: Iterable[int]) -> dict[int, dict[str, Counts]]:
+    """Counts per identifier of stored blobs; a blob without counts (binary) is left out."""
     result: dict[int, dict[str, Counts]] = defaultdict(dict)
     ids = sorted(set(blob_ids))
+    c = BlobCount
     for start in range(0, len(ids), LOOKUP_BATCH):
-        for row in session.execute(
-            select(BlobCount).where(BlobCount.blob_id.in_(ids[start : start + LOOKUP_BATCH]))
-        ).scalars():
-            result[row.blob_id][row.identifier] = (row.code, row.comment, row.string, row.definition)
+        rows = session.execute(
+            select(c.blob_id, c.identifier, c.code, c.comment, c.string, c.definition).where(
+                c.blob_id.in_(ids[start : start + LOOKUP_BATCH])
+            )
+        )
+        for blob_id, identifier, code, comment, string, definition in rows:
+            result[blob_id][identifier] = (code, comment, string, definition)
     return result
 
 
@@ -225,6 +231,21 @@ def lock_writes(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
 
 
+@dataclass(frozen=True)
+class StoredRelease:
+    id: int
+    tag: str
+    commit_id: str
+    tree_id: str
+    sort_key: str
+
+
+def stored_releases(session: Session) -> dict[str, StoredRelease]:
+    """tag -> every stored release, oldest version first."""
+    query = select(Release.id, Release.tag, Release.commit_id, Release.tree_id, Release.sort_key)
+    return {row.tag: StoredRelease(*row) for row in session.execute(query.order_by(Release.sort_key))}
+
+
 def stored_commit(session: Session, tag: str) -> tuple[int, str] | None:
     """(release id, commit) of a stored release, as of now."""
     row = session.execute(select(Release.id, Release.commit_id).where(Release.tag == tag)).one_or_none()
@@ -259,8 +280,14 @@ class Claims:
             self._connection.close()
 
 
+def delete_attribution(session: Session, release_id: int) -> None:
+    for model in (CommitChange, ReleaseCommit, Attribution):
+        session.execute(delete(model).where(model.release_id == release_id))
+
+
 def delete_release(session: Session, release_id: int) -> None:
-    for model in (CommitChange, ReleaseCommit, Attribution, PathCount, SubsystemCount, ReleaseFile):
+    delete_attribution(session, release_id)
+    for model in (PathCount, SubsystemCount, ReleaseFile):
         session.execute(delete(model).where(model.release_id == release_id))
     session.execute(delete(Release).where(Release.id == release_id))
 

@@ -1,8 +1,9 @@
-"""Which tracked files changed between two release trees (pygit2 tree diff skips unchanged subtrees)."""
+"""Which tracked files changed between two trees, by pygit2's tree diff (no rename detection)."""
 
 import fnmatch
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pygit2
 
@@ -14,22 +15,47 @@ def glob_matcher(globs: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{fnmatch.translate(glob)})" for glob in globs))
 
 
+@dataclass(frozen=True, slots=True)
+class FileChange:
+    """One tracked file before and after; None where it is absent (or not a regular file)."""
+
+    path: str
+    old: str | None
+    new: str | None
+
+
+def _blob(entry: pygit2.DiffFile) -> str | None:
+    return str(entry.id) if entry.mode in REGULAR_FILE_MODES else None
+
+
+def file_changes(old: pygit2.Tree | None, new: pygit2.Tree | None, tracked: re.Pattern[str]) -> list[FileChange]:
+    """Tracked files that differ between two trees (None: the empty tree). No rename detection."""
+    if old is None and new is None:
+        return []
+    if old is None:
+        assert new is not None
+        diff = new.diff_to_tree(swap=True)
+    elif new is None:
+        diff = old.diff_to_tree()
+    else:
+        diff = old.diff_to_tree(new)
+    changes = []
+    for delta in diff.deltas:
+        path = delta.new_file.path
+        if tracked.match(path):
+            before, after = _blob(delta.old_file), _blob(delta.new_file)
+            if before != after:
+                changes.append(FileChange(path, before, after))
+    return changes
+
+
 def changed_files(
     repo: pygit2.Repository, old_tree: str | None, new_tree: str, tracked: re.Pattern[str]
 ) -> Iterator[tuple[str, str | None]]:
     """(path, blob id) for each tracked regular file that is new or changed; (path, None) when it is gone."""
-    new = repo[new_tree].peel(pygit2.Tree)
-    diff = repo[old_tree].peel(pygit2.Tree).diff_to_tree(new) if old_tree else new.diff_to_tree(swap=True)
-    for delta in diff.deltas:
-        new = delta.new_file
-        path = new.path  # no rename detection: old and new path are the same
-        if not tracked.match(path):
-            continue
-        # status_char() is a plain str; the status and mode enums cost more than the rest of the loop
-        if delta.status_char() != "D" and new.mode in REGULAR_FILE_MODES:
-            yield path, str(new.id)
-        else:
-            yield path, None
+    old = repo[old_tree].peel(pygit2.Tree) if old_tree else None
+    for change in file_changes(old, repo[new_tree].peel(pygit2.Tree), tracked):
+        yield change.path, change.new
 
 
 def is_directory(tree: pygit2.Tree, path: str) -> bool:

@@ -1,5 +1,6 @@
 from ingest.deltas import change_deltas, resolution_deltas, total
-from ingest.history import FileChange, Resolution
+from ingest.history import Resolution
+from ingest.tree import FileChange
 
 COUNTS = {
     "a": {"GFP_NOFS": (3, 1, 0, 0)},
