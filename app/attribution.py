@@ -91,9 +91,10 @@ def interval(session: Session, release: ReleaseRef) -> IntervalInfo | None:
 
 
 def releases_between(session: Session, older: ReleaseRef | None, newer: ReleaseRef) -> tuple[ReleaseRef, ...]:
-    """The releases whose intervals make up older -> newer (newer alone when older is its predecessor)."""
+    """The releases whose intervals make up older -> newer: newer alone when older is its predecessor,
+    every release up to newer when older is None, none when older is not older."""
     known = releases(session)
-    start = known.index(older) + 1 if older is not None else known.index(newer)
+    start = known.index(older) + 1 if older is not None else 0
     return known[start : known.index(newer) + 1]
 
 
@@ -102,21 +103,20 @@ def commit_rows(
     session: Session,
     metric: Metric,
     count: Count,
-    view: CommitView = CommitView.COMMITS,
-    within: tuple[ReleaseRef, ...] = (),
+    view: CommitView,
+    within: tuple[ReleaseRef, ...],
     path: str | None = None,
     subsystem: str | None = None,
 ) -> tuple[CommitRow, ...]:
-    """Commits that moved the metric: in the given releases' intervals (all when empty), under a path
+    """Commits that moved the metric: in the given releases' intervals, under a path
     (a file, or a directory and all below it) or in a subsystem; newest release first, then newest commit."""
     c = CommitChange
     per_file = (
         select(c.release_id, c.commit_id, c.path_id, func.sum(_value(count)).label("value"))
         .where(c.view == _STORED_VIEW[view], c.identifier.in_(metric.identifiers))
+        .where(c.release_id.in_([r.id for r in within]))
         .group_by(c.release_id, c.commit_id, c.path_id)
     )
-    if within:
-        per_file = per_file.where(c.release_id.in_([r.id for r in within]))
     if subsystem is not None:
         per_file = per_file.join(Subsystem, Subsystem.id == c.subsystem_id).where(Subsystem.name == subsystem)
     if path:

@@ -115,8 +115,7 @@ def _scoped_commits(
     request: Request, session: SessionDep, view: View, asked: CommitListParams, **scope: str
 ) -> Response:
     """The commits up to the asked-for release that changed a path or a subsystem (`scope`)."""
-    known = queries.releases(session)
-    within = known[: known.index(queries.release_ref(session, view.tag)) + 1]
+    within = attribution.releases_between(session, None, queries.release_ref(session, view.tag))
     rows = attribution.commit_rows(session, view.metric, view.count, asked.commit_view, within, **scope)
     items = [commit_out(r) for r in attribution.ordered(rows, asked.order)]
     page = page_of(request, items, asked.limit, asked.offset, release=within[-1].tag, **context_of(view))

@@ -136,7 +136,12 @@ def subsystem(request: Request, session: SessionDep, view: ViewDep, name: str) -
         files=queries.subsystem_files(session, name, release, view.metric, view.count),
         json_twin=f"/api/v1/subsystems/{quote(name)}/history" + view.query(),
         commits=attribution.commit_rows(
-            session, view.metric, view.count, CommitView.COMMITS, context["releases"][: index + 1], subsystem=name
+            session,
+            view.metric,
+            view.count,
+            CommitView.COMMITS,
+            attribution.releases_between(session, None, release),
+            subsystem=name,
         ),
         commits_twin=f"/api/v1/subsystems/{quote(name)}/commits" + view.query(),
     )
@@ -159,7 +164,12 @@ def tree(request: Request, session: SessionDep, view: ViewDep, path: str = "") -
     index = context["releases"].index(release)
     series = queries.path_series(session, path, view.metric, view.count)[: index + 1]
     commits = attribution.commit_rows(
-        session, view.metric, view.count, CommitView.COMMITS, context["releases"][: index + 1], path=path
+        session,
+        view.metric,
+        view.count,
+        CommitView.COMMITS,
+        attribution.releases_between(session, None, release),
+        path=path,
     )
     twin = f"/api/v1/files/{path}/commits" + view.query() if path else None
     common = {**context, "path": path, "crumbs": _crumbs(path), "series": series, "commits": commits}
@@ -206,7 +216,6 @@ def _comparison(
         return render(request, "release.html", **context, older=None, newer=newer)
     totals = queries.path_series(session, "", view.metric, view.count)
     known = context["releases"]
-    change = totals[known.index(newer)] - totals[known.index(older)]
     return render(
         request,
         "release.html",
@@ -218,21 +227,19 @@ def _comparison(
         subsystem_changes=queries.subsystem_changes(session, older, newer, view.metric, view.count),
         file_changes=queries.file_changes(session, older, newer, view.metric, view.count),
         occurrence_changes=queries.occurrence_changes(session, older, newer, view.metric),
-        who=_who(session, view, older, newer, change),
+        who=_who(session, view, older, newer),
     )
 
 
-def _who(
-    session: SessionDep, view: View, older: queries.ReleaseRef, newer: queries.ReleaseRef, change: int
-) -> dict[str, Any]:
-    """The commits section: top commits both ways, first-parent steps, authors, and the steps' check."""
+def _who(session: SessionDep, view: View, older: queries.ReleaseRef, newer: queries.ReleaseRef) -> dict[str, Any]:
+    """The commits section: top commits both ways, first-parent steps, authors, and their sum.
+
+    `within` is empty for a comparison backwards in time: it has no commits to show."""
     within = attribution.releases_between(session, older, newer)
-    if older not in queries.releases(session)[: queries.releases(session).index(newer)]:
-        within = ()  # a comparison backwards in time has no commits to show
     commits = attribution.commit_rows(session, view.metric, view.count, CommitView.COMMITS, within)
     merges = attribution.commit_rows(session, view.metric, view.count, CommitView.MERGES, within)
     intervals = [attribution.interval(session, r) for r in within]
-    off_line = [i.from_tag for i in intervals if i is not None and not i.linear]
+    off_line = [i.from_tag for i in intervals if i is not None and i.from_tag and not i.linear]
     return {
         "attributed": bool(within) and attribution.attributed_between(session, within),
         "within": within,
@@ -244,8 +251,7 @@ def _who(
         "top_merges": sorted(merges, key=lambda r: (-abs(r.net), r.commit))[:TOP_COMMITS],
         "authors": attribution.authors(commits)[:TOP_COMMITS],
         "step_total": attribution.step_total(merges),
-        "change": change,
-        "off_line": ", ".join(tag for tag in off_line if tag),
+        "off_line": ", ".join(off_line),
     }
 
 
@@ -271,12 +277,11 @@ def _converters(
     session: SessionDep, view: View, release: queries.ReleaseRef, previous: queries.ReleaseRef | None
 ) -> dict[str, Any] | None:
     """The cycle's top authors and pulls, for the slide that thanks them; None without an interval."""
-    if previous is None or not attribution.attributed_between(session, (release,)):
+    who = _who(session, view, previous, release) if previous is not None else None
+    if who is None or not who["attributed"]:
         return None
-    commits = attribution.commit_rows(session, view.metric, view.count, CommitView.COMMITS, (release,))
-    merges = attribution.commit_rows(session, view.metric, view.count, CommitView.MERGES, (release,))
-    lowered_most = [a for a in attribution.authors(commits) if a.removed][:SLIDE_ROWS]
-    return {"authors": lowered_most, "pulls": attribution.top(merges, lowered=True, limit=SLIDE_ROWS)}
+    lowered_most = [a for a in who["authors"] if a.removed][:SLIDE_ROWS]
+    return {"authors": lowered_most, "pulls": attribution.top(who["merges"], lowered=True, limit=SLIDE_ROWS)}
 
 
 @router.get("/about", summary="How every number is counted")
