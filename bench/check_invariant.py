@@ -14,11 +14,13 @@ import subprocess
 import sys
 from collections import Counter
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app import queries
-from app.db import get_engine
+from app.db import get_engine, is_missing_schema, safe_url
 from app.registry import NAMES
+from app.settings import get_settings
 
 DEFAULT_DIRECTORIES = ("", "fs", "fs/btrfs", "fs/xfs", "fs/ext4", "mm", "net/ceph")
 
@@ -39,7 +41,16 @@ def main() -> None:
     args = parser.parse_args()
     checked = failed = 0
     with Session(get_engine()) as session:
-        for release in queries.list_releases(session):
+        try:
+            releases = queries.list_releases(session)
+        except DBAPIError as exc:
+            if not is_missing_schema(exc):
+                raise
+            where = safe_url(get_settings().database_url)
+            sys.exit(f"check_invariant: nothing ingested in {where}: run nofs ingest first")
+        if not releases:
+            sys.exit("check_invariant: no releases in the database: run nofs ingest first")
+        for release in releases:
             for directory in args.directories:
                 expected = git_grep(args.repo, release.tag, directory)
                 report = queries.path_report(session, release.tag, directory)

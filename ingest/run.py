@@ -80,7 +80,7 @@ class IngestStats:
             return ""
         rate = self.commits_walked / self.attribution_seconds if self.attribution_seconds else 0.0
         return (
-            f"; attributed {self.intervals_attributed} interval(s): {self.commits_walked:,} commits walked"
+            f"; attributed {self.intervals_attributed} release(s): {self.commits_walked:,} commits walked"
             f" ({rate:,.0f}/s), {self.commits_with_changes:,} moved a count"
         )
 

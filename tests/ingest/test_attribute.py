@@ -111,7 +111,7 @@ def test_each_commit_own_change(engine: Engine, session: Session, history, tmp_p
     assert {k[1:]: v for k, v in own.items() if k[0] == "v1.1.1"} == {("fs/c: stable fix", "fs/c/y.c", "GFP_NOFS"): -1}
     assert {k[1:]: v for k, v in own.items() if k[0] == "v1.2"} == {("fs/a: regress", "fs/a/x.c", "GFP_NOFS"): 2}
     assert stats.intervals_attributed == 4 and stats.commits_walked == 7 + 1 + 1
-    assert "attributed 4 interval(s)" in stats.summary()
+    assert "attributed 4 release(s)" in stats.summary()
 
 
 def test_first_parent_steps(engine: Engine, session: Session, history, tmp_path: Path) -> None:
