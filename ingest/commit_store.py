@@ -9,7 +9,7 @@ from app.models import Attribution, Blob, CleanBlob, Commit, CommitChange, Relea
 from ingest import store
 from ingest.deltas import Counts, Deltas
 from ingest.history import CommitMeta
-from ingest.store import as_columns, batches, blob_counts, ensure_paths, ids_by
+from ingest.store import among, as_columns, blob_counts, ensure_paths, ids_by, insert_ids, insert_rows
 
 
 def stored_counts(session: Session, oids: Iterable[str]) -> dict[str, dict[str, Counts]]:
@@ -22,8 +22,8 @@ def stored_counts(session: Session, oids: Iterable[str]) -> dict[str, dict[str, 
 def clean_blobs(session: Session, oids: Iterable[str]) -> set[str]:
     """Those of the given blobs known to hold no tracked identifier."""
     found: set[str] = set()
-    for batch in batches(sorted(set(oids))):
-        found.update(session.execute(select(CleanBlob.oid).where(CleanBlob.oid.in_(batch))).scalars())
+    for condition in among(session, CleanBlob.oid, oids):
+        found.update(session.execute(select(CleanBlob.oid).where(condition)).scalars())
     return found
 
 
@@ -31,7 +31,7 @@ def store_clean(session: Session, oids: Iterable[str]) -> None:
     wanted = set(oids)
     new = wanted - clean_blobs(session, wanted)  # another worker may have stored some (writes take turns)
     if new:
-        session.execute(insert(CleanBlob.__table__), [{"oid": oid} for oid in sorted(new)])
+        insert_rows(session, CleanBlob.__table__, [{"oid": oid} for oid in sorted(new)])
 
 
 def attributed(session: Session) -> dict[int, tuple[str | None, str | None]]:
@@ -44,10 +44,7 @@ def _commit_ids(session: Session, metas: Mapping[str, CommitMeta]) -> dict[str, 
     ids = ids_by(session, Commit.oid, Commit.id, metas)
     missing = [vars(meta) for oid, meta in sorted(metas.items()) if oid not in ids]
     if missing:
-        ids.update(
-            (oid, commit_id)
-            for commit_id, oid in session.execute(insert(Commit.__table__).returning(Commit.id, Commit.oid), missing)
-        )
+        ids.update(insert_ids(session, Commit.oid, Commit.id, missing))
     return ids
 
 
@@ -67,8 +64,9 @@ def write_attribution(
     paths = {path for deltas in changes.values() for path, _ in deltas}
     path_ids = ensure_paths(session, paths)
     if metas:
-        session.execute(
-            insert(ReleaseCommit.__table__),
+        insert_rows(
+            session,
+            ReleaseCommit.__table__,
             [{"release_id": release_id, "commit_id": commit_ids[oid], "step": steps[oid]} for oid in sorted(metas)],
         )
     rows = [
@@ -84,5 +82,4 @@ def write_attribution(
         for (oid, view), deltas in changes.items()
         for (path, identifier), change in deltas.items()
     ]
-    if rows:
-        session.execute(insert(CommitChange.__table__), rows)
+    insert_rows(session, CommitChange.__table__, rows)

@@ -4,6 +4,7 @@ touched twice, and a stable release off the mainline (whose first-parent line mi
 import subprocess
 import sys
 from collections import Counter, defaultdict
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pygit2
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.orm import Session
 
-from app.models import Attribution, Blob, CleanBlob
+from app.models import Attribution, Blob, CleanBlob, Commit
 from ingest.run import IngestOptions, IngestStats, ingest
 from ingest.store import ancestors
 from ingest.tags import TagSelection
@@ -219,6 +220,9 @@ def test_links_subjects_and_authors(engine: Engine, session: Session, history, t
         '["https://lore.kernel.org/r/convert-1", "https://lore.kernel.org/r/convert-2"]',
     )
     assert row[4] == 1
+    authored = session.execute(select(Commit.authored_at).where(Commit.oid == str(c["t1"]))).scalar_one()
+    author = pygit2.Repository(str(repo))[c["t1"]].peel(pygit2.Commit).author
+    assert authored == datetime.fromtimestamp(author.time, UTC)
 
 
 def test_changes_carry_the_release_subsystem(engine: Engine, session: Session, history, tmp_path: Path) -> None:

@@ -1,0 +1,76 @@
+"""The bulk helpers every write goes through: the same rows back on SQLite (executemany) and PostgreSQL (COPY)."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Blob, Commit, Occurrence
+from ingest.store import LOOKUP_BATCH, among, ids_by, insert_ids, insert_rows
+
+AWKWARD_LINES = [
+    '\tpr_err("a\\tb\\\\c\\n", GFP_NOFS);',  # tabs, backslashes, escapes as C writes them
+    "x = GFP_NOFS; /* \\N is COPY's NULL, written as text */",
+    "naïve — GFP_NOFS «UTF-8» \u2028",
+    "'quoted' \"double\" ,;|\r",
+    "",
+]
+
+
+def test_insert_rows_keeps_every_character_and_null(session: Session) -> None:
+    blob_ids = insert_ids(session, Blob.oid, Blob.id, [{"oid": "a" * 40, "size": 1, "is_binary": False, "utf8": True}])
+    rows = [
+        {
+            "blob_id": blob_ids["a" * 40],
+            "line": n,
+            "col": 0,
+            "identifier": "GFP_NOFS",
+            "kind": "code",
+            "function": None if n % 2 else f"f\t{n}",
+            "text": line,
+        }
+        for n, line in enumerate(AWKWARD_LINES)
+    ]
+    insert_rows(session, Occurrence.__table__, rows)
+    stored = session.execute(select(Occurrence.line, Occurrence.function, Occurrence.text).order_by(Occurrence.line))
+    assert [tuple(r) for r in stored] == [(r["line"], r["function"], r["text"]) for r in rows]
+
+
+def test_insert_ids_returns_each_new_id_with_json_and_dates(session: Session) -> None:
+    when = datetime(2024, 1, 7, 12, 30, tzinfo=UTC)
+    rows = [
+        {
+            "oid": f"{n:040x}",
+            "author_name": "Ann\tO'Neil",
+            "author_email": "ann@example.invalid",
+            "authored_at": when,
+            "subject": f"fix {n}\\n",
+            "links": [f"https://lore.kernel.org/r/{n}"] if n % 2 else [],
+            "parents": n % 3,
+        }
+        for n in range(7)
+    ]
+    ids = insert_ids(session, Commit.oid, Commit.id, rows)
+    assert sorted(ids) == [r["oid"] for r in rows] and len(set(ids.values())) == len(rows)
+    for row in rows:
+        commit = session.get(Commit, ids[row["oid"]])
+        assert commit is not None
+        assert (commit.oid, commit.links, commit.authored_at, commit.subject) == (
+            row["oid"],
+            row["links"],
+            when,
+            row["subject"],
+        )
+
+
+def test_lookups_cover_more_keys_than_one_batch(session: Session) -> None:
+    rows = [{"oid": f"{n:040x}", "size": n, "is_binary": False, "utf8": True} for n in range(LOOKUP_BATCH * 2 + 7)]
+    ids = insert_ids(session, Blob.oid, Blob.id, rows)
+    wanted = [r["oid"] for r in rows[::3]] + ["f" * 40]  # and one that is not stored
+    assert ids_by(session, Blob.oid, Blob.id, wanted) == {oid: ids[oid] for oid in wanted[:-1]}
+    found = [
+        oid
+        for condition in among(session, Blob.oid, wanted)
+        for oid in session.scalars(select(Blob.oid).where(condition))
+    ]
+    assert sorted(found) == sorted(wanted[:-1])
