@@ -5,6 +5,7 @@ import io
 import json
 import logging
 import os
+import signal
 import sys
 import time
 from dataclasses import asdict
@@ -141,6 +142,7 @@ def ingest_command(
     no_commits: bool,
 ) -> None:
     """Scan SOURCE (a local clone, bare or not, or a URL to mirror) release by release into the database."""
+    signal.signal(signal.SIGTERM, _stop)
     settings = get_settings()
     options = IngestOptions(
         source=source,
@@ -161,6 +163,13 @@ def ingest_command(
         except (IngestError, OperationalError) as exc:  # the database restarting, the mirror unreachable…
             log.error("nofs: this round failed, retrying in %d s: %s", watch, str(exc).strip().splitlines()[0])
         time.sleep(watch)
+
+
+def _stop(signum: int, _frame: object) -> None:
+    """SIGTERM (docker stop, kill): unwind like an error, so the open release rolls back and the scan
+    workers are shut down rather than left behind."""
+    click.echo("nofs: stopped by SIGTERM; every release stored before it is kept, a re-run resumes", err=True)
+    sys.exit(128 + signum)
 
 
 def _ingest_once(options: IngestOptions, database_url: str) -> None:

@@ -1,9 +1,13 @@
 """Scan blobs for tracked identifiers on all cores: each worker reads the packs itself and runs a Matcher."""
 
+import contextlib
 import multiprocessing
+import os
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from typing import Final
 
 from ingest.blobs import BlobReader
@@ -31,10 +35,25 @@ _reader: BlobReader | None = None
 _matcher: Matcher | None = None
 
 
-def _init_worker(repo_path: str, names: tuple[str, ...], line_max_chars: int) -> None:
+def _init_worker(
+    repo_path: str, names: tuple[str, ...], line_max_chars: int, lifeline: Connection | None = None
+) -> None:
     global _reader, _matcher
+    if lifeline is not None:
+        threading.Thread(target=_exit_without, args=(lifeline,), daemon=True).start()
     _reader = BlobReader(repo_path)
     _matcher = Matcher(names, line_max_chars)
+
+
+def _exit_without(lifeline: Connection) -> None:
+    """Leave once the ingest is gone (killed, even if not yet reaped): its end of the lifeline closes.
+
+    Without this a killed ingest's workers wait forever, holding each other's queue pipes open, and keep
+    the forkserver (and any pipe the ingest's caller reads) open with them.
+    """
+    with contextlib.suppress(EOFError):
+        lifeline.recv_bytes()  # nothing is ever sent
+    os._exit(1)
 
 
 def _scan_chunk(oids: list[str]) -> ChunkResult:
@@ -56,17 +75,19 @@ class BlobScanner:
         self._args = (repo_path, names, line_max_chars)
         self._jobs = jobs
         self._pool: Executor | None = None
+        self._lifeline: Connection | None = None
 
     def __enter__(self) -> "BlobScanner":
         if self._jobs > 1:
             # forkserver: workers never inherit a database connection; the preload makes each start cheap
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload([__name__])
+            lifeline, self._lifeline = context.Pipe(duplex=False)  # the workers get the end that reads
             self._pool = ProcessPoolExecutor(
                 self._jobs,
                 mp_context=context,
                 initializer=_init_worker,
-                initargs=self._args,
+                initargs=(*self._args, lifeline),
             )
             # Start the workers and their git now, while the first tree diff is computed, not after it.
             for _ in range(self._jobs):
@@ -79,6 +100,8 @@ class BlobScanner:
         global _reader
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
+            if self._lifeline is not None:
+                self._lifeline.close()
         elif _reader is not None:
             _reader.close()
             _reader = None

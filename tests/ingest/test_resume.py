@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 from sqlalchemy import Engine
 
@@ -70,5 +71,54 @@ def test_sigkill_at_random_moments_then_resume_is_identical(
         assert len(partial["releases"]) == len({r[0] for r in partial["releases"]})
         assert {r[0] for r in partial["path_counts"]} == {r[0] for r in partial["releases"]}
     assert interrupted >= KILLS // 2  # the kills did land while it was working
+    assert ingest_process(tmp_path / "repo").wait() == 0
+    assert dump(engine) == uninterrupted
+
+
+def _scan_workers(process: subprocess.Popen[bytes]) -> list[psutil.Process]:
+    """The forkserver and the pool workers under a running ingest, once they have started."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        workers = [
+            p for p in psutil.Process(process.pid).children(recursive=True) if "forkserver" in " ".join(p.cmdline())
+        ]
+        if len(workers) >= 3:  # the forkserver and two workers (--jobs 2)
+            return workers
+        time.sleep(0.05)
+    raise AssertionError("the ingest never started its scan workers")
+
+
+def _running(process: psutil.Process) -> bool:
+    """Still there and not a zombie (init reaps an orphan when it gets to it)."""
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
+def test_killing_only_the_ingest_leaves_no_worker_behind(engine: Engine, tmp_path: Path, how: signal.Signals) -> None:
+    """What `kill PID` or `docker stop` does: only the ingest is signalled, not its process group."""
+    build(tmp_path / "repo")
+    uninterrupted_run = ingest_process(tmp_path / "repo")
+    assert uninterrupted_run.wait() == 0
+    uninterrupted = dump(engine)
+    wipe(engine)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ingest.cli", "ingest", "--jobs", "2", str(tmp_path / "repo")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    workers = _scan_workers(process)
+    process.send_signal(how)
+    _, err = process.communicate(timeout=60)
+    deadline = time.monotonic() + 30
+    while any(_running(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_running(w) for w in workers)
+    if how == signal.SIGTERM:  # it unwinds: one line, the conventional status, no traceback
+        assert process.returncode == 128 + signal.SIGTERM
+        assert err.decode().strip().splitlines()[-1].startswith("nofs: stopped by SIGTERM")
+        assert b"Traceback" not in err
     assert ingest_process(tmp_path / "repo").wait() == 0
     assert dump(engine) == uninterrupted
