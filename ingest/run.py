@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.db import safe_url
 from app.models import Release
 from app.registry import NAMES
-from app.schema import upgrade
+from app.schema import upgrade_if_behind
 from app.versions import sort_key
 from ingest import attribute, store
 from ingest.attribute import IntervalProgress
@@ -145,7 +145,7 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
     started = time.monotonic()
     progress = progress or LogProgress()
     try:
-        upgrade(engine)
+        upgrade_if_behind(engine)
     except OperationalError as exc:
         raise IngestError(f"cannot use the database {safe_url(str(engine.url))}: {_first_line(exc)}") from exc
     repo = open_repository(options.source, options.cache_dir)

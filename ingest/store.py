@@ -5,7 +5,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from psycopg.types.json import Json
 from sqlalchemy import (
     ARRAY,
     JSON,
@@ -76,6 +75,8 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     if connection.dialect.name != "postgresql":
         connection.execute(insert(table), rows)
         return
+    from psycopg.types.json import Json  # here: an SQLite-only run never imports psycopg
+
     columns = list(rows[0])
     quote = connection.dialect.identifier_preparer
     names = ", ".join(quote.quote(c) for c in columns)

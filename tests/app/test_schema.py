@@ -1,9 +1,10 @@
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
 from app.db import Base
-from app.schema import current_revision, head_revision, upgrade
+from app.schema import HEAD_REVISION, alembic_config, current_revision, head_revision, upgrade, upgrade_if_behind
 
 
 def test_migrations_make_exactly_the_models(engine: Engine) -> None:
@@ -13,9 +14,19 @@ def test_migrations_make_exactly_the_models(engine: Engine) -> None:
 
 
 def test_database_is_at_head_and_upgrade_is_idempotent(engine: Engine) -> None:
-    assert current_revision(engine) == head_revision() is not None
+    assert current_revision(engine) == head_revision() == HEAD_REVISION
     upgrade(engine)
     assert current_revision(engine) == head_revision()
     assert {"releases", "blobs", "occurrences", "path_counts", "subsystem_counts"} <= set(
         inspect(engine).get_table_names()
     )
+
+
+def test_a_database_behind_is_upgraded(engine: Engine) -> None:
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+    assert current_revision(engine) == "0001" and "commit_changes" not in inspect(engine).get_table_names()
+    upgrade_if_behind(engine)
+    assert current_revision(engine) == HEAD_REVISION and "commit_changes" in inspect(engine).get_table_names()
