@@ -157,6 +157,21 @@ def commit_rows(
     )
 
 
+def commits_up_to(
+    session: Session,
+    metric: Metric,
+    count: Count,
+    view: CommitView,
+    release: ReleaseRef,
+    *,
+    path: str | None = None,
+    subsystem: str | None = None,
+) -> tuple[CommitRow, ...]:
+    """The commits of every interval up to `release` that changed a path or a subsystem, newest first."""
+    within = releases_between(session, None, release)
+    return commit_rows(session, metric, count, view, within, path=path, subsystem=subsystem)
+
+
 def top(rows: Sequence[CommitRow], lowered: bool, limit: int) -> list[CommitRow]:
     """The rows that lowered (or raised) the metric most, by their net effect."""
     chosen = [r for r in rows if (r.net < 0 if lowered else r.net > 0)]

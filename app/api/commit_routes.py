@@ -115,10 +115,10 @@ def _scoped_commits(
     request: Request, session: SessionDep, view: View, asked: CommitListParams, **scope: str
 ) -> Response:
     """The commits up to the asked-for release that changed a path or a subsystem (`scope`)."""
-    within = attribution.releases_between(session, None, queries.release_ref(session, view.tag))
-    rows = attribution.commit_rows(session, view.metric, view.count, asked.commit_view, within, **scope)
+    release = queries.release_ref(session, view.tag)
+    rows = attribution.commits_up_to(session, view.metric, view.count, asked.commit_view, release, **scope)
     items = [commit_out(r) for r in attribution.ordered(rows, asked.order)]
-    page = page_of(request, items, asked.limit, asked.offset, release=within[-1].tag, **context_of(view))
+    page = page_of(request, items, asked.limit, asked.offset, release=release.tag, **context_of(view))
     return respond(request, session, Page[CommitOut](**page), asked.format)
 
 

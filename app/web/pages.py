@@ -135,13 +135,8 @@ def subsystem(request: Request, session: SessionDep, view: ViewDep, name: str) -
         projection=queries.project(series[: index + 1]),
         files=queries.subsystem_files(session, name, release, view.metric, view.count),
         json_twin=f"/api/v1/subsystems/{quote(name)}/history" + view.query(),
-        commits=attribution.commit_rows(
-            session,
-            view.metric,
-            view.count,
-            CommitView.COMMITS,
-            attribution.releases_between(session, None, release),
-            subsystem=name,
+        commits=attribution.commits_up_to(
+            session, view.metric, view.count, CommitView.COMMITS, release, subsystem=name
         ),
         commits_twin=f"/api/v1/subsystems/{quote(name)}/commits" + view.query(),
     )
@@ -163,21 +158,16 @@ def tree(request: Request, session: SessionDep, view: ViewDep, path: str = "") -
     release = context["release"]
     index = context["releases"].index(release)
     series = queries.path_series(session, path, view.metric, view.count)[: index + 1]
-    commits = attribution.commit_rows(
-        session,
-        view.metric,
-        view.count,
-        CommitView.COMMITS,
-        attribution.releases_between(session, None, release),
-        path=path,
-    )
-    twin = f"/api/v1/files/{path}/commits" + view.query() if path else None
-    common = {**context, "path": path, "crumbs": _crumbs(path), "series": series, "commits": commits}
-    common["commits_twin"] = twin
+    common = {**context, "path": path, "crumbs": _crumbs(path), "series": series}
+    if path:  # the whole tree's page lists no commits: every commit would be there
+        common["commits"] = attribution.commits_up_to(
+            session, view.metric, view.count, CommitView.COMMITS, release, path=path
+        )
+        common["commits_twin"] = f"/api/v1/files/{path}/commits" + view.query()
     if not found[1]:
         occurrences = queries.occurrences(session, release, path)
-        twin = f"/api/v1/files/{path}/occurrences" + view.query()
-        return render(request, "file.html", **common, occurrences=occurrences, json_twin=twin)
+        json_twin = f"/api/v1/files/{path}/occurrences" + view.query()
+        return render(request, "file.html", **common, occurrences=occurrences, json_twin=json_twin)
     children = queries.children_places(session, release, path, view.metric, view.count)
     return render(request, "tree.html", **common, children=children, json_twin=f"/api/v1/tree/{path}" + view.query())
 
