@@ -12,11 +12,9 @@ from sqlalchemy.orm import Session
 from app.cache import cached
 from app.metrics import Count, Metric
 from app.models import Occurrence, Path, PathCount, Release, ReleaseFile, Section, Subsystem, SubsystemCount
-from app.registry import BY_NAME
+from app.registry import BY_NAME, ZERO_COUNTS, Counts
 
 PROJECTION_WINDOW = 5  # releases whose pace a burn-down projection follows
-Kinds = tuple[int, int, int, int]  # code, comment, string, definition
-NO_KINDS: Kinds = (0, 0, 0, 0)
 
 
 class NotFound(LookupError):
@@ -241,7 +239,7 @@ def path_id(session: Session, path: str) -> tuple[int, bool] | None:
     return (row[0], row[1]) if row else None
 
 
-def value_of(kinds: Kinds, count: Count) -> int:
+def value_of(kinds: Counts, count: Count) -> int:
     """The one number a chart or table shows: uses (code), or every occurrence."""
     return kinds[0] if count is Count.USES else sum(kinds)
 
@@ -293,8 +291,8 @@ def children_places(
         Place(
             child,
             "dir" if is_dir else "file",
-            value_of(now.get((child, is_dir), NO_KINDS), count),
-            value_of(then.get((child, is_dir), NO_KINDS), count),
+            value_of(now.get((child, is_dir), ZERO_COUNTS), count),
+            value_of(then.get((child, is_dir), ZERO_COUNTS), count),
         )
         for child, is_dir in now.keys() | then.keys()
     ]
@@ -477,12 +475,12 @@ def _kind_sums(model: type[PathCount] | type[SubsystemCount]) -> list[ColumnElem
     return [func.sum(model.code), func.sum(model.comment), func.sum(model.string), func.sum(model.definition)]
 
 
-def _kinds(row: Any) -> Kinds:
+def _kinds(row: Any) -> Counts:
     return (int(row[0] or 0), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0))
 
 
 @cached
-def subsystem_kinds(session: Session, release: ReleaseRef, metric: Metric) -> dict[str, Kinds]:
+def subsystem_kinds(session: Session, release: ReleaseRef, metric: Metric) -> dict[str, Counts]:
     query = (
         select(Subsystem.name, *_kind_sums(SubsystemCount))
         .join(SubsystemCount, SubsystemCount.subsystem_id == Subsystem.id)
@@ -493,7 +491,7 @@ def subsystem_kinds(session: Session, release: ReleaseRef, metric: Metric) -> di
 
 
 @cached
-def subsystem_kinds_series(session: Session, name: str, metric: Metric) -> tuple[Kinds, ...]:
+def subsystem_kinds_series(session: Session, name: str, metric: Metric) -> tuple[Counts, ...]:
     query = (
         select(SubsystemCount.release_id, *_kind_sums(SubsystemCount))
         .join(Subsystem, Subsystem.id == SubsystemCount.subsystem_id)
@@ -501,13 +499,13 @@ def subsystem_kinds_series(session: Session, name: str, metric: Metric) -> tuple
         .group_by(SubsystemCount.release_id)
     )
     by_release = {release_id: _kinds(rest) for release_id, *rest in session.execute(query)}
-    return tuple(by_release.get(r.id, NO_KINDS) for r in releases(session))
+    return tuple(by_release.get(r.id, ZERO_COUNTS) for r in releases(session))
 
 
 @cached
-def path_kinds_series(session: Session, path: str, metric: Metric) -> tuple[Kinds, ...]:
+def path_kinds_series(session: Session, path: str, metric: Metric) -> tuple[Counts, ...]:
     found = path_id(session, path)
-    by_release: dict[int, Kinds] = {}
+    by_release: dict[int, Counts] = {}
     if found is not None:
         query = (
             select(PathCount.release_id, *_kind_sums(PathCount))
@@ -515,11 +513,11 @@ def path_kinds_series(session: Session, path: str, metric: Metric) -> tuple[Kind
             .group_by(PathCount.release_id)
         )
         by_release = {release_id: _kinds(rest) for release_id, *rest in session.execute(query)}
-    return tuple(by_release.get(r.id, NO_KINDS) for r in releases(session))
+    return tuple(by_release.get(r.id, ZERO_COUNTS) for r in releases(session))
 
 
 @cached
-def children_kinds(session: Session, release: ReleaseRef, path: str, metric: Metric) -> dict[tuple[str, bool], Kinds]:
+def children_kinds(session: Session, release: ReleaseRef, path: str, metric: Metric) -> dict[tuple[str, bool], Counts]:
     found = path_id(session, path)
     if found is None:
         return {}

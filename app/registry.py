@@ -25,6 +25,10 @@ class Kind(StrEnum):
     DEFINITION = "definition"
 
 
+Counts = tuple[int, int, int, int]  # occurrences by Kind, in its order: code, comment, string, definition
+ZERO_COUNTS: Counts = (0, 0, 0, 0)
+
+
 @dataclass(frozen=True, slots=True)
 class Identifier:
     name: str

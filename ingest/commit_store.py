@@ -6,8 +6,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.models import Attribution, Blob, CleanBlob, Commit, CommitChange, ReleaseCommit
+from app.registry import Counts
 from ingest import store
-from ingest.deltas import Counts, Deltas
+from ingest.deltas import Deltas
 from ingest.history import CommitMeta
 from ingest.store import among, as_columns, blob_counts, ensure_paths, ids_by, insert_ids, insert_rows
 
@@ -63,12 +64,11 @@ def write_attribution(
     commit_ids = _commit_ids(session, metas)
     paths = {path for deltas in changes.values() for path, _ in deltas}
     path_ids = ensure_paths(session, paths)
-    if metas:
-        insert_rows(
-            session,
-            ReleaseCommit.__table__,
-            [{"release_id": release_id, "commit_id": commit_ids[oid], "step": steps[oid]} for oid in sorted(metas)],
-        )
+    insert_rows(
+        session,
+        ReleaseCommit.__table__,
+        [{"release_id": release_id, "commit_id": commit_ids[oid], "step": steps[oid]} for oid in sorted(metas)],
+    )
     rows = [
         {
             "release_id": release_id,

@@ -2,12 +2,11 @@
 
 from collections.abc import Iterable, Mapping
 
+from app.registry import ZERO_COUNTS, Counts
 from ingest.history import Resolution
 from ingest.tree import FileChange
 
-Counts = tuple[int, int, int, int]  # code, comment, string, definition
 BlobCounts = Mapping[str, Counts]  # identifier -> counts; empty for a blob with none
-ZERO: Counts = (0, 0, 0, 0)
 
 
 def _plus(a: Counts, b: Counts, sign: int = 1) -> Counts:
@@ -22,8 +21,8 @@ Deltas = dict[tuple[str, str], Counts]
 
 
 def _add(deltas: Deltas, path: str, identifier: str, change: Counts) -> None:
-    total = _plus(deltas.get((path, identifier), ZERO), change)
-    if total == ZERO:
+    total = _plus(deltas.get((path, identifier), ZERO_COUNTS), change)
+    if total == ZERO_COUNTS:
         deltas.pop((path, identifier), None)
     else:
         deltas[(path, identifier)] = total
@@ -35,7 +34,8 @@ def change_deltas(changes: Iterable[FileChange], counts: Mapping[str, BlobCounts
     for change in changes:
         before, after = _of(counts, change.old), _of(counts, change.new)
         for identifier in before.keys() | after.keys():
-            _add(deltas, change.path, identifier, _plus(after.get(identifier, ZERO), before.get(identifier, ZERO), -1))
+            now, then = after.get(identifier, ZERO_COUNTS), before.get(identifier, ZERO_COUNTS)
+            _add(deltas, change.path, identifier, _plus(now, then, -1))
     return deltas
 
 
@@ -48,7 +48,7 @@ def resolution_deltas(resolutions: Iterable[Resolution], counts: Mapping[str, Bl
             terms += [(_of(counts, side), -1), (_of(counts, base), 1)]
         for blob, sign in terms:
             for identifier, value in blob.items():
-                _add(deltas, r.path, identifier, _plus(ZERO, value, sign))
+                _add(deltas, r.path, identifier, _plus(ZERO_COUNTS, value, sign))
     return deltas
 
 

@@ -89,7 +89,7 @@ class BlobScanner:
                 initializer=_init_worker,
                 initargs=(*self._args, lifeline),
             )
-            # Start the workers and their git now, while the first tree diff is computed, not after it.
+            # Start the workers and open their readers now, while the first tree diff is computed, not after it.
             for _ in range(self._jobs):
                 self._pool.submit(_scan_chunk, [])
         else:

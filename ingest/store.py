@@ -37,8 +37,7 @@ from app.models import (
     Subsystem,
     SubsystemCount,
 )
-from app.registry import Kind
-from ingest.deltas import Counts
+from app.registry import Counts, Kind
 from ingest.maintainers import Section as ParsedSection
 from ingest.scan import ScannedBlob
 
@@ -144,10 +143,8 @@ def store_blobs(session: Session, scanned: list[ScannedBlob]) -> dict[str, int]:
             }
             for o in blob.scan.occurrences
         )
-    if count_rows:
-        insert_rows(session, BlobCount.__table__, count_rows)
-    if occurrence_rows:
-        insert_rows(session, Occurrence.__table__, occurrence_rows)
+    insert_rows(session, BlobCount.__table__, count_rows)
+    insert_rows(session, Occurrence.__table__, occurrence_rows)
     return {**already, **ids}
 
 
@@ -362,38 +359,35 @@ def write_release_rows(
             for place in (path, *ancestors(path)):
                 _add(path_totals[(place, identifier)], blob_tally)
             _add(subsystem_totals[(subsystem_of[path], identifier)], blob_tally)
-    if files:
-        insert_rows(
-            session,
-            ReleaseFile.__table__,
-            [
-                {
-                    "release_id": release_id,
-                    "path_id": path_ids[p],
-                    "blob_id": b,
-                    "subsystem_id": subsystem_of[p],
-                }
-                for p, b in files.items()
-            ],
-        )
-    if path_totals:
-        insert_rows(
-            session,
-            PathCount.__table__,
-            [
-                {"release_id": release_id, "path_id": path_ids[p], "identifier": i, **as_columns(c)}
-                for (p, i), c in path_totals.items()
-            ],
-        )
-    if subsystem_totals:
-        insert_rows(
-            session,
-            SubsystemCount.__table__,
-            [
-                {"release_id": release_id, "subsystem_id": s, "identifier": i, **as_columns(c)}
-                for (s, i), c in subsystem_totals.items()
-            ],
-        )
+    insert_rows(
+        session,
+        ReleaseFile.__table__,
+        [
+            {
+                "release_id": release_id,
+                "path_id": path_ids[p],
+                "blob_id": b,
+                "subsystem_id": subsystem_of[p],
+            }
+            for p, b in files.items()
+        ],
+    )
+    insert_rows(
+        session,
+        PathCount.__table__,
+        [
+            {"release_id": release_id, "path_id": path_ids[p], "identifier": i, **as_columns(c)}
+            for (p, i), c in path_totals.items()
+        ],
+    )
+    insert_rows(
+        session,
+        SubsystemCount.__table__,
+        [
+            {"release_id": release_id, "subsystem_id": s, "identifier": i, **as_columns(c)}
+            for (s, i), c in subsystem_totals.items()
+        ],
+    )
 
 
 def _add(total: list[int], counts: Counts) -> None:

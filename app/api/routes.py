@@ -23,13 +23,14 @@ from app.api.schemas import (
     Summary,
 )
 from app.metrics import METRICS
-from app.registry import IDENTIFIERS, RULE_TEXT
+from app.registry import IDENTIFIERS, RULE_TEXT, ZERO_COUNTS
+from app.registry import Counts as KindCounts  # schemas.Counts is the JSON object of them
 from app.web.deps import SessionDep, ViewDep
 
 router = APIRouter(responses=ERRORS)
 
 
-def _counts(kinds: queries.Kinds) -> dict[str, int]:
+def _counts(kinds: KindCounts) -> dict[str, int]:
     code, comment, string, definition = kinds
     return {
         "code": code,
@@ -73,10 +74,10 @@ def summary(request: Request, session: SessionDep, tag: str, view: ViewDep):
     return respond(request, session, body)
 
 
-def _rows(current: dict[Any, queries.Kinds], before: dict[Any, queries.Kinds], kind_of: Any) -> list[CountsRow]:
+def _rows(current: dict[Any, KindCounts], before: dict[Any, KindCounts], kind_of: Any) -> list[CountsRow]:
     rows = []
     for key in sorted(set(current) | set(before), key=str):
-        now, then = current.get(key, queries.NO_KINDS), before.get(key, queries.NO_KINDS)
+        now, then = current.get(key, ZERO_COUNTS), before.get(key, ZERO_COUNTS)
         name, row_type = kind_of(key)
         rows.append(CountsRow(name=name, type=row_type, previous_uses=then[0], change=now[0] - then[0], **_counts(now)))
     return sorted(rows, key=lambda r: (-r.uses, -r.total, r.name))
@@ -95,7 +96,7 @@ def subsystems(
     return respond(request, session, Page[CountsRow](**page), format)
 
 
-def _history(session: Session, series: tuple[queries.Kinds, ...]) -> list[HistoryRow]:
+def _history(session: Session, series: tuple[KindCounts, ...]) -> list[HistoryRow]:
     return [
         HistoryRow(release=r.tag, commit_date=r.commit_date, **_counts(kinds))
         for r, kinds in zip(queries.releases(session), series, strict=True)
