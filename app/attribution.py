@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.cache import cached
 from app.metrics import Count, Metric
 from app.models import Attribution, Commit, CommitChange, Path, Release, ReleaseCommit, Subsystem
-from app.queries import ReleaseRef, releases
+from app.queries import ReleaseRef, previous_release, upto
 from app.settings import get_settings
 
 
@@ -91,11 +91,13 @@ def interval(session: Session, release: ReleaseRef) -> IntervalInfo | None:
 
 
 def releases_between(session: Session, older: ReleaseRef | None, newer: ReleaseRef) -> tuple[ReleaseRef, ...]:
-    """The releases whose intervals make up older -> newer: newer alone when older is its predecessor,
-    every release up to newer when older is None, none when older is not older."""
-    known = releases(session)
-    start = known.index(older) + 1 if older is not None else 0
-    return known[start : known.index(newer) + 1]
+    """The releases whose intervals make up older -> newer along newer's timeline: newer alone when
+    older is its predecessor, every release up to newer when older is None, none when older is not an
+    older release on that timeline (a stable release against a later mainline one)."""
+    known = upto(session, newer)
+    if older is None:
+        return known
+    return known[known.index(older) + 1 :] if older in known else ()
 
 
 @cached
@@ -207,11 +209,10 @@ def commit_url(oid: str) -> str:
 
 def attributed_between(session: Session, within: Sequence[ReleaseRef]) -> bool:
     """True when every interval in `within` is attributed from the release just before it."""
-    known = releases(session)
     for release in within:
         info = interval(session, release)
-        index = known.index(release)
-        expected = known[index - 1].tag if index else None
+        before = previous_release(session, release)
+        expected = before.tag if before else None
         if info is None or info.from_tag != expected:
             return False
     return True

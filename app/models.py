@@ -14,6 +14,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -52,7 +53,9 @@ class Release(Base):
     commit_id: Mapped[str] = mapped_column(OID)
     tree_id: Mapped[str] = mapped_column(OID)
     commit_date: Mapped[datetime] = mapped_column(UTCDateTime())
-    sort_key: Mapped[str] = mapped_column(String(64), index=True)
+    sort_key: Mapped[str] = mapped_column(String(255), index=True)  # sorts like the version (ingest/versions.py)
+    line: Mapped[str] = mapped_column(String(16), server_default="mainline")  # app.lines.Line
+    series: Mapped[str] = mapped_column(String(255), server_default="")  # "v6.1" for v6.1 and v6.1.170
     maintainers_file_id: Mapped[int] = mapped_column(ForeignKey("maintainers_files.id"))
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
@@ -206,6 +209,8 @@ class Attribution(Base):
     from_commit: Mapped[str | None] = mapped_column(OID)
     base_commit: Mapped[str | None] = mapped_column(OID)
     commits_walked: Mapped[int] = mapped_column(Integer)
+    # a shallow clone's history stops between the two releases: attribution starts at its boundary
+    shallow_boundary: Mapped[bool] = mapped_column(Boolean, server_default=false())
     attributed_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
 

@@ -2,13 +2,15 @@
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
+from app import lines
 from app.cache import cached
 from app.metrics import Count, Metric
 from app.models import Occurrence, Path, PathCount, Release, ReleaseFile, Section, Subsystem, SubsystemCount
@@ -143,6 +145,8 @@ class ReleaseRef:
     tag: str
     commit_id: str
     commit_date: datetime
+    line: str  # app.lines.Line
+    series: str
 
 
 @dataclass(frozen=True)
@@ -208,10 +212,39 @@ def _value_column(model: type[PathCount] | type[SubsystemCount], count: Count) -
 
 @cached
 def releases(session: Session) -> tuple[ReleaseRef, ...]:
+    """Every release in version order, whatever its line: the selector's list, and the order every
+    `*_series` function's values follow."""
+    r = Release
     rows = session.execute(
-        select(Release.id, Release.tag, Release.commit_id, Release.commit_date).order_by(Release.sort_key)
+        select(r.id, r.tag, r.commit_id, r.commit_date, r.line, r.series).order_by(r.sort_key, r.tag)
     )
     return tuple(ReleaseRef(*row) for row in rows)
+
+
+@cached
+def timeline(session: Session, release: ReleaseRef) -> tuple[ReleaseRef, ...]:
+    """The axis a release is a point on (app/lines.py): mainline, or its own stable series."""
+    return lines.timeline(releases(session), release)
+
+
+def upto(session: Session, release: ReleaseRef) -> tuple[ReleaseRef, ...]:
+    """The release's timeline up to and including it: the x axis of its charts."""
+    line = timeline(session, release)
+    return line[: line.index(release) + 1]
+
+
+T = TypeVar("T")
+
+
+def along(session: Session, values: Sequence[T], axis: Sequence[ReleaseRef]) -> tuple[T, ...]:
+    """Values given for every release in version order, picked at the releases of `axis`."""
+    position = _positions(session)
+    return tuple(values[position[r.id]] for r in axis)
+
+
+@cached
+def _positions(session: Session) -> dict[int, int]:
+    return {release.id: index for index, release in enumerate(releases(session))}
 
 
 def release_ref(session: Session, tag: str | None) -> ReleaseRef:
@@ -228,9 +261,8 @@ def release_ref(session: Session, tag: str | None) -> ReleaseRef:
 
 
 def previous_release(session: Session, release: ReleaseRef) -> ReleaseRef | None:
-    known = releases(session)
-    index = known.index(release)
-    return known[index - 1] if index else None
+    """The release before it on its line: what "since the previous release" means everywhere."""
+    return lines.predecessor(releases(session), release)
 
 
 @cached
@@ -265,18 +297,21 @@ def subsystem_matrix(session: Session, metric: Metric, count: Count) -> dict[str
     return {name: tuple(values) for name, values in matrix.items()}
 
 
-def _at(series: tuple[int, ...], session: Session, release: ReleaseRef) -> tuple[int, int]:
-    index = releases(session).index(release)
-    return series[index], series[index - 1] if index else 0
+def value_and_previous(session: Session, series: tuple[int, ...], release: ReleaseRef) -> tuple[int, int]:
+    """The value at a release and at its previous release (0 when it has none)."""
+    position = _positions(session)
+    before = previous_release(session, release)
+    return series[position[release.id]], series[position[before.id]] if before else 0
 
 
 def subsystem_places(session: Session, release: ReleaseRef, metric: Metric, count: Count) -> list[Place]:
     """Subsystems with a value at this release or the one before, biggest first."""
     places = []
+    axis = upto(session, release)
     for name, series in subsystem_matrix(session, metric, count).items():
-        value, previous = _at(series, session, release)
+        value, previous = value_and_previous(session, series, release)
         if value or previous:
-            places.append(Place(name, "subsystem", value, previous, series))
+            places.append(Place(name, "subsystem", value, previous, along(session, series, axis)))
     return sorted(places, key=lambda p: (-p.value, p.name))
 
 
@@ -326,10 +361,11 @@ def file_changes(
 def subsystem_changes(
     session: Session, older: ReleaseRef, newer: ReleaseRef, metric: Metric, count: Count
 ) -> list[Place]:
-    known = releases(session)
-    i, j = known.index(older), known.index(newer)
+    position = _positions(session)
+    i, j = position[older.id], position[newer.id]
+    axis = upto(session, newer)
     places = [
-        Place(name, "subsystem", series[j], series[i], series)
+        Place(name, "subsystem", series[j], series[i], along(session, series, axis))
         for name, series in subsystem_matrix(session, metric, count).items()
         if series[i] != series[j]
     ]

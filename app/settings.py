@@ -7,8 +7,9 @@ from platformdirs import user_cache_dir, user_data_dir
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_TAG_PATTERN = r"^v\d+\.\d+(\.\d+)*$"
-RC_TAG_PATTERN = r"^v\d+\.\d+(\.\d+)*(-rc\d+)?$"
+# The kernel's release tags: mainline (v6.7, v2.6.39), release candidates (v6.8-rc3) and stable releases
+# (v6.1.170, v2.6.39.4); which of those lines an ingest takes is chosen by --rc and --stable.
+DEFAULT_TAG_PATTERN = r"^v\d+(\.\d+)+(-rc\d+)?$"
 
 
 def _default_database_url() -> str:

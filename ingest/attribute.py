@@ -14,6 +14,7 @@ from typing import Protocol
 import pygit2
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.lines import predecessor
 from ingest import commit_store, store
 from ingest.deltas import BlobCounts, Deltas, change_deltas, resolution_deltas
 from ingest.history import Interval, describe, walk_interval
@@ -50,26 +51,39 @@ class IntervalResult:
             setattr(self, counter.name, getattr(self, counter.name) + getattr(other, counter.name))
 
 
-def pending(session: Session, selected: dict[str, tuple[str, str]] | None = None) -> list[IntervalTodo]:
+@dataclass(frozen=True)
+class _Point:
+    """A release on its line, stored as it should be (`ready`) or about to be stored by this run."""
+
+    tag: str
+    key: str
+    line: str
+    series: str
+    ready: bool
+
+
+def pending(session: Session, selected: dict[str, store.PlannedRelease] | None = None) -> list[IntervalTodo]:
     """Releases whose interval is not attributed yet, or was attributed from another previous release.
 
-    `selected` (tag -> (sort key, commit)) are the releases this run will store: a release whose
-    previous one is among them but not stored as such yet waits (another worker may be storing it).
+    A release's interval starts at its predecessor on its line (app/lines.py): the previous mainline
+    release, the previous release of its stable series. `selected` are the releases this run will
+    store: a release whose predecessor is among them but not stored as such yet waits (another worker
+    may be storing it).
     """
     stored = store.stored_releases(session)
-    keys = {tag: release.sort_key for tag, release in stored.items()}
-    ready = dict.fromkeys(stored, True)
-    for tag, (key, commit) in (selected or {}).items():
-        if tag not in stored or stored[tag].commit_id != commit:
-            keys[tag], ready[tag] = key, False
-    order = sorted(keys, key=keys.__getitem__)
+    points = {tag: _Point(tag, r.sort_key, r.line, r.series, True) for tag, r in stored.items()}
+    for tag, planned in (selected or {}).items():
+        if tag not in stored or stored[tag].commit_id != planned.commit_id:
+            points[tag] = _Point(tag, planned.key, planned.line, planned.series, False)
+    order = sorted(points.values(), key=lambda point: point.key)
     done = commit_store.attributed(session)
     todo = []
-    for index, tag in enumerate(order):
-        if tag not in stored or (index and not ready[order[index - 1]]):
+    for point in order:
+        before = predecessor(order, point)
+        if point.tag not in stored or (before is not None and not before.ready):
             continue
-        release = stored[tag]
-        previous = stored[order[index - 1]] if index else None
+        release = stored[point.tag]
+        previous = stored[before.tag] if before is not None else None
         wanted = (previous.tag, previous.commit_id) if previous else (None, None)
         if done.get(release.id) != wanted:
             todo.append(IntervalTodo(release, previous))

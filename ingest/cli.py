@@ -112,7 +112,8 @@ class _RichProgress:
 @main.command("ingest")
 @click.argument("source")
 @click.option("--tags", "tag_pattern", default=None, help=f"regex for release tags [{DEFAULT_TAG_PATTERN}]")
-@click.option("--rc", is_flag=True, help="also ingest -rc tags")
+@click.option("--rc", is_flag=True, help="also ingest release candidates (v6.8-rc3)")
+@click.option("--stable", is_flag=True, help="also ingest stable releases (v6.1.170, v2.6.39.4)")
 @click.option("--since", default=None, help="oldest release to ingest, e.g. v4.12")
 @click.option("--until", default=None, help="newest release to ingest")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="processes [all cores]")
@@ -134,6 +135,7 @@ def ingest_command(
     source: str,
     tag_pattern: str | None,
     rc: bool,
+    stable: bool,
     since: str | None,
     until: str | None,
     jobs: int | None,
@@ -141,13 +143,18 @@ def ingest_command(
     watch: int | None,
     no_commits: bool,
 ) -> None:
-    """Scan SOURCE (a local clone, bare or not, or a URL to mirror) release by release into the database."""
+    """Scan SOURCE (a local clone, bare or not, or a URL to mirror) release by release into the database.
+
+    By default the mainline releases (v6.7, v2.6.39); --rc adds release candidates, --stable adds stable
+    releases. --tags REGEX takes any other tag scheme (zfs-2.2.0, v2_15_0, next-20261120), ordered by
+    the numbers in each tag, or in the regex's named group `version`.
+    """
     signal.signal(signal.SIGTERM, _stop)
     settings = get_settings()
     options = IngestOptions(
         source=source,
         cache_dir=settings.cache_dir,
-        selection=TagSelection(tag_pattern or settings.tag_pattern, rc, since, until),
+        selection=TagSelection(tag_pattern or settings.tag_pattern, rc, stable, since, until),
         globs=globs or settings.include_globs,
         names=NAMES,
         line_max_chars=settings.line_max_chars,

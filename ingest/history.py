@@ -126,7 +126,7 @@ def first_parent_changes(
     while index < len(fields):
         field = fields[index]
         if field.startswith(b":"):
-            path = fields[index + 1].decode("utf-8", "replace")
+            path = fields[index + 1].decode("utf-8", "surrogateescape")  # as pygit2 decodes paths
             index += 2
             if tracked.match(path):
                 old_mode, new_mode, old, new, _status = field[1:].decode().split(" ")

@@ -82,10 +82,22 @@ def tag_names(repo: pygit2.Repository) -> list[str]:
     return [ref.removeprefix("refs/tags/") for ref in repo.references if ref.startswith("refs/tags/")]
 
 
-def resolve_tag(repo: pygit2.Repository, name: str) -> TagTarget:
-    """The commit a tag points at, through any chain of annotated tags."""
+@dataclass(frozen=True)
+class SkippedTag:
+    name: str
+    reason: str
+
+
+def resolve_tag(repo: pygit2.Repository, name: str) -> TagTarget | SkippedTag:
+    """The commit a tag points at, through any chain of annotated tags; or why it has none.
+
+    torvalds/linux's v2.6.11 and v2.6.11-tree point at a tree (that history predates git), and a tag may
+    point at a blob (a signing key): such tags are not releases to count, so they are skipped, not fatal.
+    """
     try:
-        commit = repo.references[f"refs/tags/{name}"].peel(pygit2.Commit)
+        target = repo.references[f"refs/tags/{name}"].peel(None)
     except (pygit2.GitError, KeyError, ValueError, pygit2.InvalidSpecError) as exc:
-        raise IngestError(f"tag {name} does not point at a readable commit: {exc}") from exc
-    return TagTarget(name, str(commit.id), str(commit.tree_id), _commit_date(commit))
+        return SkippedTag(name, f"points at an object this repository does not have ({exc})")
+    if isinstance(target, pygit2.Commit):
+        return TagTarget(name, str(target.id), str(target.tree_id), _commit_date(target))
+    return SkippedTag(name, f"points at a {target.type_str}, not a commit")

@@ -2,6 +2,7 @@
 
 import logging
 import os
+import re
 import time
 from collections import deque
 from collections.abc import Iterable
@@ -18,15 +19,15 @@ from app.db import safe_url
 from app.models import Release
 from app.registry import NAMES
 from app.schema import upgrade_if_behind
-from app.versions import sort_key
 from ingest import attribute, store
 from ingest.attribute import IntervalProgress
 from ingest.errors import IngestError
-from ingest.repo import TagTarget, open_repository, resolve_tag, tag_names
+from ingest.repo import SkippedTag, TagTarget, open_repository, resolve_tag, tag_names
 from ingest.scan import BlobScanner, PendingScan, ScannedBlob
 from ingest.subsystems import SubsystemMapper
 from ingest.tags import TagSelection, select_tags
 from ingest.tree import changed_files, glob_matcher
+from ingest.versions import ReleaseVersion, parse_tag
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ class IngestStats:
     releases_moved: list[str] = field(default_factory=list)
     releases_unchanged: int = 0
     releases_elsewhere: int = 0  # taken, or stored meanwhile, by another worker on the same database
+    skipped: list[SkippedTag] = field(default_factory=list)  # selected tags that are not releases to count
     blobs_scanned: int = 0
     bytes_scanned: int = 0
     binary_skipped: int = 0
@@ -73,7 +75,13 @@ class IngestStats:
             f"scanned {self.blobs_scanned:,} blobs ({self.bytes_scanned / 1e6:,.1f} MB), "
             f"{self.binary_skipped:,} binary skipped, {self.not_utf8:,} not UTF-8 (counted as bytes); "
             f"stored {self.occurrences_stored:,} occurrences{self._attribution()} in {self.seconds:.1f} s"
+            f"{self._skipped()}"
         )
+
+    def _skipped(self) -> str:
+        if not self.skipped:
+            return ""
+        return f"; skipped {len(self.skipped)} tag(s): " + ", ".join(f"{s.name} ({s.reason})" for s in self.skipped)
 
     def _attribution(self) -> str:
         if not self.intervals_attributed:
@@ -129,7 +137,7 @@ class _Base:
 @dataclass
 class _Prepared:
     target: TagTarget
-    key: str
+    version: ReleaseVersion
     base: _Base | None
     changed: dict[str, str | None]
     to_scan: list[str]
@@ -150,18 +158,37 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
         raise IngestError(f"cannot use the database {safe_url(str(engine.url))}: {_first_line(exc)}") from exc
     repo = open_repository(options.source, options.cache_dir)
     selection = options.selection
-    selected = select_tags(tag_names(repo), selection)
-    if not selected:
-        window = f" between {selection.since} and {selection.until}" if selection.since or selection.until else ""
-        raise IngestError(f"no tag in {options.source} matches {selection.effective_pattern()!r}{window}")
-    targets = [(resolve_tag(repo, name), sort_key(version)) for name, version in selected]
+    names = tag_names(repo)
+    try:
+        selected = select_tags(names, selection)
+    except IngestError as exc:
+        raise IngestError(f"{options.source}: {exc}") from exc
+    skipped: list[SkippedTag] = []
+    targets: list[tuple[TagTarget, ReleaseVersion]] = []
+    for tag in selected:
+        resolved = resolve_tag(repo, tag.name)
+        if isinstance(resolved, SkippedTag):
+            skipped.append(resolved)
+        else:
+            targets.append((resolved, tag.version))
+    if not targets:
+        raise IngestError(
+            f"{options.source}: every selected tag was skipped: " + ", ".join(f"{s.name} ({s.reason})" for s in skipped)
+        )
     sessions = sessionmaker(bind=engine, expire_on_commit=False)
+    with sessions() as session, session.begin():
+        store.lock_writes(session)
+        pattern = re.compile(selection.pattern)
+        store.reclassify(session, lambda tag: parse_tag(tag, pattern) if pattern.search(tag) else None)
     with sessions() as session:
         stored = store.stored_releases(session)
-        selected_keys = {t.name: (key, t.commit_id) for t, key in targets}
+        selected_keys = {
+            t.name: store.PlannedRelease(version.key, version.line.value, version.series, t.commit_id)
+            for t, version in targets
+        }
         intervals = attribute.pending(session, selected_keys) if options.commits else []
-    todo = [(t, key) for t, key in targets if t.name not in stored or stored[t.name].commit_id != t.commit_id]
-    stats = IngestStats(releases_unchanged=len(targets) - len(todo))
+    todo = [(t, v) for t, v in targets if t.name not in stored or stored[t.name].commit_id != t.commit_id]
+    stats = IngestStats(releases_unchanged=len(targets) - len(todo), skipped=skipped)
     progress.releases(len(todo))
     if not todo and not intervals:
         stats.seconds = time.monotonic() - started
@@ -179,13 +206,13 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
             claims.give_back(done.target.name)
 
         try:
-            for target, key in todo:
+            for target, version in todo:
                 if not claims.take(target.name):  # another worker on this database has it
                     stats.releases_elsewhere += 1
                     continue
-                base = _base_for(stored, previous, target.name, key)
+                base = _base_for(stored, previous, target.name, version.key)
                 with sessions() as session:
-                    pipeline.append(run.prepare(session, scanner, target, key, base))
+                    pipeline.append(run.prepare(session, scanner, target, version, base))
                 previous = pipeline[-1].own
                 if len(pipeline) > PIPELINE_DEPTH:
                     finish_oldest()
@@ -239,7 +266,7 @@ class _Run:
         self.subsystems = SubsystemMapper(repo)
 
     def prepare(
-        self, session: Session, scanner: BlobScanner, target: TagTarget, key: str, base: _Base | None
+        self, session: Session, scanner: BlobScanner, target: TagTarget, version: ReleaseVersion, base: _Base | None
     ) -> _Prepared:
         """Diff against the base and hand the blobs nobody has counted yet to the workers."""
         changed = dict(changed_files(self.repo, base.tree_id if base else None, target.tree_id, self.tracked))
@@ -249,8 +276,8 @@ class _Run:
         new_oids = dict.fromkeys(oid for oid in changed.values() if oid is not None)
         to_scan = [oid for oid in new_oids if oid not in self.known and oid not in self.in_flight]
         self.in_flight.update(to_scan)
-        own = _Base(target.name, target.tree_id, key)
-        return _Prepared(target, key, base, changed, to_scan, scanner.submit(to_scan), own)
+        own = _Base(target.name, target.tree_id, version.key)
+        return _Prepared(target, version, base, changed, to_scan, scanner.submit(to_scan), own)
 
     def finish(self, session: Session, prepared: _Prepared) -> None:
         """Store the release: its blobs, files, subsystems and totals. The caller commits."""
@@ -293,7 +320,9 @@ class _Run:
                 "commit_id": target.commit_id,
                 "tree_id": target.tree_id,
                 "commit_date": target.commit_date,
-                "sort_key": prepared.key,
+                "sort_key": prepared.version.key,
+                "line": prepared.version.line.value,
+                "series": prepared.version.series,
                 "maintainers_file_id": maintainers_file_id,
             },
         ).scalar_one()

@@ -1,7 +1,7 @@
 """Write what one release needs into the session. Helpers here never commit: the caller commits a release."""
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -18,6 +18,7 @@ from sqlalchemy import (
     insert,
     select,
     text,
+    update,
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -39,7 +40,9 @@ from app.models import (
 )
 from app.registry import Counts, Kind
 from ingest.maintainers import Section as ParsedSection
+from ingest.paths import from_stored, to_stored
 from ingest.scan import ScannedBlob
+from ingest.versions import ReleaseVersion
 
 # Inserts go through Core tables: the ORM bulk path costs several times more per row here.
 LOOKUP_BATCH: Final = 500  # keys per IN (...) query; well under SQLite's parameter limit
@@ -179,7 +182,7 @@ def release_files(session: Session, release_id: int) -> dict[str, str]:
         .join(Blob, Blob.id == ReleaseFile.blob_id)
         .where(ReleaseFile.release_id == release_id)
     )
-    return dict(rows.all())
+    return {from_stored(path): oid for path, oid in rows}
 
 
 def parent_of(path: str) -> str | None:
@@ -197,28 +200,36 @@ def ancestors(path: str) -> Iterator[str]:
 
 
 def ensure_paths(session: Session, files: Iterable[str]) -> dict[str, int]:
-    """Ids of the given file paths and of every directory above them, inserting those not yet stored."""
+    """Ids of the given file paths and of every directory above them, inserting those not yet stored.
+
+    Keys are the ingest's paths; the database holds their stored form (ingest/paths.py)."""
     wanted: dict[str, bool] = {}
     for file in files:
-        wanted[file] = False
+        wanted[to_stored(file)] = False
         for directory in ancestors(file):
-            wanted[directory] = True
+            wanted[to_stored(directory)] = True
     ids = ids_by(session, Path.path, Path.id, wanted)
     missing_by_depth: dict[int, list[str]] = defaultdict(list)
     for path in wanted:
         if path not in ids:
-            missing_by_depth[path.count("/") + (path != "")].append(path)
+            missing_by_depth[_depth(path)].append(path)
     for depth in sorted(missing_by_depth):  # parents first, so their ids are known
         rows = [
-            {
-                "path": p,
-                "parent_id": ids[parent] if (parent := parent_of(p)) is not None else None,
-                "is_dir": wanted[p],
-            }
+            {"path": p, "parent_id": None if (up := _stored_parent(p)) is None else ids[up], "is_dir": wanted[p]}
             for p in sorted(missing_by_depth[depth])
         ]
         ids.update(insert_ids(session, Path.path, Path.id, rows))
-    return ids
+    return {from_stored(path): path_id for path, path_id in ids.items()}
+
+
+def _depth(stored: str) -> int:
+    path = from_stored(stored)
+    return path.count("/") + (path != "")
+
+
+def _stored_parent(stored: str) -> str | None:
+    parent = parent_of(from_stored(stored))
+    return to_stored(parent) if parent is not None else None
 
 
 def maintainers_file(session: Session, oid: str) -> MaintainersFile | None:
@@ -289,12 +300,40 @@ class StoredRelease:
     commit_id: str
     tree_id: str
     sort_key: str
+    line: str
+    series: str
+
+
+@dataclass(frozen=True)
+class PlannedRelease:
+    """A release this run is about to store: where it goes, and its commit."""
+
+    key: str
+    line: str
+    series: str
+    commit_id: str
 
 
 def stored_releases(session: Session) -> dict[str, StoredRelease]:
     """tag -> every stored release, oldest version first."""
-    query = select(Release.id, Release.tag, Release.commit_id, Release.tree_id, Release.sort_key)
-    return {row.tag: StoredRelease(*row) for row in session.execute(query.order_by(Release.sort_key))}
+    r = Release
+    query = select(r.id, r.tag, r.commit_id, r.tree_id, r.sort_key, r.line, r.series).order_by(r.sort_key, r.tag)
+    return {row.tag: StoredRelease(*row) for row in session.execute(query)}
+
+
+def reclassify(session: Session, version_of: Callable[[str], ReleaseVersion | None]) -> int:
+    """Give stored releases the line, series and sort key the current rules derive from their tags
+    (releases stored before a rule changed, or before lines existed); how many changed."""
+    changed = 0
+    for release in stored_releases(session).values():
+        version = version_of(release.tag)
+        if version is None:
+            continue
+        now = {"sort_key": version.key, "line": version.line.value, "series": version.series}
+        if now != {"sort_key": release.sort_key, "line": release.line, "series": release.series}:
+            session.execute(update(Release).where(Release.id == release.id).values(**now))
+            changed += 1
+    return changed
 
 
 def stored_commit(session: Session, tag: str) -> tuple[int, str] | None:

@@ -1,52 +1,101 @@
 """Which tags are releases, and in which order. Pure."""
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
-from packaging.version import Version
-
-from app.settings import DEFAULT_TAG_PATTERN, RC_TAG_PATTERN
-from app.versions import parse_tag
+from app.lines import Line
+from app.settings import DEFAULT_TAG_PATTERN
 from ingest.errors import IngestError
+from ingest.versions import ReleaseVersion, parse_tag
 
 
 @dataclass(frozen=True)
 class TagSelection:
+    """Tags matching `pattern`, of the lines asked for: mainline always, rc and stable on request."""
+
     pattern: str = DEFAULT_TAG_PATTERN
     include_rc: bool = False
+    include_stable: bool = False
     since: str | None = None
     until: str | None = None
 
-    def effective_pattern(self) -> str:
-        return RC_TAG_PATTERN if self.include_rc and self.pattern == DEFAULT_TAG_PATTERN else self.pattern
+    def lines(self) -> set[Line]:
+        return (
+            {Line.MAINLINE}
+            | ({Line.RC} if self.include_rc else set())
+            | ({Line.STABLE} if self.include_stable else set())
+        )
 
 
-def _bound(tag: str | None, what: str) -> Version | None:
+@dataclass(frozen=True)
+class SelectedTag:
+    name: str
+    version: ReleaseVersion
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise IngestError(f"tag pattern {pattern!r} is not a regular expression: {exc}") from exc
+
+
+def _bound(tag: str | None, what: str, pattern: re.Pattern[str]) -> ReleaseVersion | None:
     if tag is None:
         return None
-    version = parse_tag(tag)
+    version = parse_tag(tag, pattern)
     if version is None:
-        raise IngestError(f"--{what} {tag!r} is not a version tag (expected something like v6.7)")
+        raise IngestError(f"--{what} {tag!r} is not a version (expected something like v6.7, or a tag with a number)")
     return version
 
 
-def select_tags(names: list[str], selection: TagSelection) -> list[tuple[str, Version]]:
-    """The release tags among `names`, oldest version first (v4.9 < v4.10 < v4.10.1, -rc before final)."""
-    try:
-        pattern = re.compile(selection.effective_pattern())
-    except re.error as exc:
-        raise IngestError(f"tag pattern {selection.pattern!r} is not a regular expression: {exc}") from exc
-    since, until = _bound(selection.since, "since"), _bound(selection.until, "until")
-    chosen = []
+_FLAG = {Line.RC: "--rc", Line.STABLE: "--stable"}
+
+
+def select_tags(names: list[str], selection: TagSelection) -> list[SelectedTag]:
+    """The release tags among `names`, oldest version first (v4.9 < v4.10 < v4.10.1, -rc before final).
+
+    When tags match the pattern but none is selected, the error says why: which lines were left out
+    (and the flag that adds them), or that no matching tag has a number to order it by.
+    """
+    pattern = _compile(selection.pattern)
+    since, until = _bound(selection.since, "since", pattern), _bound(selection.until, "until", pattern)
+    wanted = selection.lines()
+    chosen: list[SelectedTag] = []
+    matched, versionless, out_of_window = 0, 0, 0
+    left_out: Counter[Line] = Counter()
     for name in names:
         if not pattern.search(name):
             continue
-        version = parse_tag(name)
+        matched += 1
+        version = parse_tag(name, pattern)
         if version is None:
+            versionless += 1
             continue
-        if not selection.include_rc and version.is_prerelease:
+        if version.line not in wanted:
+            left_out[version.line] += 1
             continue
-        if (since is not None and version < since) or (until is not None and version > until):
+        if (since is not None and version.key < since.key) or (until is not None and version.key > until.key):
+            out_of_window += 1
             continue
-        chosen.append((name, version))
-    return sorted(chosen, key=lambda item: (item[1], item[0]))
+        chosen.append(SelectedTag(name, version))
+    if not chosen:
+        raise IngestError(_nothing_selected(selection, matched, versionless, out_of_window, left_out))
+    return sorted(chosen, key=lambda tag: (tag.version.key, tag.name))
+
+
+def _nothing_selected(
+    selection: TagSelection, matched: int, versionless: int, out_of_window: int, left_out: Counter[Line]
+) -> str:
+    base = f"no release tag matches {selection.pattern!r}"
+    if not matched:
+        return base
+    reasons = []
+    if versionless:
+        reasons.append(f"{versionless} matching tag(s) hold no number to order them by")
+    for line, count in sorted(left_out.items()):
+        reasons.append(f"{count} are {line} releases: add {_FLAG[line]} to ingest them")
+    if out_of_window:
+        reasons.append(f"{out_of_window} lie outside --since {selection.since} --until {selection.until}")
+    return f"{base} among the lines asked for: {matched} tag(s) match, but " + "; ".join(reasons)

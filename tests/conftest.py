@@ -103,12 +103,12 @@ def ingested_sqlite(root: Path) -> Iterator[str]:
     from app import cache
     from app.db import get_engine
     from ingest.run import IngestOptions, ingest
-    from tests.kernel_like import build_history
+    from tests.kernel_like import WITH_STABLE, build_history
 
     url = f"sqlite:///{root / 'nofs.sqlite3'}"
     build_history(root / "linux")
     engine = make_engine(url)
-    ingest(engine, IngestOptions(str(root / "linux"), root / "cache", jobs=1))
+    ingest(engine, IngestOptions(str(root / "linux"), root / "cache", WITH_STABLE, jobs=1))
     engine.dispose()
     saved = os.environ.get("DATABASE_URL")
     os.environ["DATABASE_URL"] = url

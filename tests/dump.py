@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 QUERIES = {
-    "releases": """SELECT r.tag, r.commit_id, r.tree_id, r.sort_key, m.oid FROM releases r
+    "releases": """SELECT r.tag, r.commit_id, r.tree_id, r.sort_key, r.line, r.series, m.oid FROM releases r
                    JOIN maintainers_files m ON m.id = r.maintainers_file_id""",
     "blobs": "SELECT oid, size, is_binary, utf8 FROM blobs",
     "blob_counts": """SELECT b.oid, c.identifier, c.code, c.comment, c.string, c.definition
@@ -27,7 +27,7 @@ QUERIES = {
                            JOIN subsystems u ON u.id = c.subsystem_id""",
     "clean_blobs": "SELECT oid FROM clean_blobs",
     "commits": """SELECT oid, author_name, author_email, authored_at, subject, links, parents FROM commits""",
-    "attributions": """SELECT r.tag, a.from_tag, a.from_commit, a.base_commit, a.commits_walked
+    "attributions": """SELECT r.tag, a.from_tag, a.from_commit, a.base_commit, a.commits_walked, a.shallow_boundary
                        FROM attributions a JOIN releases r ON r.id = a.release_id""",
     "release_commits": """SELECT r.tag, c.oid, rc.step FROM release_commits rc
                           JOIN releases r ON r.id = rc.release_id JOIN commits c ON c.id = rc.commit_id""",

@@ -1,5 +1,6 @@
 """Build real git repositories with pygit2 for tests: kernel-like trees, commits and tags."""
 
+import subprocess
 from pathlib import Path
 
 import pygit2
@@ -14,17 +15,30 @@ class Symlink(bytes):
 
 def _write_tree(repo: pygit2.Repository, files: dict[str, bytes]) -> pygit2.Oid:
     directories: dict[str, dict[str, bytes]] = {}
-    builder = repo.TreeBuilder()
+    entries: list[tuple[str, pygit2.Oid, int]] = []
     for path, content in files.items():
         head, _, rest = path.partition("/")
         if rest:
             directories.setdefault(head, {})[rest] = content
         else:
             mode = pygit2.GIT_FILEMODE_LINK if isinstance(content, Symlink) else pygit2.GIT_FILEMODE_BLOB
-            builder.insert(head, repo.create_blob(bytes(content)), mode)
+            entries.append((head, repo.create_blob(bytes(content)), mode))
     for name, subtree in directories.items():
-        builder.insert(name, _write_tree(repo, subtree), pygit2.GIT_FILEMODE_TREE)
-    return builder.write()
+        entries.append((name, _write_tree(repo, subtree), pygit2.GIT_FILEMODE_TREE))
+    if all(name.isascii() or max(name) < "\udc80" or max(name) > "\udcff" for name, _, _ in entries):
+        builder = repo.TreeBuilder()
+        for name, oid, mode in entries:
+            builder.insert(name, oid, mode)
+        return builder.write()
+    # pygit2 takes names as UTF-8 only: a name that is not (held with surrogateescape) goes through git
+    listing = b"".join(
+        f"{mode:06o} {'tree' if mode == pygit2.GIT_FILEMODE_TREE else 'blob'} {oid}\t".encode()
+        + name.encode("utf-8", "surrogateescape")
+        + b"\0"
+        for name, oid, mode in entries
+    )
+    made = subprocess.run(["git", "-C", repo.path, "mktree", "-z"], input=listing, capture_output=True, check=True)
+    return pygit2.Oid(hex=made.stdout.decode().strip())
 
 
 class RepoBuilder:
@@ -36,6 +50,9 @@ class RepoBuilder:
         self.files: dict[str, bytes] = {}
         self.head: pygit2.Oid | None = None
         self._clock = BASE_TIME
+
+    def signature(self) -> pygit2.Signature:
+        return pygit2.Signature("Dev", SIGNATURE_EMAIL, self._clock, 0)
 
     def commit(self, files: dict[str, bytes], message: str = "snapshot") -> pygit2.Oid:
         self.files = dict(files)

@@ -4,7 +4,10 @@ import subprocess
 from collections import Counter
 from pathlib import Path
 
+import pygit2
+
 from app.registry import NAMES
+from ingest.tags import TagSelection
 from tests.gitrepo import RepoBuilder, Symlink
 
 MAINTAINERS = b"""\
@@ -67,6 +70,14 @@ Link: https://lore.kernel.org/r/btrfs-scope-2
 Signed-off-by: Alice Btrfs <alice.btrfs@example.invalid>
 """
 BTRFS_MERGE_SUBJECT = "Merge tag 'btrfs-for-1.10' of git://git.kernel.org/pub/scm/linux/kernel/git/btrfs/linux"
+
+# The history holds a stable release (v1.10.1); most tests take every line but the release candidate.
+WITH_STABLE = TagSelection(include_stable=True)
+
+
+def selection_of(asked: dict[str, object]) -> TagSelection:
+    """A selection with the stable line unless the test says otherwise."""
+    return TagSelection(**{"include_stable": True, **asked})  # type: ignore[arg-type]
 
 
 def first_release_files() -> dict[str, bytes]:
@@ -132,3 +143,28 @@ def git_grep(repo: Path, tag: str, directory: str = "") -> Counter[str]:
     args += [tag, "--", f"{prefix}*.c", f"{prefix}*.h"]
     output = subprocess.run(args, capture_output=True, check=False).stdout
     return Counter(line.rsplit(b":", 1)[-1].decode() for line in output.splitlines())
+
+
+LATIN1_PATH = "fs/caf\udce9/inode.c"  # the bytes fs/caf\xe9/inode.c, as pygit2 and the ingest hold them
+
+
+def build_torvalds_oddities(path: Path) -> RepoBuilder:
+    """torvalds/linux's real oddities: v2.6.11 and v2.6.11-tree point at a tree (the history before git),
+    a tag points at a blob, an annotated tag points at another annotated tag, a release tree has no
+    .c/.h at all, and a path is not UTF-8; the rest are ordinary 2.6-era releases and a stable one."""
+    repo = RepoBuilder(path)
+    first = {"MAINTAINERS": MAINTAINERS, "fs/ext4/super.c": b"int a = GFP_NOFS;\n"}
+    commit = repo.commit(first, "Linux-2.6.11")
+    tree = repo.repo[commit].peel(pygit2.Tree).id
+    repo.repo.references.create("refs/tags/v2.6.11-tree", tree)
+    repo.repo.create_tag("v2.6.11", tree, pygit2.GIT_OBJECT_TREE, repo.signature(), "Linux 2.6.11 (a tree)")
+    repo.release("v2.6.12", {LATIN1_PATH: b"void f(void)\n{\n\tkmalloc(1, GFP_NOFS);\n}\n"})
+    repo.change({"fs/ext4/super.c": b"int a = GFP_NOFS, b = GFP_NOFS;\n"}, "Linux 2.6.13")
+    inner = repo.repo.create_tag("v2.6.13-inner", repo.head, pygit2.GIT_OBJECT_COMMIT, repo.signature(), "inner")
+    repo.repo.create_tag("v2.6.13", inner, pygit2.GIT_OBJECT_TAG, repo.signature(), "Linux 2.6.13, a tag of a tag")
+    key = repo.repo.create_blob(b"-----BEGIN PGP PUBLIC KEY BLOCK-----\n")
+    repo.repo.references.create("refs/tags/v2.6.14", key)
+    repo.commit({"MAINTAINERS": MAINTAINERS, "README": b"no C here\n"}, "Linux 2.6.15: nothing to count")
+    repo.tag("v2.6.15")
+    repo.release("v2.6.15.1", {"fs/xfs/xfs_buf.c": b"int x = GFP_NOFS;\n"})
+    return repo

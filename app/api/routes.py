@@ -25,7 +25,7 @@ from app.api.schemas import (
 from app.metrics import METRICS
 from app.registry import IDENTIFIERS, RULE_TEXT, ZERO_COUNTS
 from app.registry import Counts as KindCounts  # schemas.Counts is the JSON object of them
-from app.web.deps import SessionDep, ViewDep
+from app.web.deps import SessionDep, View, ViewDep
 
 router = APIRouter(responses=ERRORS)
 
@@ -43,7 +43,13 @@ def _counts(kinds: KindCounts) -> dict[str, int]:
 
 
 def _release_out(release: queries.ReleaseRef) -> ReleaseOut:
-    return ReleaseOut(tag=release.tag, commit=release.commit_id, commit_date=release.commit_date)
+    return ReleaseOut(
+        tag=release.tag,
+        commit=release.commit_id,
+        commit_date=release.commit_date,
+        line=release.line,
+        series=release.series,
+    )
 
 
 @router.get("/releases", response_model=Page[ReleaseOut], summary="Every ingested release, oldest first", responses=CSV)
@@ -57,18 +63,23 @@ def releases(request: Request, session: SessionDep, limit: Limit = 100, offset: 
 )
 def summary(request: Request, session: SessionDep, tag: str, view: ViewDep):
     release = queries.release_ref(session, tag)
-    known = queries.releases(session)
-    index = known.index(release)
-    whole = queries.path_kinds_series(session, "", view.metric)
-    in_fs = queries.path_kinds_series(session, "fs", view.metric)
+    axis = queries.upto(session, release)
+    previous = queries.previous_release(session, release)
+    whole = queries.along(session, queries.path_kinds_series(session, "", view.metric), axis)
+    in_fs = queries.along(session, queries.path_kinds_series(session, "fs", view.metric), axis)
+    before = (
+        queries.path_kinds_series(session, "", view.metric)[queries.releases(session).index(previous)]
+        if (previous)
+        else None
+    )
     body = Summary(
         release=_release_out(release),
-        previous=known[index - 1].tag if index else None,
+        previous=previous.tag if previous else None,
         metric=view.metric.key,
-        whole_tree=Counts(**_counts(whole[index])),
-        in_fs=Counts(**_counts(in_fs[index])),
-        change_since_previous=whole[index][0] - whole[index - 1][0] if index else None,
-        change_since_first=whole[index][0] - whole[0][0],
+        whole_tree=Counts(**_counts(whole[-1])),
+        in_fs=Counts(**_counts(in_fs[-1])),
+        change_since_previous=whole[-1][0] - before[0] if before else None,
+        change_since_first=whole[-1][0] - whole[0][0],
         count_rule=view.metric.rule(view.count),
     )
     return respond(request, session, body)
@@ -96,10 +107,12 @@ def subsystems(
     return respond(request, session, Page[CountsRow](**page), format)
 
 
-def _history(session: Session, series: tuple[KindCounts, ...]) -> list[HistoryRow]:
+def _history(session: Session, series: tuple[KindCounts, ...], view: View) -> list[HistoryRow]:
+    """The series along the timeline of the view's release (the newest by default)."""
+    axis = queries.timeline(session, queries.release_ref(session, view.tag))
     return [
-        HistoryRow(release=r.tag, commit_date=r.commit_date, **_counts(kinds))
-        for r, kinds in zip(queries.releases(session), series, strict=True)
+        HistoryRow(release=r.tag, commit_date=r.commit_date, line=r.line, **_counts(kinds))
+        for r, kinds in zip(axis, queries.along(session, series, axis), strict=True)
     ]
 
 
@@ -119,7 +132,7 @@ def subsystem_history(
     format: Format = None,
 ):
     queries.subsystem_info(session, name, queries.release_ref(session, None))  # 404 for an unknown one
-    rows = _history(session, queries.subsystem_kinds_series(session, name, view.metric))
+    rows = _history(session, queries.subsystem_kinds_series(session, name, view.metric), view)
     return respond(
         request, session, Page[HistoryRow](**page_of(request, rows, limit, offset, **context_of(view))), format
     )
@@ -171,7 +184,7 @@ def file_history(
     format: Format = None,
 ):
     path = _known_path(session, path)
-    rows = _history(session, queries.path_kinds_series(session, path, view.metric))
+    rows = _history(session, queries.path_kinds_series(session, path, view.metric), view)
     return respond(
         request, session, Page[HistoryRow](**page_of(request, rows, limit, offset, **context_of(view))), format
     )

@@ -10,6 +10,8 @@ class ReleaseOut(BaseModel):
     tag: str = Field(description="the release tag, e.g. v6.7")
     commit: str = Field(description="the commit id the tag points at")
     commit_date: datetime = Field(description="the commit's date, UTC")
+    line: str = Field(description="mainline, rc (a release candidate) or stable")
+    series: str = Field(description="the stable series it belongs to, e.g. v6.1 for v6.1 and v6.1.170; '' elsewhere")
 
 
 class Counts(BaseModel):
@@ -31,8 +33,12 @@ class CountsRow(Counts):
 
 
 class HistoryRow(Counts):
+    """One point of a history: along the timeline of the `release` asked for (the newest by default):
+    mainline releases, or a stable release's own series."""
+
     release: str
     commit_date: datetime
+    line: str
 
 
 class OccurrenceOut(BaseModel):

@@ -24,7 +24,6 @@ GREEN, RED, GREY = "#4c1", "#e05d44", "#9f9f9f"
 @router.get("/badge/{target:path}.svg", summary="A badge: the metric's uses left in a subsystem or path")
 def badge(session: SessionDep, view: ViewDep, target: str) -> Response:
     release = queries.release_ref(session, view.tag)
-    index = queries.releases(session).index(release)
     if queries.subsystem_exists(session, target):
         series = queries.subsystem_matrix(session, view.metric, view.count).get(target, ())
         series = series or (0,) * len(queries.releases(session))
@@ -33,12 +32,13 @@ def badge(session: SessionDep, view: ViewDep, target: str) -> Response:
         if queries.path_id(session, path) is None:
             raise queries.NotFound(f"{target!r} is neither a MAINTAINERS subsystem nor a counted path")
         series = queries.path_series(session, path, view.metric, view.count)
-    value = series[index]
-    change = value - series[index - 1] if index else 0
+    value, before = queries.value_and_previous(session, series, release)
+    previous = queries.previous_release(session, release)
+    change = value - before
     falling = goes_down(view.metric)
     color = GREY if change == 0 and value else (GREEN if (change < 0) == falling or value == 0 else RED)
     label = f"{view.metric.label} {'uses' if view.count is Count.USES else 'all'}"
-    message = f"{value} ({change:+d})" if change else (f"{value} (±0)" if index else f"{value}")
+    message = f"{value} ({change:+d})" if change else (f"{value} (±0)" if previous else f"{value}")
     left, right = int(len(label) * CHAR_WIDTH) + 10, int(len(message) * CHAR_WIDTH) + 10
     svg = templates.get_template("badge.svg.xml").render(
         label=label, message=message, left=left, right=right, color=color, title=f"{label}: {message} at {release.tag}"
@@ -54,7 +54,7 @@ def additions(
     path: str | None = Query(None, max_length=4096),
 ) -> Response:
     metric = METRICS["legacy"]
-    known = queries.releases(session)
+    known = queries.timeline(session, queries.release_ref(session, None)) if queries.releases(session) else ()
     if subsystem is not None and not queries.subsystem_exists(session, subsystem):
         raise queries.NotFound(f"no MAINTAINERS subsystem {subsystem!r}")
     prefix = queries.normalize_path(path) if path else ""

@@ -27,27 +27,30 @@ def trend_spec(
     session: Session, view: View, subsystem: str | None, path: str | None, width: int | str, large: bool = False
 ) -> dict[str, Any]:
     release = queries.release_ref(session, view.tag)
-    known = queries.releases(session)
-    upto = known.index(release) + 1
-    tags = [r.tag for r in known[:upto]]
+    axis = queries.upto(session, release)
+    tags = [r.tag for r in axis]
+
+    def along(values: tuple[int, ...]) -> list[int]:
+        return list(queries.along(session, values, axis))
+
     what = "uses" if view.count.value == "uses" else "occurrences"
     label = view.metric.label
     if subsystem is not None:
         queries.subsystem_info(session, subsystem, release)  # 404 for an unknown one
-        values = list(queries.subsystem_matrix(session, view.metric, view.count).get(subsystem, (0,) * len(known)))
-        series = {label: values[:upto]}
+        every = queries.subsystem_matrix(session, view.metric, view.count).get(subsystem)
+        series = {label: along(every) if every else [0] * len(axis)}
         title, key = f"{label} {what} in {subsystem}", label
     elif path:
         path = queries.normalize_path(path)
         if queries.path_id(session, path) is None:
             raise queries.NotFound(f"no tracked occurrences under /{path}")
-        series = {label: list(queries.path_series(session, path, view.metric, view.count))[:upto]}
+        series = {label: along(queries.path_series(session, path, view.metric, view.count))}
         title, key = f"{label} {what} in /{path}", label
     else:
-        in_fs = list(queries.path_series(session, "fs", view.metric, view.count))[:upto]
-        everywhere = list(queries.path_series(session, "", view.metric, view.count))[:upto]
-        scoped_fs = list(queries.path_series(session, "fs", SCOPES_OPENED, view.count))[:upto]
-        scoped_all = list(queries.path_series(session, "", SCOPES_OPENED, view.count))[:upto]
+        in_fs = along(queries.path_series(session, "fs", view.metric, view.count))
+        everywhere = along(queries.path_series(session, "", view.metric, view.count))
+        scoped_fs = along(queries.path_series(session, "fs", SCOPES_OPENED, view.count))
+        scoped_all = along(queries.path_series(session, "", SCOPES_OPENED, view.count))
         series = {
             f"{label} in fs/": in_fs,
             f"{label} elsewhere": [a - b for a, b in zip(everywhere, in_fs, strict=True)],

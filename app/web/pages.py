@@ -34,24 +34,27 @@ def _context(session: SessionDep, view: View, **extra: Any) -> dict[str, Any]:
 
 
 def _headline(session: SessionDep, path: str, metric_key: str, count: Count, release: queries.ReleaseRef) -> dict:
-    series = queries.path_series(session, path, METRICS[metric_key], count)
-    index = queries.releases(session).index(release)
+    axis = queries.upto(session, release)
+    series = queries.along(session, queries.path_series(session, path, METRICS[metric_key], count), axis)
     return {
-        "value": series[index],
-        "since_previous": series[index] - series[index - 1] if index else None,
-        "since_first": series[index] - series[0],
-        "first": queries.releases(session)[0].tag,
-        "series": series[: index + 1],
+        "value": series[-1],
+        "since_previous": series[-1] - series[-2] if len(series) > 1 else None,
+        "since_first": series[-1] - series[0],
+        "first": axis[0].tag,
+        "series": series,
     }
+
+
+def _series(session: SessionDep, values: tuple[int, ...], release: queries.ReleaseRef) -> tuple[int, ...]:
+    """A series over every release, along the release's timeline up to it: what its charts draw."""
+    return queries.along(session, values, queries.upto(session, release))
 
 
 def _subsystem_rows(session: SessionDep, view: View, q: str, sort: str) -> list[dict[str, Any]]:
     release = queries.release_ref(session, view.tag)
-    index = queries.releases(session).index(release)
     rows = []
     for place in queries.subsystem_places(session, release, view.metric, view.count):
-        projection = queries.project(place.series[: index + 1])
-        rows.append({"place": place, "series": place.series[: index + 1], "projection": projection})
+        rows.append({"place": place, "series": place.series, "projection": queries.project(place.series)})
     needle = q.strip().lower()
     if needle:
         rows = [r for r in rows if needle in r["place"].name.lower()]
@@ -82,8 +85,7 @@ def overview(request: Request, session: SessionDep, view: ViewDep) -> Response:
         else None
         for key in ("value", "since_previous", "since_first")
     }
-    index = queries.releases(session).index(release)
-    total = queries.path_series(session, "", view.metric, view.count)[: index + 1]
+    total = _series(session, queries.path_series(session, "", view.metric, view.count), release)
     previous = context["previous"]
     movers = queries.file_changes(session, previous, release, view.metric, view.count) if previous else ()
     return render(
@@ -124,15 +126,15 @@ def subsystem(request: Request, session: SessionDep, view: ViewDep, name: str) -
     context = _context(session, view)
     release = context["release"]
     info = queries.subsystem_info(session, name, release)
-    series = queries.subsystem_matrix(session, view.metric, view.count).get(name, (0,) * len(context["releases"]))
-    index = context["releases"].index(release)
+    every = queries.subsystem_matrix(session, view.metric, view.count).get(name, (0,) * len(context["releases"]))
+    series = _series(session, every, release)
     return render(
         request,
         "subsystem.html",
         **context,
         info=info,
-        series=series[: index + 1],
-        projection=queries.project(series[: index + 1]),
+        series=series,
+        projection=queries.project(series),
         files=queries.subsystem_files(session, name, release, view.metric, view.count),
         json_twin=f"/api/v1/subsystems/{quote(name)}/history" + view.query(),
         commits=attribution.commits_up_to(
@@ -156,8 +158,7 @@ def tree(request: Request, session: SessionDep, view: ViewDep, path: str = "") -
     if found is None:
         raise queries.NotFound(f"no tracked occurrences under /{path} in any ingested release")
     release = context["release"]
-    index = context["releases"].index(release)
-    series = queries.path_series(session, path, view.metric, view.count)[: index + 1]
+    series = _series(session, queries.path_series(session, path, view.metric, view.count), release)
     common = {**context, "path": path, "crumbs": _crumbs(path), "series": series}
     if path:  # the whole tree's page lists no commits: every commit would be there
         common["commits"] = attribution.commits_up_to(
@@ -248,17 +249,17 @@ def _who(session: SessionDep, view: View, older: queries.ReleaseRef, newer: quer
 @router.get("/slides", summary="Slide mode: 16:9, one chart a screen, arrow keys")
 def slides(request: Request, session: SessionDep, view: ViewDep) -> Response:
     context = _context(session, view)
-    index = context["releases"].index(context["release"])
-    total = queries.path_series(session, "", view.metric, view.count)
+    release = context["release"]
+    total = _series(session, queries.path_series(session, "", view.metric, view.count), release)
     return render(
         request,
         "slides.html",
         **context,
-        first=context["releases"][0],
-        total=total[index],
+        first=queries.upto(session, release)[0],
+        total=total[-1],
         total_first=total[0],
-        in_fs=queries.path_series(session, "fs", view.metric, view.count)[index],
-        scoped=queries.path_series(session, "", METRICS["scoped"], view.count)[index],
+        in_fs=_series(session, queries.path_series(session, "fs", view.metric, view.count), release)[-1],
+        scoped=_series(session, queries.path_series(session, "", METRICS["scoped"], view.count), release)[-1],
         converters=_converters(session, view, context["release"], context["previous"]),
     )
 

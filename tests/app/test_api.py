@@ -18,7 +18,7 @@ from app.settings import get_settings
 from ingest.run import IngestOptions, ingest
 from tests.app.test_pages import fresh_client
 from tests.conftest import ingested_sqlite
-from tests.kernel_like import build_history, git_grep
+from tests.kernel_like import WITH_STABLE, build_history, git_grep
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -26,7 +26,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 @pytest.fixture
 def client(engine: Engine, tmp_path: Path) -> Iterator[TestClient]:
     build_history(tmp_path / "linux")
-    ingest(engine, IngestOptions(str(tmp_path / "linux"), tmp_path / "cache", jobs=1))
+    ingest(engine, IngestOptions(str(tmp_path / "linux"), tmp_path / "cache", WITH_STABLE, jobs=1))
     with fresh_client() as client:
         yield client
 
@@ -34,7 +34,8 @@ def client(engine: Engine, tmp_path: Path) -> Iterator[TestClient]:
 def test_releases_page_through_in_order(client: TestClient) -> None:
     first = client.get("/api/v1/releases?limit=3").json()
     assert [r["tag"] for r in first["items"]] == ["v1.9", "v1.10", "v1.10.1"] and first["total"] == 4
-    assert set(first["items"][0]) == {"tag", "commit", "commit_date"}
+    assert set(first["items"][0]) == {"tag", "commit", "commit_date", "line", "series"}
+    assert [(r["line"], r["series"]) for r in first["items"]][1:] == [("mainline", "v1.10"), ("stable", "v1.10")]
     second = client.get(first["next"]).json()
     assert [r["tag"] for r in second["items"]] == ["v2.0"] and second["next"] is None and second["offset"] == 3
 
@@ -60,11 +61,17 @@ def test_subsystems_with_kinds_and_change(client: TestClient) -> None:
 
 def test_histories_tree_and_occurrences(client: TestClient) -> None:
     history = client.get("/api/v1/subsystems/BTRFS%20FILE%20SYSTEM/history").json()["items"]
-    assert [(h["release"], h["uses"]) for h in history] == [("v1.9", 3), ("v1.10", 1), ("v1.10.1", 1), ("v2.0", 1)]
+    # mainline by default; a stable release's history is its own series
+    assert [(h["release"], h["uses"]) for h in history] == [("v1.9", 3), ("v1.10", 1), ("v2.0", 1)]
+    stable = client.get("/api/v1/subsystems/BTRFS%20FILE%20SYSTEM/history?release=v1.10.1").json()["items"]
+    assert [(h["release"], h["line"], h["uses"]) for h in stable] == [
+        ("v1.10", "mainline", 1),
+        ("v1.10.1", "stable", 1),
+    ]
     tree = client.get("/api/v1/tree/fs?release=v1.9").json()["items"]
     assert {(t["name"], t["type"], t["uses"]) for t in tree} >= {("fs/btrfs", "dir", 3), ("fs/namei.c", "file", 1)}
     file_history = client.get("/api/v1/files/drivers/md/raid1.c/history?metric=GFP_NOIO").json()["items"]
-    assert [h["uses"] for h in file_history] == [2, 2, 0, 0]
+    assert [h["uses"] for h in file_history] == [2, 2, 0]
     occurrences = client.get("/api/v1/files/fs/ext4/super.c/occurrences?release=v1.9").json()["items"]
     assert [(o["line"], o["identifier"], o["kind"], o["function"]) for o in occurrences] == [
         (3, "GFP_NOFS", "code", "ext4_fill"),
@@ -202,11 +209,11 @@ PAGE_KEYS = {"items", "total", "limit", "offset", "next", "release", "metric", "
 @pytest.mark.parametrize(
     ("url", "top", "item"),
     [
-        ("/api/v1/releases", PAGE_KEYS, {"tag", "commit", "commit_date"}),
+        ("/api/v1/releases", PAGE_KEYS, {"tag", "commit", "commit_date", "line", "series"}),
         ("/api/v1/subsystems", PAGE_KEYS, COUNT_KEYS | {"name", "type", "previous_uses", "change"}),
         ("/api/v1/tree", PAGE_KEYS, COUNT_KEYS | {"name", "type", "previous_uses", "change"}),
-        ("/api/v1/subsystems/THE%20REST/history", PAGE_KEYS, COUNT_KEYS | {"release", "commit_date"}),
-        ("/api/v1/files/fs/namei.c/history", PAGE_KEYS, COUNT_KEYS | {"release", "commit_date"}),
+        ("/api/v1/subsystems/THE%20REST/history", PAGE_KEYS, COUNT_KEYS | {"release", "commit_date", "line"}),
+        ("/api/v1/files/fs/namei.c/history", PAGE_KEYS, COUNT_KEYS | {"release", "commit_date", "line"}),
         ("/api/v1/files/fs/namei.c/occurrences", PAGE_KEYS, {"line", "col", "identifier", "kind", "function", "text"}),
         (
             "/api/v1/compare/occurrences?from=v1.9&to=v2.0",

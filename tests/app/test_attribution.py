@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from ingest.run import IngestOptions, ingest
 from tests.app.test_pages import fresh_client, text_of
-from tests.kernel_like import BTRFS_MERGE_SUBJECT, build_history
+from tests.kernel_like import BTRFS_MERGE_SUBJECT, WITH_STABLE, build_history
 
 HOSTILE_MESSAGE = (
     'fs: <script>alert(1)</script> "quoted"\n\nLink: javascript:alert(2)\nLink: https://lore.kernel.org/r/ok\n'
@@ -23,7 +23,7 @@ def _ingest(engine: Engine, tmp_path: Path, commits: bool = True) -> None:
     repo = build_history(tmp_path / "linux")
     repo.change({"fs/namei.c": b"static int x = GFP_NOFS;\nstatic int y = GFP_NOFS;\n"}, HOSTILE_MESSAGE)
     repo.tag("v2.1")
-    ingest(engine, IngestOptions(str(tmp_path / "linux"), tmp_path / "cache", jobs=1, commits=commits))
+    ingest(engine, IngestOptions(str(tmp_path / "linux"), tmp_path / "cache", WITH_STABLE, jobs=1, commits=commits))
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ from app.web.response_cache import VERSION_TTL
 from ingest.run import IngestOptions, ingest
 from tests.app.test_pages import fresh_client
 from tests.conftest import _admin as admin
-from tests.kernel_like import build_history
+from tests.kernel_like import WITH_STABLE, build_history
 
 
 def test_database_down_then_back(pg_engine: Engine, tmp_path: Path) -> None:
     build_history(tmp_path / "linux")
-    ingest(pg_engine, IngestOptions(str(tmp_path / "linux"), tmp_path / "cache", jobs=1))
+    ingest(pg_engine, IngestOptions(str(tmp_path / "linux"), tmp_path / "cache", WITH_STABLE, jobs=1))
     with pg_engine.connect() as connection:
         name = connection.execute(text("SELECT current_database()")).scalar_one()
     pg_engine.dispose()
@@ -41,7 +41,7 @@ def test_the_web_app_needs_only_a_read_only_role(
     pg_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     build_history(tmp_path / "linux")
-    ingest(pg_engine, IngestOptions(str(tmp_path / "linux"), tmp_path / "cache", jobs=1))
+    ingest(pg_engine, IngestOptions(str(tmp_path / "linux"), tmp_path / "cache", WITH_STABLE, jobs=1))
     with pg_engine.connect() as connection:
         name = connection.execute(text("SELECT current_database()")).scalar_one()
     role = f"{name}_reader"

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from app.web.security import POLICY
 from ingest.run import IngestOptions, ingest
 from tests.app.test_pages import fresh_client
-from tests.kernel_like import build_history
+from tests.kernel_like import WITH_STABLE, build_history
 
 NASTY = [
     "..",
@@ -58,7 +58,7 @@ def client(engine: Engine, tmp_path: Path) -> Iterator[TestClient]:
         "v2.1",
         {"fs/ext4/\"<b>x</b>'.c": b'int f(void)\n{\n\treturn g("</script><script>alert(1)</script>", GFP_NOFS);\n}\n'},
     )
-    ingest(engine, IngestOptions(str(tmp_path / "linux"), tmp_path / "cache", jobs=1))
+    ingest(engine, IngestOptions(str(tmp_path / "linux"), tmp_path / "cache", WITH_STABLE, jobs=1))
     with fresh_client() as client:
         yield client
 

@@ -14,7 +14,7 @@ from app.db import get_engine
 from app.main import create_app
 from app.settings import get_settings
 from ingest.run import IngestOptions, ingest
-from tests.kernel_like import build_history, git_grep
+from tests.kernel_like import WITH_STABLE, build_history, git_grep
 
 
 def fresh_client() -> TestClient:
@@ -28,7 +28,7 @@ def fresh_client() -> TestClient:
 def client(engine: Engine, tmp_path: Path) -> Iterator[TestClient]:
     repo = build_history(tmp_path / "linux")
     repo.release("v2.1", {"fs/ext4/xss.c": b'int f(void)\n{\n\treturn g("<script>alert(1)</script>", GFP_NOFS);\n}\n'})
-    ingest(engine, IngestOptions(str(tmp_path / "linux"), tmp_path / "cache", jobs=1))
+    ingest(engine, IngestOptions(str(tmp_path / "linux"), tmp_path / "cache", WITH_STABLE, jobs=1))
     with fresh_client() as client:
         yield client
 
@@ -122,8 +122,11 @@ def test_unknown_things_are_proper_error_pages(client: TestClient, url: str, sta
 def test_charts_as_vega_lite_svg_and_png(client: TestClient) -> None:
     spec = client.get("/charts/trend.vl.json?metric=GFP_NOIO").json()
     values = {(row["release"], row["series"]): row["value"] for row in spec["data"]["values"]}
-    assert values[("v1.9", "GFP_NOIO, whole tree")] == 3 and values[("v1.10.1", "GFP_NOIO, whole tree")] == 1
-    svg = client.get("/charts/trend.svg?metric=GFP_NOIO")
+    assert values[("v1.9", "GFP_NOIO, whole tree")] == 3 and values[("v2.0", "GFP_NOIO, whole tree")] == 0
+    assert "v1.10.1" not in {release for release, _ in values}  # mainline: no stable zigzag
+    stable = client.get("/charts/trend.vl.json?metric=GFP_NOIO&release=v1.10.1").json()["data"]["values"]
+    assert {row["release"] for row in stable} - {"+1 releases"} == {"v1.10", "v1.10.1"}  # the v1.10 series
+    svg = client.get("/charts/trend.svg?metric=GFP_NOIO&release=v1.10.1")
     assert svg.headers["content-type"] == "image/svg+xml"
     root = ET.fromstring(svg.content)
     assert root.tag.endswith("svg") and "v1.10.1" in svg.text

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from app.models import Attribution, Blob, CleanBlob, Commit
 from ingest.run import IngestOptions, IngestStats, ingest
 from ingest.store import ancestors
-from ingest.tags import TagSelection
 from tests.dump import dump, wipe
 from tests.gitrepo import RepoBuilder
+from tests.kernel_like import selection_of
 
 MAINTAINERS = b"FS A\nS:\tMaintained\nF:\tfs/a/\n\nFS B\nS:\tMaintained\nF:\tfs/b/\n\n"
 
@@ -73,7 +73,7 @@ def history(tmp_path: Path) -> tuple[Path, dict[str, pygit2.Oid]]:
 
 
 def run(engine: Engine, repo: Path, tmp_path: Path, commits: bool = True, **selection: object) -> IngestStats:
-    options = IngestOptions(str(repo), tmp_path / "cache", TagSelection(**selection), jobs=1, commits=commits)  # type: ignore[arg-type]
+    options = IngestOptions(str(repo), tmp_path / "cache", selection_of(selection), jobs=1, commits=commits)  # type: ignore[arg-type]
     return ingest(engine, options)
 
 
@@ -138,24 +138,44 @@ def test_first_parent_steps(engine: Engine, session: Session, history, tmp_path:
     }
 
 
+def test_intervals_follow_release_lines(engine: Engine, session: Session, history, tmp_path: Path) -> None:
+    """v1.2 (mainline) is attributed from v1.1, not from the stable v1.1.1 that sorts between them;
+    v1.1.1 from v1.1, the start of its series."""
+    repo, c = history
+    run(engine, repo, tmp_path)
+    rows = session.execute(
+        text("SELECT r.tag, a.from_tag, a.base_commit FROM attributions a JOIN releases r ON r.id = a.release_id")
+    ).all()
+    assert sorted(rows, key=lambda row: row[0]) == [
+        ("v1.0", None, None),
+        ("v1.1", "v1.0", str(c["root"])),
+        ("v1.1.1", "v1.1", str(c["merge"])),
+        ("v1.2", "v1.1", str(c["merge"])),
+    ]
+    assert telescoping_failures(engine) == []
+
+
 def test_stable_release_off_the_line_gets_a_base_step(
     engine: Engine, session: Session, history, tmp_path: Path
 ) -> None:
+    """A history of stable releases only (distribution kernels): v1.2.1 follows v1.1.1 in version order,
+    which is not on its first-parent line."""
     repo, c = history
-    run(engine, repo, tmp_path)
+    RepoBuilder(repo).tag("v1.2.1", target=c["next"])
+    run(engine, repo, tmp_path, pattern=r"^v1\.(1\.1|2\.1)$")
     row = session.execute(
         text(
             """SELECT a.from_tag, a.from_commit, a.base_commit FROM attributions a
-               JOIN releases r ON r.id = a.release_id WHERE r.tag = 'v1.2'"""
+               JOIN releases r ON r.id = a.release_id WHERE r.tag = 'v1.2.1'"""
         )
     ).one()
     assert row == ("v1.1.1", str(c["stable"]), str(c["merge"]))
-    base = {k[1:]: v for k, v in changes(session, "step").items() if k[0] == "v1.2" and k[1].startswith("Merge")}
+    base = {k[1:]: v for k, v in changes(session, "step").items() if k[0] == "v1.2.1" and k[1].startswith("Merge")}
     assert base == {("Merge tag 'fs-a-for-1.1' of git://example.invalid/fs-a", "fs/c/y.c", "GFP_NOFS"): 1}
     step_of_base = session.execute(
         text(
             """SELECT rc.step FROM release_commits rc JOIN commits c ON c.id = rc.commit_id
-               JOIN releases r ON r.id = rc.release_id WHERE r.tag = 'v1.2' AND c.oid = :oid"""
+               JOIN releases r ON r.id = rc.release_id WHERE r.tag = 'v1.2.1' AND c.oid = :oid"""
         ),
         {"oid": str(c["merge"])},
     ).scalar_one()
@@ -305,19 +325,20 @@ def test_synthetic_history_from_the_benchmark_adds_up(engine: Engine, tmp_path: 
     assert telescoping_failures(engine) == []
 
 
-def test_a_moved_tag_redoes_its_interval_and_the_next_one(engine: Engine, history, tmp_path: Path) -> None:
+def test_a_moved_tag_redoes_its_interval_and_those_after_it(engine: Engine, history, tmp_path: Path) -> None:
     repo, c = history
     run(engine, repo, tmp_path)
     builder = pygit2.Repository(str(repo))
-    tree = builder[c["stable"]].peel(pygit2.Commit).tree
+    tree = builder[c["merge"]].peel(pygit2.Commit).tree
     signature = pygit2.Signature("Dave", "dave@example.invalid", 1_800_000_000, 0)
-    respin = builder.create_commit(None, signature, signature, "fs/c: stable fix, respun", tree.id, [c["merge"]])
-    builder.references.delete("refs/tags/v1.1.1")
-    builder.references.create("refs/tags/v1.1.1", respin)
+    respin = builder.create_commit(None, signature, signature, "Linux v1.1, respun", tree.id, [c["merge"]])
+    builder.references.delete("refs/tags/v1.1")
+    builder.references.create("refs/tags/v1.1", respin)
     stats = run(engine, repo, tmp_path)
-    assert stats.releases_moved == ["v1.1.1"] and stats.intervals_attributed == 2  # v1.1.1's and v1.2's
+    # v1.1's own interval, and those that start at it: v1.1.1's (its series) and v1.2's (mainline)
+    assert stats.releases_moved == ["v1.1"] and stats.intervals_attributed == 3
     moved = dump(engine)
-    assert ("v1.2", "v1.1.1", str(respin), str(c["merge"]), "1") in moved["attributions"]
+    assert [row[:3] for row in moved["attributions"] if row[0] == "v1.2"] == [("v1.2", "v1.1", str(respin))]
     wipe(engine)
     run(engine, repo, tmp_path)
     fresh = dump(engine)

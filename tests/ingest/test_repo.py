@@ -9,7 +9,7 @@ from ingest.errors import IngestError
 from ingest.repo import is_url, mirror_path, open_repository
 from ingest.run import IngestOptions, ingest
 from tests.dump import RELEASE_TABLES, dump, wipe
-from tests.kernel_like import build_history
+from tests.kernel_like import WITH_STABLE, build_history
 
 
 def test_url_forms() -> None:
@@ -22,12 +22,12 @@ def test_url_is_mirrored_then_fetched_again(engine: Engine, tmp_path: Path) -> N
     builder = build_history(tmp_path / "origin")
     url = f"file://{tmp_path / 'origin'}"
     cache = get_settings().cache_dir
-    first = ingest(engine, IngestOptions(url, cache, jobs=1))
+    first = ingest(engine, IngestOptions(url, cache, WITH_STABLE, jobs=1))
     assert first.releases_ingested == ["v1.9", "v1.10", "v1.10.1", "v2.0"]
     mirror = mirror_path(cache, url)
     assert (mirror / "HEAD").exists() and not (mirror / ".git").exists()  # a bare mirror
     builder.release("v2.1", {"fs/new.c": b"int n = GFP_NOFS;\n"})
-    second = ingest(engine, IngestOptions(url, cache, jobs=1))
+    second = ingest(engine, IngestOptions(url, cache, WITH_STABLE, jobs=1))
     assert second.releases_ingested == ["v2.1"] and second.releases_unchanged == 4
 
 

@@ -1,9 +1,10 @@
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pygit2
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from app import queries
@@ -12,16 +13,15 @@ from app.models import Path as PathRow
 from app.registry import NAMES
 from ingest.errors import IngestError
 from ingest.run import IngestOptions, IngestStats, ingest
-from ingest.tags import TagSelection
 from tests.dump import RELEASE_TABLES, dump, wipe
 from tests.gitrepo import BASE_TIME, RepoBuilder
-from tests.kernel_like import build_history, git_grep
+from tests.kernel_like import build_history, build_torvalds_oddities, git_grep, selection_of
 
 FINAL_TAGS = ["v1.9", "v1.10", "v1.10.1", "v2.0"]
 
 
 def run(engine: Engine, repo: Path, tmp_path: Path, jobs: int = 1, **selection: object) -> IngestStats:
-    options = IngestOptions(str(repo), tmp_path / "cache", TagSelection(**selection), jobs=jobs)  # type: ignore[arg-type]
+    options = IngestOptions(str(repo), tmp_path / "cache", selection_of(selection), jobs=jobs)  # type: ignore[arg-type]
     return ingest(engine, options)
 
 
@@ -188,7 +188,7 @@ def test_tree_without_maintainers_is_all_the_rest(engine: Engine, session: Sessi
 
 
 def test_no_matching_tags_is_an_error(engine: Engine, history: Path, tmp_path: Path) -> None:
-    with pytest.raises(IngestError, match=r"no tag .* matches"):
+    with pytest.raises(IngestError, match=r"no release tag matches '\^release-'"):
         run(engine, history, tmp_path, pattern=r"^release-")
 
 
@@ -198,3 +198,48 @@ def test_jobs_do_not_change_the_result(engine: Engine, history: Path, tmp_path: 
     wipe(engine)
     run(engine, history, tmp_path, jobs=3)
     assert dump(engine) == one
+
+
+def test_torvalds_oddities_are_skipped_or_counted_never_fatal(engine: Engine, session: Session, tmp_path: Path) -> None:
+    build_torvalds_oddities(tmp_path / "linux")
+    stats = run(engine, tmp_path / "linux", tmp_path, include_stable=False)
+    assert stats.releases_ingested == ["v2.6.12", "v2.6.13", "v2.6.15"]
+    assert [(s.name, s.reason) for s in stats.skipped] == [
+        ("v2.6.11", "points at a tree, not a commit"),
+        ("v2.6.14", "points at a blob, not a commit"),
+    ]
+    assert "skipped 2 tag(s): v2.6.11 (points at a tree, not a commit), v2.6.14 (points at a blob" in stats.summary()
+    # the tag of a tag is read through to its commit; a tree with no .c/.h is a release with zeros
+    for tag in ("v2.6.12", "v2.6.13", "v2.6.15"):
+        expected = {name: n for name, n in git_grep(tmp_path / "linux", tag).items() if name in NAMES}
+        assert totals(session, tag, "") == expected, tag
+    assert totals(session, "v2.6.13", "fs")["GFP_NOFS"] == 3
+    # the Latin-1 path is stored as git shows it, and round-trips when the next release diffs against it
+    listed = subprocess.run(["git", "-C", str(tmp_path / "linux"), "ls-tree", "-r", "--name-only", "v2.6.13", "fs/"],
+                            capture_output=True, check=True)  # fmt: skip
+    shown = listed.stdout.decode().splitlines()[0]
+    assert shown == '"fs/caf\\351/inode.c"'
+    children = {row.name for row in queries.path_report(session, "v2.6.13", "fs").rows}
+    assert children == {'"fs/caf\\351"', "fs/ext4"}
+    assert {row.name for row in queries.path_report(session, "v2.6.13", '"fs/caf\\351"').rows} == {shown}
+    assert totals(session, "v2.6.15", "") == {}  # the file went away with the rest
+
+
+def test_a_stable_series_ingests_with_its_mainline_release(engine: Engine, session: Session, tmp_path: Path) -> None:
+    build_torvalds_oddities(tmp_path / "linux")
+    stats = run(engine, tmp_path / "linux", tmp_path, include_stable=True)
+    assert stats.releases_ingested == ["v2.6.12", "v2.6.13", "v2.6.15", "v2.6.15.1"]
+    lines = dict(session.execute(select(Release.tag, Release.line)).all())
+    assert lines == {"v2.6.12": "mainline", "v2.6.13": "mainline", "v2.6.15": "mainline", "v2.6.15.1": "stable"}
+
+
+def test_older_databases_get_lines_and_keys_from_their_tags(
+    engine: Engine, session: Session, history: Path, tmp_path: Path
+) -> None:
+    run(engine, history, tmp_path)
+    with engine.begin() as connection:  # as revision 0002 left them: no line, old-style keys
+        connection.execute(update(Release).values(line="mainline", series="", sort_key="000001.000009.000000z"))
+    run(engine, history, tmp_path)
+    stored = session.execute(select(Release.tag, Release.line, Release.series).order_by(Release.sort_key)).all()
+    assert stored == [("v1.9", "mainline", "v1.9"), ("v1.10", "mainline", "v1.10"), ("v1.10.1", "stable", "v1.10"),
+                      ("v2.0", "mainline", "v2.0")]  # fmt: skip

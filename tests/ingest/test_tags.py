@@ -14,40 +14,64 @@ TAGS = [
     "v6.7-rc8",
     "latest",
     "v2.6.11-tree",
+    "v2.6.39",
+    "v2.6.39.4",
 ]
 
 
-def names(selection: TagSelection) -> list[str]:
-    return [name for name, _ in select_tags(TAGS, selection)]
+def names(selection: TagSelection, tags: list[str] = TAGS) -> list[str]:
+    return [tag.name for tag in select_tags(tags, selection)]
 
 
-def test_finals_and_stables_in_version_order_without_rc() -> None:
-    assert names(TagSelection()) == ["v4.9", "v4.9.300", "v4.10", "v4.12", "v6.1.170", "v6.7"]
+def test_mainline_releases_by_default_in_version_order() -> None:
+    assert names(TagSelection()) == ["v2.6.39", "v4.9", "v4.10", "v4.12", "v6.7"]
 
 
-def test_rc_tags_only_when_asked_and_before_their_final() -> None:
+def test_rc_and_stable_only_when_asked() -> None:
     assert names(TagSelection(include_rc=True)) == [
+        "v2.6.39",
         "v4.9",
-        "v4.9.300",
         "v4.10",
         "v4.12-rc1",
         "v4.12",
-        "v6.1.170",
         "v6.7-rc8",
         "v6.7",
     ]
+    assert names(TagSelection(include_stable=True)) == [
+        "v2.6.39", "v2.6.39.4", "v4.9", "v4.9.300", "v4.10", "v4.12", "v6.1.170", "v6.7"]  # fmt: skip
 
 
 def test_since_and_until_are_inclusive_versions() -> None:
-    assert names(TagSelection(since="v4.10", until="v6.1.170")) == ["v4.10", "v4.12", "v6.1.170"]
+    assert names(TagSelection(include_stable=True, since="v4.10", until="v6.1.170")) == ["v4.10", "v4.12", "v6.1.170"]
 
 
-def test_custom_pattern() -> None:
-    assert names(TagSelection(pattern=r"^v6\.")) == ["v6.1.170", "v6.7"]
+def test_custom_pattern_narrows_the_kernel_lines() -> None:
+    assert names(TagSelection(pattern=r"^v6\.", include_stable=True)) == ["v6.1.170", "v6.7"]
+
+
+def test_other_tag_schemes_need_only_the_pattern() -> None:
+    zfs = ["zfs-2.2.0", "zfs-2.1.14", "zfs-2.2.0-rc1", "zfs-0.8.6", "v6.7"]
+    assert names(TagSelection(pattern=r"^zfs-"), zfs) == ["zfs-0.8.6", "zfs-2.1.14", "zfs-2.2.0"]
+    assert names(TagSelection(pattern=r"^zfs-", include_rc=True), zfs)[-2:] == ["zfs-2.2.0-rc1", "zfs-2.2.0"]
+    assert names(TagSelection(pattern=r"^v\d+_\d+_\d+$"), ["v2_15_0", "v2_9_1"]) == ["v2_9_1", "v2_15_0"]
+    next_tags = ["next-20261120", "next-20260105", "v6.7"]
+    assert names(TagSelection(pattern=r"^next-\d{8}$"), next_tags) == ["next-20260105", "next-20261120"]
+
+
+def test_a_stable_only_history_is_told_to_add_stable() -> None:
+    with pytest.raises(IngestError, match=r"2 tag\(s\) match, but 2 are stable releases: add --stable"):
+        names(TagSelection(), ["v6.1.170", "v6.12.117", "debian/6.1"])
+
+
+def test_tags_without_a_number_say_so() -> None:
+    with pytest.raises(IngestError, match=r"2 tag\(s\) match, but 2 matching tag\(s\) hold no number"):
+        names(TagSelection(pattern=r"^release-"), ["release-alpha", "release-omega", "v6.7"])
 
 
 def test_bad_bounds_and_patterns_are_clear_errors() -> None:
-    with pytest.raises(IngestError, match="not a version tag"):
+    with pytest.raises(IngestError, match="not a version"):
         names(TagSelection(since="yesterday"))
     with pytest.raises(IngestError, match="not a regular expression"):
         names(TagSelection(pattern="v(("))
+    with pytest.raises(IngestError, match="no release tag matches"):
+        names(TagSelection(pattern="^nothing$"))

@@ -1,0 +1,50 @@
+"""Paths between git and the database, losslessly. Pure.
+
+In the ingest a path is git's bytes decoded as UTF-8 with `surrogateescape` (as pygit2 gives it), so
+a file named in Latin-1 round-trips. The database holds text: a path that is UTF-8 without control
+characters, `"` or `\\` is stored as it is; any other is stored exactly as `git ls-files` shows it,
+C-quoted in double quotes with octal escapes (`"fs/caf\\351.c"`). No stored plain path holds a `"`, so
+the two forms never collide and every stored path turns back into the original bytes.
+"""
+
+_ESCAPES = {ord("\a"): "a", ord("\b"): "b", ord("\t"): "t", ord("\n"): "n", ord("\v"): "v", ord("\f"): "f"}
+_ESCAPES |= {ord("\r"): "r", ord('"'): '"', ord("\\"): "\\"}
+_UNESCAPES = {letter: code for code, letter in _ESCAPES.items()}
+
+
+def _plain(path: str) -> bool:
+    return not path.startswith('"') and all(" " <= ch != "\x7f" and not "\udc80" <= ch <= "\udcff" for ch in path)
+
+
+def to_stored(path: str) -> str:
+    if _plain(path):
+        return path
+    out = ['"']
+    for byte in path.encode("utf-8", "surrogateescape"):
+        if byte in _ESCAPES:
+            out.append("\\" + _ESCAPES[byte])
+        elif byte < 0x20 or byte >= 0x7F:
+            out.append(f"\\{byte:03o}")
+        else:
+            out.append(chr(byte))
+    out.append('"')
+    return "".join(out)
+
+
+def from_stored(text: str) -> str:
+    if not text.startswith('"'):
+        return text
+    raw = bytearray()
+    index, end = 1, len(text) - 1
+    while index < end:
+        ch = text[index]
+        if ch != "\\":
+            raw += ch.encode()
+            index += 1
+        elif text[index + 1] in _UNESCAPES:
+            raw.append(_UNESCAPES[text[index + 1]])
+            index += 2
+        else:
+            raw.append(int(text[index + 1 : index + 4], 8))
+            index += 4
+    return raw.decode("utf-8", "surrogateescape")

@@ -1,0 +1,65 @@
+from dataclasses import dataclass
+
+from app.lines import main_axis, predecessor, timeline
+
+
+@dataclass(frozen=True)
+class R:
+    tag: str
+    line: str
+    series: str
+
+
+def kernel(*tags: str) -> list[R]:
+    """Releases in version order, with lines as the kernel's scheme gives them."""
+    out = []
+    for tag in tags:
+        numbers, _, rc = tag.partition("-rc")
+        parts = numbers.split(".")
+        if rc:
+            out.append(R(tag, "rc", numbers))
+        elif len(parts) == 2:
+            out.append(R(tag, "mainline", tag))
+        else:
+            out.append(R(tag, "stable", ".".join(parts[:2])))
+    return out
+
+
+def tags(releases: tuple[R, ...]) -> list[str]:
+    return [r.tag for r in releases]
+
+
+STABLE_MIX = kernel(
+    "v5.10", "v5.10.1", "v5.10.262", "v5.11", "v6.1", "v6.1.170", "v6.2-rc1", "v6.2", "v6.3-rc1", "v6.3-rc2"
+)
+
+
+def by_tag(tag: str) -> R:
+    return next(r for r in STABLE_MIX if r.tag == tag)
+
+
+def test_main_axis_is_mainline_and_the_newest_cycles_candidates() -> None:
+    assert tags(main_axis(STABLE_MIX)) == ["v5.10", "v5.11", "v6.1", "v6.2", "v6.3-rc1", "v6.3-rc2"]
+
+
+def test_a_stable_release_is_a_point_on_its_own_series() -> None:
+    assert tags(timeline(STABLE_MIX, by_tag("v5.10.262"))) == ["v5.10", "v5.10.1", "v5.10.262"]
+    assert predecessor(STABLE_MIX, by_tag("v5.10.262")).tag == "v5.10.1"  # type: ignore[union-attr]
+    assert predecessor(STABLE_MIX, by_tag("v5.11")).tag == "v5.10"  # type: ignore[union-attr]
+    assert predecessor(STABLE_MIX, by_tag("v6.1.170")).tag == "v6.1"  # type: ignore[union-attr]
+
+
+def test_a_past_cycles_candidate_sits_between_its_mainline_neighbours() -> None:
+    assert tags(timeline(STABLE_MIX, by_tag("v6.2-rc1"))) == [
+        "v5.10", "v5.11", "v6.1", "v6.2-rc1", "v6.2", "v6.3-rc1", "v6.3-rc2"]  # fmt: skip
+    assert predecessor(STABLE_MIX, by_tag("v6.2-rc1")).tag == "v6.1"  # type: ignore[union-attr]
+    assert predecessor(STABLE_MIX, by_tag("v6.2")).tag == "v6.1"  # type: ignore[union-attr]
+    assert predecessor(STABLE_MIX, by_tag("v6.3-rc2")).tag == "v6.3-rc1"  # type: ignore[union-attr]
+    assert predecessor(STABLE_MIX, by_tag("v5.10")) is None
+
+
+def test_stable_releases_only_make_one_axis_in_version_order() -> None:
+    debian = kernel("v6.1.170", "v6.1.176", "v6.12.107", "v6.12.117")
+    assert tags(main_axis(debian)) == tags(tuple(debian))
+    assert tags(timeline(debian, debian[2])) == tags(tuple(debian))
+    assert predecessor(debian, debian[2]) == debian[1]
