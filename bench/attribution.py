@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Attribution speed on a synthetic history of at least 20,000 commits with merges, in one run.
 
-    python bench/attribution.py [--commits 20000] [--releases 10] [--jobs N] [--keep DIR]
+    python bench/attribution.py [--commits 20000] [--releases 10] [--prehistory 5000] [--recent-forks]
+                                [--jobs N] [--keep DIR]
 
-1. Writes the history with `git fast-import` (bench/synthetic_history.py): topic branches, merges,
-   conflict-style resolutions, renames, ten release tags.
+1. Writes the history with `git fast-import` (bench/synthetic_history.py): topic branches forked a
+   release or more before their merge, clean textual merges and conflict-style resolutions, renames,
+   5,000 commits before the first of ten release tags.
 2. Baseline: `git log -m --raw --no-renames` over the same intervals and files: what git itself needs
    just to list each commit's changed .c/.h files (no blob read, no counting, no database).
 3. `nofs ingest` (the library call) into a fresh SQLite file, or DATABASE_URL when set: releases, then
@@ -145,6 +147,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--commits", type=int, default=20_000)
     parser.add_argument("--releases", type=int, default=10)
+    parser.add_argument("--prehistory", type=int, default=5_000, help="commits before the first release")
+    parser.add_argument("--recent-forks", action="store_true", help="topic branches merged a few commits after forking")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--keep", help="write the history here and keep it")
     parser.add_argument(
@@ -160,7 +164,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         repo = args.keep or str(Path(scratch) / "synth.git")
         started = time.perf_counter()
-        commits, merges = generate(repo, args.commits, args.releases, seed=1)
+        commits, merges = generate(
+            repo, args.commits, args.releases, seed=1, prehistory=args.prehistory, old_forks=not args.recent_forks
+        )
         print(f"history: {commits:,} commits ({merges:,} merges), {args.releases} releases, "
               f"written in {time.perf_counter() - started:.1f} s")  # fmt: skip
         tags = [f"v1.{i}" for i in range(args.releases + 1)]

@@ -1,13 +1,23 @@
 #!/usr/bin/env python3
 """Write a large synthetic kernel-like history with `git fast-import`: topic branches, merges, tags.
 
-    python bench/synthetic_history.py REPO [--commits 20000] [--releases 10] [--seed 1]
+    python bench/synthetic_history.py REPO [--commits 20000] [--releases 10] [--prehistory 5000]
+                                           [--recent-forks] [--seed 1]
 
-Mainline merges topic branches (each forked from an older mainline commit and owning one directory
-while it is open, so merges are clean), with a few direct commits, a few conflict-style merges whose
-result matches no parent, and renames. Each commit changes one to three files: it adds GFP_NOFS calls,
-converts some to memalloc_nofs_save()/restore(), or edits plain lines. Releases are annotated tags
-v1.0, v1.1, … spaced evenly along mainline.
+Mainline merges topic branches, with a few direct commits (some of them renames), a few conflict-style
+merges whose result matches no parent, and, before the first release tag v1.0, `--prehistory` commits of
+the same shape that no interval walks but every merge base search may cross. Releases v1.0, v1.1, …
+are annotated tags spaced `--commits` / `--releases` commits apart.
+
+Each file holds SECTIONS functions, and a topic branch owns one section of one directory's files while
+it is open; mainline and other branches keep changing the other sections. So a merge often leaves a
+file unlike both parents (a clean textual merge, each side changed a different function), and its
+own change needs the merge base. By default a branch is merged only after a release tag has passed
+since it forked, as kernel topic branches fork from an rc of the previous cycle: merge bases lie before
+the previous release. `--recent-forks` merges branches at any time (forks a few commits old).
+
+Each commit changes one to three files' sections: it adds GFP_NOFS calls, converts some to
+memalloc_nofs_save()/restore(), or edits plain lines.
 """
 
 import argparse
@@ -16,29 +26,44 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 
-DIRECTORIES = 120
-FILES_PER_DIRECTORY = 12
+DIRECTORIES = 400
+FILES_PER_DIRECTORY = 6
+SECTIONS = 3
+OPEN_BRANCHES = {True: 600, False: 6}  # at most, with old forks / recent forks
 EPOCH = 1_600_000_000
 
 
 @dataclass
-class File:
+class Section:
     nofs: int
     scoped: int
     plain: int
 
-    def render(self, name: str) -> bytes:
-        lines = [f"/* {name}: synthetic */", f"int {name.replace('/', '_').replace('.', '_')}(void)", "{"]
-        lines += [f"\tp{i} = kmalloc({i}, GFP_NOFS);" for i in range(self.nofs)]
-        lines += [f"\tflags{i} = memalloc_nofs_save();\n\tmemalloc_nofs_restore(flags{i});" for i in range(self.scoped)]
-        lines += [f"\tq{i} = {i};" for i in range(self.plain)]
-        return ("\n".join([*lines, "\treturn 0;", "}", ""])).encode()
+    def copy(self) -> "Section":
+        return Section(self.nofs, self.scoped, self.plain)
+
+    def lines(self, function: str) -> list[str]:
+        # Fixed lines around each body keep a change in one section apart from the next for git's merge.
+        body = [f"\tp{i} = kmalloc({i}, GFP_NOFS);" for i in range(self.nofs)]
+        body += [f"\tflags{i} = memalloc_nofs_save();\n\tmemalloc_nofs_restore(flags{i});" for i in range(self.scoped)]
+        body += [f"\tq{i} = {i};" for i in range(self.plain)]
+        return [f"int {function}(void)", "{", "\tint unused;", *body, "\treturn 0;", "}", ""]
+
+
+def render(path: str, sections: list[Section]) -> bytes:
+    name = path.replace("/", "_").replace(".", "_")
+    lines = [f"/* {path}: synthetic */", ""]
+    for index, section in enumerate(sections):
+        lines += section.lines(f"{name}_{index}")
+    return "\n".join(lines).encode()
 
 
 @dataclass
 class Branch:
-    directory: int
-    files: dict[str, File]  # the branch's view of its directory
+    key: tuple[int, int]  # (directory, section) it owns
+    files: dict[str, Section]  # its section of the directory's files
+    forked: dict[str, list[Section]]  # the directory's files where it forked: the other sections stay so
+    cycle: int  # the release cycle it forked in
     commits: int
     mark: int  # tip
 
@@ -46,7 +71,6 @@ class Branch:
 @dataclass
 class Writer:
     out: "subprocess.Popen[bytes]"
-    rng: random.Random
     mark: int = 0
     clock: int = EPOCH
     commits: int = 0
@@ -82,95 +106,115 @@ class Writer:
         self.write("\n")
         return self.mark
 
+    def tag(self, name: str, mark: int) -> None:
+        note = f"Linux {name.removeprefix('v')}"
+        self.write(f"tag {name}\nfrom :{mark}\ntagger {self.authors[0]} {self.clock} +0000\n")
+        self.write(f"data {len(note)}\n{note}\n")
 
-def _edit(rng: random.Random, file: File) -> None:
+
+def _edit(rng: random.Random, section: Section) -> None:
     roll = rng.random()
-    if roll < 0.35 and file.nofs:
-        converted = rng.randint(1, min(3, file.nofs))
-        file.nofs -= converted
-        file.scoped += 1
+    if roll < 0.35 and section.nofs:
+        converted = rng.randint(1, min(3, section.nofs))
+        section.nofs -= converted
+        section.scoped += 1
     elif roll < 0.6:
-        file.nofs += rng.randint(1, 2)
+        section.nofs += rng.randint(1, 2)
     else:
-        file.plain = max(0, file.plain + rng.choice((-2, -1, 1, 2, 3)))
+        section.plain = max(0, section.plain + rng.choice((-2, -1, 1, 2, 3)))
 
 
-def generate(repo: str, commits: int, releases: int, seed: int) -> tuple[int, int]:
-    """Write the history; returns (commits, merges)."""
+def _directory(path: str) -> int:
+    return int(path[4:7])
+
+
+def generate(
+    repo: str, commits: int, releases: int, seed: int, prehistory: int = 5_000, old_forks: bool = True
+) -> tuple[int, int]:
+    """Write the history: `prehistory` commits, then v1.0 and `commits` more; returns (commits, merges)."""
     subprocess.run(["git", "init", "-q", "--bare", repo], check=True)
     process = subprocess.Popen(["git", "-C", repo, "fast-import", "--quiet"], stdin=subprocess.PIPE)
     rng = random.Random(seed)
-    w = Writer(process, rng)
-    tree: dict[str, File] = {}
+    w = Writer(process)
+    tree: dict[str, list[Section]] = {}
     for d in range(DIRECTORIES):
         for f in range(FILES_PER_DIRECTORY):
-            tree[f"fs/d{d:03}/f{f:02}.c"] = File(rng.randint(0, 6), 0, rng.randint(0, 20))
-    head = w.commit("master", "initial import", [], {p: f.render(p) for p, f in tree.items()}, w.authors[0])
-    history = [head]  # mainline commits, oldest first
-    tag_every = max(1, commits // releases)
-    next_tag, version = tag_every, 0
-    w.write(f"tag v1.{version}\nfrom :{head}\ntagger {w.authors[0]} {w.clock} +0000\ndata 9\nLinux 1.0\n")
+            tree[f"fs/d{d:03}/f{f:02}.c"] = [Section(rng.randint(0, 3), 0, rng.randint(0, 8)) for _ in range(SECTIONS)]
+    head = w.commit("master", "initial import", [], {p: render(p, s) for p, s in tree.items()}, w.authors[0])
+    total = prehistory + commits
+    cycle_length = max(1, commits // releases)
+    version = -1  # the last release tagged
+
+    def cycle() -> int:  # release cycles before v1.0 are untagged: negative
+        return (w.commits - prehistory) // cycle_length
+
+    def tag_if_due() -> None:
+        nonlocal version
+        while version < releases and cycle() > version:
+            version += 1
+            w.tag(f"v1.{version}", head)
+
+    tag_if_due()
     open_branches: list[Branch] = []
-    busy: set[int] = set()
+    busy: set[tuple[int, int]] = set()
     sequence = 0
-    while w.commits < commits:
+    while w.commits < total:
         sequence += 1
         roll = rng.random()
-        if len(open_branches) < 6 and roll < 0.3:
-            directory = rng.choice([d for d in range(DIRECTORIES) if d not in busy])
-            busy.add(directory)
-            prefix = f"fs/d{directory:03}/"
-            fork = rng.choice(history[-20:])
-            files = {p: File(f.nofs, f.scoped, f.plain) for p, f in tree.items() if p.startswith(prefix)}
-            open_branches.append(Branch(directory, files, 0, fork))
-        elif open_branches and roll < 0.85:
+        mergeable = [i for i, b in enumerate(open_branches) if b.commits and (not old_forks or b.cycle < cycle())]
+        if len(open_branches) < OPEN_BRANCHES[old_forks] and roll < 0.2:
+            key = (rng.randrange(DIRECTORIES), rng.randrange(SECTIONS))
+            if key in busy:
+                continue
+            busy.add(key)
+            prefix = f"fs/d{key[0]:03}/"
+            forked = {p: [s.copy() for s in sections] for p, sections in tree.items() if p.startswith(prefix)}
+            files = {p: sections[key[1]].copy() for p, sections in forked.items()}
+            open_branches.append(Branch(key, files, forked, cycle(), 0, head))
+        elif open_branches and roll < 0.6:
             branch = rng.choice(open_branches)
             changed: dict[str, bytes | None] = {}
             for path in rng.sample(sorted(branch.files), min(len(branch.files), rng.randint(1, 3))):
                 _edit(rng, branch.files[path])
-                changed[path] = branch.files[path].render(path)
-            if rng.random() < 0.02:  # a rename within the directory
-                old = rng.choice(sorted(branch.files))
-                new = old.replace(".c", f"_r{sequence}.c")
-                branch.files[new] = branch.files.pop(old)
-                changed.pop(old, None)
-                changed[old], changed[new] = None, branch.files[new].render(new)
+                sections = [branch.files[path] if i == branch.key[1] else s for i, s in enumerate(branch.forked[path])]
+                changed[path] = render(path, sections)
             author = rng.choice(w.authors)
-            message = f"d{branch.directory:03}: change {sequence}\n\nLink: https://lore.example/r/{sequence}\n"
-            branch.mark = w.commit(f"topic{branch.directory}", message, [branch.mark], changed, author)
+            message = (
+                f"d{branch.key[0]:03}.{branch.key[1]}: change {sequence}\n\nLink: https://lore.example/r/{sequence}\n"
+            )
+            branch.mark = w.commit(f"topic{branch.key[0]}-{branch.key[1]}", message, [branch.mark], changed, author)
             branch.commits += 1
-        elif open_branches:
-            branch = open_branches.pop(rng.randrange(len(open_branches)))
-            busy.discard(branch.directory)
-            if not branch.commits:
-                continue
-            prefix = f"fs/d{branch.directory:03}/"
-            changes: dict[str, bytes | None] = {p: None for p in tree if p.startswith(prefix) and p not in branch.files}
-            for path, file in branch.files.items():
-                old = tree.get(path)
-                if old is None or (old.nofs, old.scoped, old.plain) != (file.nofs, file.scoped, file.plain):
-                    changes[path] = file.render(path)
-            for path in [p for p in tree if p.startswith(prefix)]:
-                del tree[path]
-            tree.update(branch.files)
-            if rng.random() < 0.05:  # the merge resolves a "conflict" in a way no side had
-                path = rng.choice(sorted(branch.files))
-                tree[path].nofs += 1
-                changes[path] = tree[path].render(path)
-            message = f"Merge branch 'topic-d{branch.directory:03}' of git://git.example/d{branch.directory:03}"
+        elif mergeable and roll < 0.9:
+            branch = open_branches.pop(rng.choice(mergeable))
+            busy.discard(branch.key)
+            changes: dict[str, bytes | None] = {}
+            conflict = rng.choice(sorted(branch.files)) if rng.random() < 0.05 else None
+            for path, section in branch.files.items():
+                if path == conflict:  # the merge resolves a "conflict" in a way no side had
+                    section.nofs += 1
+                if tree[path][branch.key[1]] != section:
+                    tree[path][branch.key[1]] = section
+                    changes[path] = render(path, tree[path])
+            directory, owned = branch.key
+            message = f"Merge branch 'topic-d{directory:03}.{owned}' of git://git.example/d{directory:03}"
             head = w.commit("master", message, [head, branch.mark], changes, w.authors[0])
-            history.append(head)
         else:
-            path = rng.choice(sorted(p for p in tree if int(p[4:7]) not in busy))
-            _edit(rng, tree[path])
-            head = w.commit("master", f"fix {sequence}", [head], {path: tree[path].render(path)}, w.authors[1])
-            history.append(head)
-        if w.commits >= next_tag:
-            version += 1
-            next_tag += tag_every
-            note = f"Linux 1.{version}"
-            w.write(f"tag v1.{version}\nfrom :{head}\ntagger {w.authors[0]} {w.clock} +0000\n")
-            w.write(f"data {len(note)}\n{note}\n")
+            key = (rng.randrange(DIRECTORIES), rng.randrange(SECTIONS))
+            if key in busy:
+                continue
+            prefix = f"fs/d{key[0]:03}/"
+            changes = {}
+            if rng.random() < 0.05 and not any((key[0], s) in busy for s in range(SECTIONS)):
+                old = rng.choice(sorted(p for p in tree if p.startswith(prefix)))  # a rename in a quiet directory
+                new = old.replace(".c", f"_r{sequence}.c")
+                tree[new] = tree.pop(old)
+                changes[old] = None
+            else:
+                new = rng.choice(sorted(p for p in tree if p.startswith(prefix)))
+                _edit(rng, tree[new][key[1]])
+            changes[new] = render(new, tree[new])
+            head = w.commit("master", f"fix {sequence}", [head], changes, w.authors[1])
+        tag_if_due()
     assert process.stdin is not None
     process.stdin.close()
     if process.wait() != 0:
@@ -181,11 +225,15 @@ def generate(repo: str, commits: int, releases: int, seed: int) -> tuple[int, in
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("repo")
-    parser.add_argument("--commits", type=int, default=20_000)
+    parser.add_argument("--commits", type=int, default=20_000, help="from the first release tag to the last")
     parser.add_argument("--releases", type=int, default=10)
+    parser.add_argument("--prehistory", type=int, default=5_000, help="commits before the first release tag")
+    parser.add_argument("--recent-forks", action="store_true", help="merge topic branches at any time")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    commits, merges = generate(args.repo, args.commits, args.releases, args.seed)
+    commits, merges = generate(
+        args.repo, args.commits, args.releases, args.seed, args.prehistory, old_forks=not args.recent_forks
+    )
     print(f"{args.repo}: {commits:,} commits ({merges:,} merges), {args.releases} releases", file=sys.stderr)
 
 

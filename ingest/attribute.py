@@ -18,6 +18,8 @@ from app.lines import predecessor
 from ingest import commit_store, store
 from ingest.deltas import BlobCounts, Deltas, change_deltas, resolution_deltas
 from ingest.history import Interval, describe, walk_interval
+from ingest.merge_base import MergeBases
+from ingest.repo import ensure_commit_graph
 from ingest.scan import BlobScanner, ScannedBlob
 from ingest.subsystems import SubsystemMapper
 
@@ -194,6 +196,7 @@ def attribute_interval(
     scanner: BlobScanner,
     book: CountBook,
     mapper: SubsystemMapper,
+    merge_bases: MergeBases,
     todo: IntervalTodo,
     tracked: re.Pattern[str],
     scanned: Callable[[int], None],
@@ -211,7 +214,7 @@ def attribute_interval(
             store.lock_writes(session)
             commit_store.write_attribution(session, release.id, header, {}, {}, {}, {})
         return IntervalResult(intervals=1)
-    interval, walked = walk_interval(repo, previous.commit_id, release.commit_id, tracked)
+    interval, walked = walk_interval(repo, previous.commit_id, release.commit_id, tracked, merge_bases)
     header.update(base_commit=interval.base, commits_walked=walked)
     wanted = dict((oid, path) for path, oid in interval.blobs())
     trees = [TreePaths(repo, repo[r.tree_id].peel(pygit2.Tree)) for r in (previous, release)]
@@ -245,9 +248,15 @@ def attribute(
     tracked: re.Pattern[str],
     claims: store.Claims,
     progress: IntervalProgress,
+    jobs: int,
 ) -> IntervalResult:
-    """Attribute every pending interval, oldest first; what was done, added up."""
+    """Attribute every pending interval, oldest first; what was done, added up. `jobs`: git merge-base
+    processes at once."""
     book, mapper = CountBook(), SubsystemMapper(repo)
+    repo_dir = repo.path.rstrip("/")
+    merge_bases = MergeBases(repo_dir, jobs)
+    if any(todo.previous is not None for todo in todos):
+        ensure_commit_graph(repo_dir)
     totals = IntervalResult()
     for todo in todos:
         tag = todo.release.tag
@@ -256,7 +265,9 @@ def attribute(
         try:
             started = time.monotonic()
             progress.interval_started(tag, todo.previous.tag if todo.previous else None)
-            result = attribute_interval(sessions, repo, scanner, book, mapper, todo, tracked, progress.blobs_scanned)
+            result = attribute_interval(
+                sessions, repo, scanner, book, mapper, merge_bases, todo, tracked, progress.blobs_scanned
+            )
         finally:
             claims.give_back(f"commits:{tag}")
         seconds = time.monotonic() - started

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import pygit2
 
+from ingest.merge_base import MergeBases, Pair, Reach
 from ingest.tree import REGULAR_FILE_MODES, FileChange, file_changes
 
 
@@ -76,22 +77,24 @@ def _entry(tree: pygit2.Tree, path: str) -> str | None:
     return str(entry.id) if entry.filemode in REGULAR_FILE_MODES else None
 
 
-def _resolutions(
-    repo: pygit2.Repository, merge: pygit2.Commit, first_parent_changes: list[FileChange]
-) -> list[Resolution]:
+def _candidates(merge: pygit2.Commit, first_parent_changes: list[FileChange]) -> list[FileChange]:
     """Files where the merge's result matches no parent: only a conflict resolution can make those."""
-    others = merge.parents[1:]
-    trees = [parent.tree for parent in others]
-    candidates = [
-        change for change in first_parent_changes if all(_entry(tree, change.path) != change.new for tree in trees)
-    ]
-    if not candidates:
-        return []
-    first = merge.parents[0]
-    bases = []
-    for other in others:
-        base = repo.merge_base(first.id, other.id)
-        bases.append(repo[base].peel(pygit2.Commit).tree if base is not None else None)
+    trees = [parent.tree for parent in merge.parents[1:]]
+    return [change for change in first_parent_changes if all(_entry(tree, change.path) != change.new for tree in trees)]
+
+
+def _pairs(merge: pygit2.Commit) -> list[Pair]:
+    first = str(merge.parent_ids[0])
+    return [(first, str(other)) for other in merge.parent_ids[1:]]
+
+
+def _resolutions(
+    repo: pygit2.Repository, merge: pygit2.Commit, candidates: list[FileChange], bases: dict[Pair, str | None]
+) -> list[Resolution]:
+    """Each candidate's blobs in the result, the first parent, and each other parent with its merge base."""
+    trees = [parent.tree for parent in merge.parents[1:]]
+    base_ids = [bases[pair] for pair in _pairs(merge)]
+    base_trees = [repo[base].peel(pygit2.Commit).tree if base is not None else None for base in base_ids]
     return [
         Resolution(
             change.path,
@@ -99,7 +102,7 @@ def _resolutions(
             change.old,
             tuple(
                 (_entry(tree, change.path), _entry(base, change.path) if base is not None else None)
-                for tree, base in zip(trees, bases, strict=True)
+                for tree, base in zip(trees, base_trees, strict=True)
             ),
         )
         for change in candidates
@@ -142,11 +145,12 @@ def first_parent_changes(
 
 
 def walk_interval(
-    repo: pygit2.Repository, older: str | None, newer: str, tracked: re.Pattern[str]
+    repo: pygit2.Repository, older: str | None, newer: str, tracked: re.Pattern[str], merge_bases: MergeBases
 ) -> tuple[Interval, int]:
     """The interval's commits with their tracked changes, and how many commits were walked.
 
-    Only commits that changed a tracked file, or sit on the first-parent line, are kept.
+    Only commits that changed a tracked file, or sit on the first-parent line, are kept. Merge bases are
+    looked up only for merges with resolution candidates, all of them at once.
     """
     walker = repo.walk(newer, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.REVERSE)
     if older is not None:
@@ -168,19 +172,28 @@ def walk_interval(
         base_changes = file_changes(older_tree, base_tree, tracked)
     diffs = first_parent_changes(repo, list(in_range.values()), tracked)
     commits = []
+    merges: list[tuple[IntervalCommit, pygit2.Commit, list[FileChange]]] = []
     for oid, commit in in_range.items():
         parents = commit.parent_ids
         step = step_of.get(oid)
         first_parent = diffs.get(oid, [])
         item = IntervalCommit(oid, len(parents), step=step)
+        candidates = []
         if len(parents) <= 1:
             item.own = first_parent
         elif first_parent:
-            item.resolutions = _resolutions(repo, commit, first_parent)
+            candidates = _candidates(commit, first_parent)
+            if candidates:
+                merges.append((item, commit, candidates))
         if step is not None:
             item.step_changes = first_parent
-        if item.own or item.resolutions or item.step_changes:
+        if item.own or candidates or item.step_changes:
             commits.append(item)
+    if merges:
+        reach = Reach({oid: [str(p) for p in commit.parent_ids] for oid, commit in in_range.items()}, older)
+        bases = merge_bases.find((pair for _, merge, _ in merges for pair in _pairs(merge)), reach)
+        for item, merge, candidates in merges:
+            item.resolutions = _resolutions(repo, merge, candidates, bases)
     return Interval(older, commits, base, base_changes), len(in_range)
 
 

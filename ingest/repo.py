@@ -73,6 +73,26 @@ def open_repository(source: str, cache_dir: Path) -> pygit2.Repository:
         raise IngestError(f"{source} is not a git repository") from exc
 
 
+def ensure_commit_graph(repo_dir: str) -> None:
+    """Write a commit-graph when the repository has none: `git merge-base` then walks by generation number
+    instead of parsing every commit it passes. A repository we may not write to goes on without one."""
+    objects = Path(
+        subprocess.run(
+            ["git", "-C", repo_dir, "rev-parse", "--path-format=absolute", "--git-path", "objects"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()
+    )  # fmt: skip
+    if (objects / "info" / "commit-graph").exists() or (objects / "info" / "commit-graphs").is_dir():
+        return
+    log.info("writing a commit-graph into %s (once, for fast merge bases)", repo_dir)
+    result = subprocess.run(
+        ["git", "-C", repo_dir, "commit-graph", "write", "--reachable"], capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        detail = result.stderr.strip().splitlines()
+        log.warning("no commit-graph written, merge bases will be slower: %s", detail[-1] if detail else "git failed")
+
+
 def _commit_date(commit: pygit2.Commit) -> datetime:
     offset = timezone(timedelta(minutes=commit.commit_time_offset))
     return datetime.fromtimestamp(commit.commit_time, offset).astimezone(UTC)

@@ -222,7 +222,9 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
                 attribution_started = time.monotonic()
                 with sessions() as session:
                     intervals = attribute.pending(session, selected_keys)
-                done = attribute.attribute(sessions, repo, scanner, intervals, run.tracked, claims, progress)
+                done = attribute.attribute(
+                    sessions, repo, scanner, intervals, run.tracked, claims, progress, options.jobs
+                )
                 stats.intervals_attributed, stats.commits_walked = done.intervals, done.walked
                 stats.commits_with_changes = done.with_changes
                 stats.blobs_scanned += done.blobs_scanned

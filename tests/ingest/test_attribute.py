@@ -13,6 +13,7 @@ from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.orm import Session
 
 from app.models import Attribution, Blob, CleanBlob, Commit
+from ingest.merge_base import Reach
 from ingest.run import IngestOptions, IngestStats, ingest
 from ingest.store import ancestors
 from tests.dump import dump, wipe
@@ -306,13 +307,13 @@ def test_clean_intermediate_blobs_are_remembered(engine: Engine, session: Sessio
     assert touched in clean
 
 
-def test_synthetic_history_from_the_benchmark_adds_up(engine: Engine, tmp_path: Path) -> None:
+def synthetic_history(path: Path, *options: str) -> None:
     generator = Path(__file__).parents[2] / "bench" / "synthetic_history.py"
-    subprocess.run(
-        [sys.executable, str(generator), str(tmp_path / "synth"), "--commits", "600", "--releases", "4"],
-        check=True,
-        capture_output=True,
-    )
+    subprocess.run([sys.executable, str(generator), str(path), *options], check=True, capture_output=True)
+
+
+def test_synthetic_history_from_the_benchmark_adds_up(engine: Engine, tmp_path: Path) -> None:
+    synthetic_history(tmp_path / "synth", "--commits", "600", "--releases", "4", "--prehistory", "300")
     stats = run(engine, tmp_path / "synth", tmp_path)
     walked = subprocess.run(
         ["git", "-C", str(tmp_path / "synth"), "rev-list", "--count", "v1.0..v1.4"],
@@ -323,6 +324,22 @@ def test_synthetic_history_from_the_benchmark_adds_up(engine: Engine, tmp_path: 
     assert stats.commits_walked == int(walked)
     assert stats.commits_with_changes > 300
     assert telescoping_failures(engine) == []
+
+
+def test_merge_bases_from_the_interval_attribute_as_git_merge_base_does(
+    engine: Engine, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Topic branches forked before the previous release, merged with files both sides changed (clean
+    textual merges and resolutions): the bases the interval settles itself give what git's give."""
+    synthetic_history(tmp_path / "synth", "--commits", "600", "--releases", "3", "--prehistory", "400")
+    run(engine, tmp_path / "synth", tmp_path)
+    settled = dump(engine)
+    resolved = [k for k, v in changes(session, "own").items() if k[1].startswith("Merge") and v]
+    assert resolved  # some merges' resolutions moved a count: their bases mattered
+    wipe(engine)
+    monkeypatch.setattr(Reach, "settle", lambda self, first, other: (False, None))
+    run(engine, tmp_path / "synth", tmp_path)
+    assert dump(engine) == settled
 
 
 def test_a_moved_tag_redoes_its_interval_and_those_after_it(engine: Engine, history, tmp_path: Path) -> None:
