@@ -1,10 +1,12 @@
 """Open the repository to ingest: a local clone (bare or not) or a URL mirrored into the cache."""
 
+import fnmatch
 import hashlib
 import logging
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -93,6 +95,27 @@ def ensure_commit_graph(repo_dir: str) -> None:
         log.warning("no commit-graph written, merge bases will be slower: %s", detail[-1] if detail else "git failed")
 
 
+def resolve_ref(repo: pygit2.Repository, spec: str, newest_tag: Callable[[list[str]], str | None]) -> TagTarget:
+    """A moving ref: a branch (`for-next`, `refs/remotes/origin/for-next`), or with a glob (`next-*`) the
+    newest tag matching it, chosen by `newest_tag`. Named as the branch, or as the tag it resolved to."""
+    if any(ch in spec for ch in "*?["):
+        name = newest_tag([tag for tag in tag_names(repo) if fnmatch.fnmatchcase(tag, spec)])
+        if name is None:
+            raise IngestError(f"--ref {spec}: no tag matches it")
+        candidates, shown = [f"refs/tags/{name}"], name
+    else:
+        candidates = [spec] if spec.startswith("refs/") else []
+        candidates += [f"refs/heads/{spec}", f"refs/remotes/origin/{spec}", f"refs/tags/{spec}"]
+        shown = spec.removeprefix("refs/heads/").removeprefix("refs/remotes/")
+    for ref in candidates:
+        if ref in repo.references:
+            target = _resolve(repo, ref, shown)
+            if isinstance(target, SkippedTag):
+                raise IngestError(f"--ref {spec}: {ref} {target.reason}")
+            return target
+    raise IngestError(f"--ref {spec}: no branch or tag of that name (looked for {', '.join(candidates)})")
+
+
 def _commit_date(commit: pygit2.Commit) -> datetime:
     offset = timezone(timedelta(minutes=commit.commit_time_offset))
     return datetime.fromtimestamp(commit.commit_time, offset).astimezone(UTC)
@@ -109,13 +132,17 @@ class SkippedTag:
 
 
 def resolve_tag(repo: pygit2.Repository, name: str) -> TagTarget | SkippedTag:
+    return _resolve(repo, f"refs/tags/{name}", name)
+
+
+def _resolve(repo: pygit2.Repository, ref: str, name: str) -> TagTarget | SkippedTag:
     """The commit a tag points at, through any chain of annotated tags; or why it has none.
 
     torvalds/linux's v2.6.11 and v2.6.11-tree point at a tree (that history predates git), and a tag may
     point at a blob (a signing key): such tags are not releases to count, so they are skipped, not fatal.
     """
     try:
-        target = repo.references[f"refs/tags/{name}"].peel(None)
+        target = repo.references[ref].peel(None)
     except (pygit2.GitError, KeyError, ValueError, pygit2.InvalidSpecError) as exc:
         return SkippedTag(name, f"points at an object this repository does not have ({exc})")
     if isinstance(target, pygit2.Commit):
