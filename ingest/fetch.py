@@ -25,7 +25,7 @@ from ingest.versions import ReleaseVersion, parse_tag
 
 log = logging.getLogger(__name__)
 
-# Tags fetched in one step. Eight kernel releases are about 100,000 commits and 350 MB of pack (see
+# Tags fetched in one step. Eight kernel releases are about 100,000 commits and 450 MB of pack (estimated in
 # docs/operations.md): what an interruption can cost, against a negotiation and a server-side walk per step.
 FETCH_BATCH = 8
 # The mirror remembers the tag its history stops below, so that an older --since deepens it.
