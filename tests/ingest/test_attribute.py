@@ -417,3 +417,16 @@ def test_a_shallow_clone_attributes_from_its_boundary(
     wipe(engine)
     run(engine, tmp_path / "origin", tmp_path)
     assert dump(engine)["path_counts"] == counts  # the releases count the same as in the full history
+
+
+def test_an_interval_from_a_release_the_clone_lacks_is_left_unattributed(engine: Engine, tmp_path: Path) -> None:
+    """v1.0 was stored from a complete clone; a clone of depth 2 has v1.1 but not v1.0's commit."""
+    build_for_a_shallow_clone(tmp_path / "origin")
+    run(engine, tmp_path / "origin", tmp_path, commits=False)
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--depth", "2", f"file://{tmp_path / 'origin'}", str(clone)], check=True)
+    stats = run(engine, clone, tmp_path)
+    assert stats.intervals_attributed == 1 and stats.intervals_skipped == ["v1.1"]  # v1.0's own (empty) one
+    assert "not attributed (the previous release's commit is missing): v1.1" in stats.summary()
+    assert run(engine, tmp_path / "origin", tmp_path).intervals_attributed == 1  # a complete clone does it
+    assert telescoping_failures(engine) == []
