@@ -122,7 +122,11 @@ class _RichProgress:
     help="also a moving ref as a provisional point after the newest release: a branch (for-next) or the "
     "newest tag matching a glob ('next-*'); replaced when it moves",
 )
-@click.option("--since", default=None, help="oldest release to ingest, e.g. v4.12")
+@click.option(
+    "--since",
+    default=None,
+    help="oldest release to ingest, e.g. v4.12; from a URL, only the history since the release before it is fetched",
+)
 @click.option("--until", default=None, help="newest release to ingest")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="processes [all cores]")
 @click.option("--glob", "globs", multiple=True, help="file globs to count in [*.c *.h]")

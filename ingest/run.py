@@ -66,6 +66,8 @@ class IngestStats:
     intervals_attributed: int = 0
     commits_walked: int = 0
     commits_with_changes: int = 0
+    shallow_boundaries: int = 0  # intervals whose attribution starts at a shallow clone's boundary
+    intervals_skipped: list[str] = field(default_factory=list)  # their previous release's commit is missing
     attribution_seconds: float = 0.0
     seconds: float = 0.0
 
@@ -90,12 +92,18 @@ class IngestStats:
         return f"; skipped {len(self.skipped)} tag(s): " + ", ".join(f"{s.name} ({s.reason})" for s in self.skipped)
 
     def _attribution(self) -> str:
-        if not self.intervals_attributed:
+        if not self.intervals_attributed and not self.intervals_skipped:
             return ""
         rate = self.commits_walked / self.attribution_seconds if self.attribution_seconds else 0.0
+        shallow = f", {self.shallow_boundaries} starting at the shallow boundary" if self.shallow_boundaries else ""
+        skipped = (
+            f"; not attributed (the previous release's commit is missing): {', '.join(self.intervals_skipped)}"
+            if self.intervals_skipped
+            else ""
+        )
         return (
-            f"; attributed {self.intervals_attributed} release(s): {self.commits_walked:,} commits walked"
-            f" ({rate:,.0f}/s), {self.commits_with_changes:,} moved a count"
+            f"; attributed {self.intervals_attributed} release(s){shallow}: {self.commits_walked:,} commits walked"
+            f" ({rate:,.0f}/s), {self.commits_with_changes:,} moved a count{skipped}"
         )
 
 
@@ -162,8 +170,8 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
         upgrade_if_behind(engine)
     except OperationalError as exc:
         raise IngestError(f"cannot use the database {safe_url(str(engine.url))}: {_first_line(exc)}") from exc
-    repo = open_repository(options.source, options.cache_dir)
     selection = options.selection
+    repo = open_repository(options.source, options.cache_dir, selection, options.refs)
     names = tag_names(repo)
     try:
         selected = select_tags(names, selection)
@@ -238,6 +246,7 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
                 )
                 stats.intervals_attributed, stats.commits_walked = done.intervals, done.walked
                 stats.commits_with_changes = done.with_changes
+                stats.shallow_boundaries, stats.intervals_skipped = done.shallow_boundaries, done.skipped
                 stats.blobs_scanned += done.blobs_scanned
                 stats.bytes_scanned += done.bytes_scanned
                 stats.attribution_seconds = time.monotonic() - attribution_started
