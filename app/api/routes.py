@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
 
 from app import queries
-from app.api.common import CSV, ERRORS, Format, Limit, Offset, context_of, page_of, respond
+from app.api.common import CSV, ERRORS, Format, Limit, Offset, at_release, context_of, page_of, respond
 from app.api.schemas import (
     ChangeOut,
     Comparison,
@@ -104,9 +104,7 @@ def subsystems(
     current = queries.subsystem_kinds(session, release, view.metric)
     previous = queries.subsystem_kinds(session, before, view.metric) if before else {}
     rows = _rows(current, previous, lambda name: (name, "subsystem"))
-    page = page_of(
-        request, rows, limit, offset, release=release.tag, provisional=release.provisional, **context_of(view)
-    )
+    page = page_of(request, rows, limit, offset, **at_release(release), **context_of(view))
     return respond(request, session, Page[CountsRow](**page), format)
 
 
@@ -167,9 +165,7 @@ def tree(
     current = queries.children_kinds(session, release, path, view.metric)
     previous = queries.children_kinds(session, before, path, view.metric) if before else {}
     rows = _rows(current, previous, lambda key: (key[0], "dir" if key[1] else "file"))
-    page = page_of(
-        request, rows, limit, offset, release=release.tag, provisional=release.provisional, **context_of(view)
-    )
+    page = page_of(request, rows, limit, offset, **at_release(release), **context_of(view))
     return respond(request, session, Page[CountsRow](**page), format)
 
 
