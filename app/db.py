@@ -5,7 +5,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from fastapi import Request
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -34,13 +35,27 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_no_implicit_transactions(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite opens a transaction only before a write, so each SELECT saw the newest commit: a page's
+    # release list and its values could come from either side of an ingest's commit. BEGIN ourselves.
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
 def make_engine(url: str) -> Engine:
+    """An engine whose transactions are real on every backend: on SQLite a transaction (a snapshot, in
+    WAL mode) starts with its first statement, as on PostgreSQL."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_no_implicit_transactions)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -60,13 +75,23 @@ def safe_url(url: str) -> str:
 
 @lru_cache
 def get_engine() -> Engine:
-    return make_engine(get_settings().database_url)
+    """The web's engine: each request reads one snapshot (REPEATABLE READ on PostgreSQL, where READ
+    COMMITTED would give each statement its own; a transaction is a snapshot on SQLite in WAL mode)."""
+    engine = make_engine(get_settings().database_url)
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="REPEATABLE READ")
+    return engine
 
 
 def get_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 
-def get_db() -> Iterator[Session]:
-    with get_sessionmaker()() as session:
+def get_db(request: Request) -> Iterator[Session]:
+    """One read transaction per request, so every query of it sees the same data; the data version of
+    that snapshot goes on the request, for the response cache to file the answer under."""
+    from app import cache  # app.cache imports the models, which import this module
+
+    with get_sessionmaker()() as session, session.begin():
+        request.state.data_version = cache.data_version(session)
         yield session
