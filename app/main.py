@@ -16,6 +16,7 @@ from app.db import get_sessionmaker, is_missing_schema
 from app.queries import NotFound
 from app.web import bots, chart_routes, pages
 from app.web.deps import ROOT, BadParameter, render
+from app.web.head import HeadAsGet
 from app.web.response_cache import ResponseCache
 from app.web.security import SecurityHeaders
 
@@ -36,6 +37,7 @@ def create_app() -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(ResponseCache, version=_data_version)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(HeadAsGet)  # outermost: everything below sees a GET
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     app.mount("/api/v1", create_api())
     app.include_router(pages.router)

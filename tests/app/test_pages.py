@@ -205,3 +205,33 @@ def test_a_moving_ref_is_labelled_provisional_everywhere(engine: Engine, tmp_pat
         assert "(provisional)" in client.get("/badge/fs/xfs.svg").text
         older = client.get("/?release=v2.0").text
         assert "<strong>Provisional:</strong>" not in older
+
+
+SAMPLE = {"{name}": "BTRFS%20FILE%20SYSTEM", "{path}": "fs/btrfs/inode.c", "{tag}": "v2.0", "{fmt}": "svg",
+          "{target}": "fs/btrfs"}  # fmt: skip
+QUERY = {"/compare": "?from=v1.9&to=v2.0", "/compare/occurrences": "?from=v1.9&to=v2.0"}
+
+
+def _every_get_url() -> list[str]:
+    from app.api import create_api
+
+    urls = []
+    for prefix, application in (("", create_app()), ("/api/v1", create_api())):
+        for path, operations in application.openapi()["paths"].items():
+            if "get" in operations:
+                url = path
+                for placeholder, value in SAMPLE.items():
+                    url = url.replace(placeholder, value)
+                urls.append(prefix + url + QUERY.get(path, ""))
+    return [*urls, "/static/app.css", "/api/v1/openapi.json"]
+
+
+def test_head_answers_wherever_get_does(client: TestClient) -> None:
+    urls = _every_get_url()
+    assert len(urls) > 30
+    for url in urls:
+        got, head = client.get(url), client.head(url)
+        assert got.status_code == 200, url
+        assert head.status_code == 200 and head.content == b"", url
+        for header in ("content-type", "etag", "content-length"):
+            assert head.headers.get(header) == got.headers.get(header), (url, header)
