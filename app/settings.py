@@ -9,6 +9,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The kernel's release tags: mainline (v6.7, v2.6.39), release candidates (v6.8-rc3) and stable releases
 # (v6.1.170, v2.6.39.4); which of those lines an ingest takes is chosen by --rc and --stable.
+ELIXIR = "https://elixir.bootlin.com/linux/{tag}/source/{path}#L{line}"
+GIT_TREE = "https://git.kernel.org/pub/scm/linux/kernel/git/{tree}.git/tree/{{path}}?h={{tag}}#n{{line}}"
+GIT_COMMIT_TREE = "https://git.kernel.org/pub/scm/linux/kernel/git/{tree}.git/tree/{{path}}?id={{commit}}#n{{line}}"
 DEFAULT_TAG_PATTERN = r"^v\d+(\.\d+)+(-rc\d+)?$"
 
 
@@ -34,6 +37,17 @@ class Settings(BaseSettings):
     )
     tag_pattern: str = Field(default=DEFAULT_TAG_PATTERN, description="regular expression for release tags")
     line_max_chars: int = Field(default=240, description="source lines are stored up to this length")
+    source_urls: dict[str, dict[str, str]] = Field(
+        default={
+            "mainline": {"elixir": ELIXIR, "git.kernel.org": GIT_TREE.format(tree="torvalds/linux")},
+            "rc": {"elixir": ELIXIR, "git.kernel.org": GIT_TREE.format(tree="torvalds/linux")},
+            "stable": {"elixir": ELIXIR, "git.kernel.org": GIT_TREE.format(tree="stable/linux")},
+            # a moving ref has no tag on the web: its commit, in linux-next (which merges every for-next)
+            "ref": {"git.kernel.org": GIT_COMMIT_TREE.format(tree="next/linux-next")},
+        },
+        description="per release line, link name -> URL of a source line; {tag} {commit} {path} {line} are "
+        "filled in (NOFS_SOURCE_URLS, as JSON)",
+    )
     commit_url: str = Field(
         # the stable tree holds every mainline commit too, so one address serves final and stable releases
         default="https://git.kernel.org/pub/scm/linux/kernel/git/stable/linux.git/commit/?id={commit}",

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app import attribution, charts, queries
 from app.db import get_db
+from app.links import source_links
 from app.metrics import DEFAULT_METRIC, METRICS, Count, Metric, MetricKey, goes_down
 from app.registry import IDENTIFIERS, RULE_TEXT
 
@@ -24,6 +25,7 @@ templates.env.globals.update(
     PROJECTION_WINDOW=queries.PROJECTION_WINDOW,
     sparkline=charts.sparkline_points,
     commit_url=attribution.commit_url,
+    source_links=source_links,
 )
 
 SessionDep = Annotated[Session, Depends(get_db)]

@@ -235,3 +235,15 @@ def test_head_answers_wherever_get_does(client: TestClient) -> None:
         assert head.status_code == 200 and head.content == b"", url
         for header in ("content-type", "etag", "content-length"):
             assert head.headers.get(header) == got.headers.get(header), (url, header)
+
+
+def test_source_links_follow_the_release_line(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    stable = client.get("/tree/drivers/md/raid1.c?release=v1.10.1&metric=scoped").text
+    assert "git.kernel.org/pub/scm/linux/kernel/git/stable/linux.git/tree/drivers/md/raid1.c?h=v1.10.1#n3" in stable
+    assert "torvalds/linux.git/tree/drivers/md/raid1.c?h=v1.10.1" not in stable
+    assert "https://elixir.bootlin.com/linux/v1.10.1/source/drivers/md/raid1.c#L3" in stable
+    monkeypatch.setenv("NOFS_SOURCE_URLS", '{"stable": {"mirror": "https://example.invalid/{tag}/{path}#{line}"}}')
+    with fresh_client() as configured:
+        page = configured.get("/tree/drivers/md/raid1.c?release=v1.10.1&metric=scoped").text
+    assert '<a href="https://example.invalid/v1.10.1/drivers/md/raid1.c#3">mirror</a>' in page
+    assert "elixir" not in page.split("<h2>Every tracked occurrence")[1].split("</table>")[0]
