@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.registry import BY_NAME, IDENTIFIERS, Group
+from app.registry import BY_NAME, IDENTIFIERS, KIND_RULES, Group, Kind
 
 
 class Count(StrEnum):
@@ -21,7 +21,8 @@ class Metric:
     def rule(self, count: Count) -> str:
         names = ", ".join(self.identifiers)
         which = (
-            "code occurrences that are not definitions (comments, strings and #defines excluded)"
+            f"code occurrences ({KIND_RULES[Kind.CODE]}); not comments, strings or definitions "
+            f"({KIND_RULES[Kind.DEFINITION]})"
             if count is Count.USES
             else "all occurrences: code, comments, strings and definitions, as git grep -o -w counts them"
         )

@@ -25,6 +25,16 @@ class Kind(StrEnum):
     DEFINITION = "definition"
 
 
+# What each kind holds, as ingest/count.py's lexer decides it: every text that states the counting rule
+# (under charts, in API answers, on the About page) is made from these.
+KIND_RULES: dict[Kind, str] = {
+    Kind.CODE: "everything that is not a comment, string or definition, the body of a #define and text inside "
+    "#if 0 included",
+    Kind.COMMENT: "inside /* … */ or // (with backslash continuations)",
+    Kind.STRING: 'inside a string or character literal ("…" or \'…\')',
+    Kind.DEFINITION: "the name a #define defines, or the name of a function in its definition",
+}
+
 Counts = tuple[int, int, int, int]  # occurrences by Kind, in its order: code, comment, string, definition
 ZERO_COUNTS: Counts = (0, 0, 0, 0)
 
@@ -78,6 +88,6 @@ RULE_TEXT = (
     "An identifier matches as a whole word (git grep -w: not preceded or followed by [A-Za-z0-9_]) "
     "in regular files whose path matches the configured globs (default *.c and *.h, anywhere in the tree; "
     "symlinks and submodules are not read, as git grep does not read them). Each occurrence is classified "
-    "lexically as code, comment, string/char literal or definition (the name of a #define, or of a function "
-    "definition); 'uses' are code occurrences. Text inside #if 0 is still code."
+    "lexically: " + "; ".join(f"{kind.value}: {rule}" for kind, rule in KIND_RULES.items()) + ". "
+    "'uses' are the code occurrences."
 )

@@ -5,6 +5,8 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
+from app.registry import KIND_RULES, Kind
+
 
 class ReleaseOut(BaseModel):
     tag: str = Field(description="the release tag, e.g. v6.7")
@@ -20,10 +22,10 @@ class ReleaseOut(BaseModel):
 class Counts(BaseModel):
     """Occurrences of the metric's identifiers, by lexical kind; `uses` is the headline number."""
 
-    code: int = Field(description="code occurrences that are not definitions")
-    comment: int = Field(description="occurrences inside comments")
-    string: int = Field(description="occurrences inside string or character literals")
-    definition: int = Field(description="#define names and function-definition names")
+    code: int = Field(description=KIND_RULES[Kind.CODE])
+    comment: int = Field(description=KIND_RULES[Kind.COMMENT])
+    string: int = Field(description=KIND_RULES[Kind.STRING])
+    definition: int = Field(description=KIND_RULES[Kind.DEFINITION])
     uses: int = Field(description="= code")
     total: int = Field(description="= code + comment + string + definition, what git grep -o -w counts")
 

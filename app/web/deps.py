@@ -13,7 +13,7 @@ from app import attribution, charts, queries
 from app.db import get_db
 from app.links import source_links
 from app.metrics import DEFAULT_METRIC, METRICS, Count, Metric, MetricKey, goes_down
-from app.registry import IDENTIFIERS, RULE_TEXT
+from app.registry import IDENTIFIERS, KIND_RULES, RULE_TEXT
 
 ROOT = Path(__file__).resolve().parents[2]
 templates = Jinja2Templates(directory=str(ROOT / "templates"))
@@ -22,6 +22,7 @@ templates.env.globals.update(
     Count=Count,
     IDENTIFIERS=IDENTIFIERS,
     RULE_TEXT=RULE_TEXT,
+    KIND_RULES=KIND_RULES,
     PROJECTION_WINDOW=queries.PROJECTION_WINDOW,
     sparkline=charts.sparkline_points,
     commit_url=attribution.commit_url,

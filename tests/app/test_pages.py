@@ -247,3 +247,16 @@ def test_source_links_follow_the_release_line(client: TestClient, monkeypatch: p
         page = configured.get("/tree/drivers/md/raid1.c?release=v1.10.1&metric=scoped").text
     assert '<a href="https://example.invalid/v1.10.1/drivers/md/raid1.c#3">mirror</a>' in page
     assert "elixir" not in page.split("<h2>Every tracked occurrence")[1].split("</table>")[0]
+
+
+def test_every_rule_text_is_the_lexers_rule(client: TestClient) -> None:
+    from app.registry import KIND_RULES, Kind
+
+    about = client.get("/about").text
+    assert all(rule.replace('"', "&#34;").replace("'", "&#39;") in about for rule in KIND_RULES.values())
+    code_rule = KIND_RULES[Kind.CODE]
+    assert "body of a #define" in code_rule  # what ingest/count.py does: only the macro's name is a definition
+    assert code_rule in client.get("/api/v1/subsystems").json()["count_rule"]
+    assert code_rule in " ".join(client.get("/charts/trend.vl.json").json()["title"]["subtitle"])
+    for url in ("/", "/about", "/api/v1/subsystems", "/charts/trend.vl.json"):
+        assert "#defines excluded" not in client.get(url).text
