@@ -92,7 +92,7 @@ def path_report(session: Session, tag: str | None, path: str, metric: str | None
     path = normalize_path(path)
     place = session.execute(select(Path).where(Path.path == path)).scalar_one_or_none()
     if place is None:
-        return Report(_release_info(release), path, metric)
+        return Report(_release_info(release), path, metric, [], _with_zeros(path, [], metric))
     children = _by_metric(
         select(Path.path, Path.is_dir, PathCount.identifier, *_kind_columns(PathCount))
         .join(PathCount, PathCount.path_id == Path.id)
@@ -112,7 +112,14 @@ def path_report(session: Session, tag: str | None, path: str, metric: str | None
         metric,
     )
     totals = [CountRow(path, "total", identifier, *counts) for identifier, *counts in session.execute(totals_query)]
-    return Report(_release_info(release), path, metric, _ordered(rows), _ordered(totals))
+    return Report(_release_info(release), path, metric, _ordered(rows), _ordered(_with_zeros(path, totals, metric)))
+
+
+def _with_zeros(path: str, totals: list[CountRow], metric: str | None) -> list[CountRow]:
+    """A total for every identifier asked about: none found is an answer, a row of zeros."""
+    found = {row.identifier for row in totals}
+    asked = (metric,) if metric else tuple(BY_NAME)
+    return [*totals, *(CountRow(path, "total", name, *ZERO_COUNTS) for name in asked if name not in found)]
 
 
 def subsystem_report(session: Session, tag: str | None, metric: str | None = None) -> Report:

@@ -7,6 +7,7 @@ import pygit2
 import pytest
 from click.testing import CliRunner, Result
 
+from app.registry import NAMES
 from app.settings import get_settings
 from ingest.cli import main
 from tests.kernel_like import build_history, git_grep
@@ -47,13 +48,23 @@ def test_report_formats_agree_and_match_git_grep(db_url: str, history: Path) -> 
     as_json = json.loads(nofs("report", "--path", "fs", "--format", "json").stdout)
     assert as_json["release"]["tag"] == "v2.0" and as_json["scope"] == "fs" and "git grep -w" in as_json["rule"]
     totals = {row["identifier"]: row["total"] for row in as_json["totals"]}
-    assert totals == {k: v for k, v in git_grep(history, "v2.0", "fs").items() if not k.startswith("fs/")}
+    grep = git_grep(history, "v2.0", "fs")
+    assert totals == {name: grep.get(name, 0) for name in NAMES}  # every identifier, zeros included
     rows = list(csv.DictReader(io.StringIO(nofs("report", "--path", "fs", "--format", "csv").stdout)))
     assert [(r["name"], r["type"], r["identifier"], int(r["uses"])) for r in rows] == [
         (r["name"], r["type"], r["identifier"], r["uses"]) for r in as_json["rows"] + as_json["totals"]
     ]
     table = nofs("report", "--path", "fs", "--metric", "GFP_NOFS").stdout
     assert "GFP_NOFS at v2.0, /fs" in table and "fs/btrfs" in table and "uses = code occurrences" in table
+
+
+def test_nothing_found_is_a_row_of_zeros(db_url: str, history: Path) -> None:
+    assert nofs("ingest", str(history)).exit_code == 0
+    for path in ("drivers/md/plain.c", "no/such/dir"):
+        report = json.loads(nofs("report", "--path", path, "--metric", "GFP_NOFS", "--format", "json").stdout)
+        assert report["rows"] == [] and [(r["identifier"], r["total"], r["uses"]) for r in report["totals"]] == [
+            ("GFP_NOFS", 0, 0)
+        ]
 
 
 def test_report_by_subsystem_at_an_older_release(db_url: str, history: Path) -> None:
