@@ -1,11 +1,9 @@
-"""Engine, declarative base and the one way to get a session (`get_db`, a FastAPI dependency later)."""
+"""Engine, declarative base and sessions; the web's per-request session is app.web.deps.get_db."""
 
-from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from fastapi import Request
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -85,13 +83,3 @@ def get_engine() -> Engine:
 
 def get_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
-
-
-def get_db(request: Request) -> Iterator[Session]:
-    """One read transaction per request, so every query of it sees the same data; the data version of
-    that snapshot goes on the request, for the response cache to file the answer under."""
-    from app import cache  # app.cache imports the models, which import this module
-
-    with get_sessionmaker()() as session, session.begin():
-        request.state.data_version = cache.data_version(session)
-        yield session

@@ -14,6 +14,9 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Protocol, TypeVar
 
+# The kernel's release tags, every line: which lines an ingest takes is chosen by --rc and --stable.
+KERNEL_TAG_PATTERN = r"^v\d+(\.\d+)+(-rc\d+)?$"
+
 
 class Line(StrEnum):
     MAINLINE = "mainline"

@@ -12,15 +12,12 @@ from sqlalchemy.orm import Session
 
 from app import lines
 from app.cache import cached
+from app.errors import NotFound
 from app.metrics import Count, Metric
 from app.models import Occurrence, Path, PathCount, Release, ReleaseFile, Section, Subsystem, SubsystemCount
 from app.registry import BY_NAME, ZERO_COUNTS, Counts
 
 PROJECTION_WINDOW = 5  # releases whose pace a burn-down projection follows
-
-
-class NotFound(LookupError):
-    """A release, path or subsystem the database does not know."""
 
 
 @dataclass(frozen=True)

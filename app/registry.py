@@ -31,7 +31,7 @@ KIND_RULES: dict[Kind, str] = {
     Kind.CODE: "everything that is not a comment, string or definition, the body of a #define and text inside "
     "#if 0 included",
     Kind.COMMENT: "inside /* … */ or // (with backslash continuations)",
-    Kind.STRING: 'inside a string or character literal ("…" or \'…\')',
+    Kind.STRING: "inside a string or character literal (\"…\" or '…')",
     Kind.DEFINITION: "the name a #define defines, or the name of a function in its definition",
 }
 

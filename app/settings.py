@@ -3,20 +3,27 @@
 from functools import lru_cache
 from pathlib import Path
 
-from platformdirs import user_cache_dir, user_data_dir
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# The kernel's release tags: mainline (v6.7, v2.6.39), release candidates (v6.8-rc3) and stable releases
-# (v6.1.170, v2.6.39.4); which of those lines an ingest takes is chosen by --rc and --stable.
+from app.lines import KERNEL_TAG_PATTERN
+
+# Where a source line is shown on the web, per release line (source_urls below).
 ELIXIR = "https://elixir.bootlin.com/linux/{tag}/source/{path}#L{line}"
 GIT_TREE = "https://git.kernel.org/pub/scm/linux/kernel/git/{tree}.git/tree/{{path}}?h={{tag}}#n{{line}}"
 GIT_COMMIT_TREE = "https://git.kernel.org/pub/scm/linux/kernel/git/{tree}.git/tree/{{path}}?id={{commit}}#n{{line}}"
-DEFAULT_TAG_PATTERN = r"^v\d+(\.\d+)+(-rc\d+)?$"
 
 
 def _default_database_url() -> str:
+    from platformdirs import user_data_dir  # only when DATABASE_URL is not set
+
     return f"sqlite:///{Path(user_data_dir('nofs')) / 'nofs.sqlite3'}"
+
+
+def _default_cache_dir() -> Path:
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("nofs"))
 
 
 class Settings(BaseSettings):
@@ -28,14 +35,14 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; an SQLite file by default, postgresql+psycopg://… in production",
     )
     cache_dir: Path = Field(
-        default_factory=lambda: Path(user_cache_dir("nofs")),
+        default_factory=_default_cache_dir,
         description="where repositories given by URL are mirrored",
     )
     include_globs: tuple[str, ...] = Field(
         default=("*.c", "*.h"),
         description="fnmatch globs on the whole path ('*' crosses '/', as in a git pathspec)",
     )
-    tag_pattern: str = Field(default=DEFAULT_TAG_PATTERN, description="regular expression for release tags")
+    tag_pattern: str = Field(default=KERNEL_TAG_PATTERN, description="regular expression for release tags")
     line_max_chars: int = Field(default=240, description="source lines are stored up to this length")
     source_urls: dict[str, dict[str, str]] = Field(
         default={

@@ -9,7 +9,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import pygit2
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,8 +20,10 @@ from ingest.deltas import BlobCounts, Deltas, change_deltas, resolution_deltas
 from ingest.history import Interval, describe, walk_interval
 from ingest.merge_base import MergeBases
 from ingest.repo import ensure_commit_graph, shallow_commits
-from ingest.scan import BlobScanner, ScannedBlob
 from ingest.subsystems import SubsystemMapper
+
+if TYPE_CHECKING:
+    from ingest.scan import BlobScanner, ScannedBlob
 
 OWN, STEP = "own", "step"
 
@@ -138,11 +140,11 @@ class CountBook:
     def fill(
         self,
         session: Session,
-        scanner: BlobScanner,
+        scanner: "BlobScanner",
         wanted: dict[str, str],
         trees: list[TreePaths],
         scanned: Callable[[int], None],
-    ) -> tuple[list[ScannedBlob], list[str], int]:
+    ) -> tuple[list["ScannedBlob"], list[str], int]:
         """Look up or scan `wanted` (oid -> a path it had); returns what to store (interesting, clean) and
         the bytes read."""
         unknown = {oid: path for oid, path in wanted.items() if oid not in self.counts}
@@ -195,7 +197,7 @@ def _base_key(interval: Interval) -> str:
 def attribute_interval(
     sessions: sessionmaker[Session],
     repo: pygit2.Repository,
-    scanner: BlobScanner,
+    scanner: "BlobScanner",
     book: CountBook,
     mapper: SubsystemMapper,
     merge_bases: MergeBases,
@@ -249,7 +251,7 @@ def attribute_interval(
 def attribute(
     sessions: sessionmaker[Session],
     repo: pygit2.Repository,
-    scanner: BlobScanner,
+    scanner: "BlobScanner",
     todos: list[IntervalTodo],
     tracked: re.Pattern[str],
     claims: store.Claims,

@@ -1,31 +1,20 @@
-"""The `nofs` command: a thin shell over the library calls. Errors are one line and a non-zero exit."""
+"""The `nofs` command: a thin shell over the library calls. Errors are one line and a non-zero exit.
 
-import csv
-import io
-import json
+Each command imports its own machinery when it runs (`nofs --help` reads no database or git code, and
+`nofs report` and `nofs serve` none of the ingest's).
+"""
+
 import logging
 import os
 import signal
 import sys
 import time
-from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 
-from app import queries
-from app.db import make_engine, safe_url
-from app.registry import NAMES, RULE_TEXT
-from app.schema import current_revision, upgrade
-from app.settings import DEFAULT_TAG_PATTERN, get_settings
-from ingest.errors import IngestError
-from ingest.run import IngestOptions, LogProgress, ingest
-from ingest.tags import TagSelection
-
-if TYPE_CHECKING:
-    from rich.progress import Progress
+from app.lines import KERNEL_TAG_PATTERN
+from app.registry import NAMES
 
 log = logging.getLogger("nofs")
 
@@ -39,9 +28,16 @@ def _fail_on_errors(func: Any) -> Any:
     """Turn the errors a user can cause into one line and exit status 1."""
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from sqlalchemy.exc import OperationalError
+
+        from app.db import safe_url
+        from app.errors import NotFound
+        from app.settings import get_settings
+        from ingest.errors import IngestError
+
         try:
             return func(*args, **kwargs)
-        except (IngestError, queries.NotFound) as exc:
+        except (IngestError, NotFound) as exc:
             raise _Fail(str(exc).strip('"')) from exc
         except OperationalError as exc:
             url = safe_url(get_settings().database_url)
@@ -73,6 +69,10 @@ def db() -> None:
 @_fail_on_errors
 def db_upgrade() -> None:
     """Create or migrate the database named by DATABASE_URL to the newest schema."""
+    from app.db import make_engine, safe_url
+    from app.schema import upgrade
+    from app.settings import get_settings
+
     url = get_settings().database_url
     engine = make_engine(url)
     upgrade(engine)
@@ -80,38 +80,9 @@ def db_upgrade() -> None:
     click.echo(f"database {safe_url(url)} is at the newest schema")
 
 
-class _RichProgress:
-    """Two bars on a terminal: releases, and files of the release being ingested."""
-
-    def __init__(self, progress: "Progress") -> None:
-        self._progress = progress
-        self._releases = progress.add_task("releases", total=None)
-        self._files = progress.add_task("files", total=None, visible=False)
-
-    def releases(self, total: int) -> None:
-        self._progress.update(self._releases, total=total)
-
-    def release_started(self, tag: str, blobs: int) -> None:
-        self._progress.update(self._files, description=f"{tag} blobs", total=blobs, completed=0, visible=True)
-
-    def blobs_scanned(self, count: int) -> None:
-        self._progress.advance(self._files, count)
-
-    def release_done(self, tag: str, message: str) -> None:
-        self._progress.console.log(f"{tag}: {message}")
-        self._progress.advance(self._releases)
-
-    def interval_started(self, tag: str, since: str | None) -> None:
-        description = f"{tag} commits since {since}" if since else f"{tag}: first release, no interval"
-        self._progress.update(self._files, description=description, total=None, completed=0, visible=True)
-
-    def interval_done(self, tag: str, message: str) -> None:
-        self._progress.console.log(f"{tag}: {message}")
-
-
 @main.command("ingest")
 @click.argument("source")
-@click.option("--tags", "tag_pattern", default=None, help=f"regex for release tags [{DEFAULT_TAG_PATTERN}]")
+@click.option("--tags", "tag_pattern", default=None, help=f"regex for release tags [{KERNEL_TAG_PATTERN}]")
 @click.option("--rc", is_flag=True, help="also ingest release candidates (v6.8-rc3)")
 @click.option("--stable", is_flag=True, help="also ingest stable releases (v6.1.170, v2.6.39.4)")
 @click.option(
@@ -162,6 +133,14 @@ def ingest_command(
     releases. --tags REGEX takes any other tag scheme (zfs-2.2.0, v2_15_0, next-20261120), ordered by
     the numbers in each tag, or in the regex's named group `version`.
     """
+    from sqlalchemy.exc import OperationalError
+
+    from app.settings import get_settings
+    from ingest.errors import IngestError
+    from ingest.progress import ingest_with_progress
+    from ingest.run import IngestOptions
+    from ingest.tags import TagSelection
+
     signal.signal(signal.SIGTERM, _stop)
     settings = get_settings()
     options = IngestOptions(
@@ -176,11 +155,11 @@ def ingest_command(
         refs=refs,
     )
     if watch is None:
-        _ingest_once(options, settings.database_url)
+        click.echo(ingest_with_progress(options, settings.database_url).summary())
         return
     while True:
         try:
-            _ingest_once(options, settings.database_url)
+            click.echo(ingest_with_progress(options, settings.database_url).summary())
         except (IngestError, OperationalError) as exc:  # the database restarting, the mirror unreachable…
             log.error("nofs: this round failed, retrying in %d s: %s", watch, str(exc).strip().splitlines()[0])
         time.sleep(watch)
@@ -191,28 +170,6 @@ def _stop(signum: int, _frame: object) -> None:
     workers are shut down rather than left behind."""
     click.echo("nofs: stopped by SIGTERM; every release stored before it is kept, a re-run resumes", err=True)
     sys.exit(128 + signum)
-
-
-def _ingest_once(options: IngestOptions, database_url: str) -> None:
-    engine = make_engine(database_url)
-    try:
-        if sys.stderr.isatty():
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            columns = (
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-            )
-            with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-                stats = ingest(engine, options, _RichProgress(bar))
-        else:
-            stats = ingest(engine, options, LogProgress())
-    finally:
-        engine.dispose()
-    click.echo(stats.summary())
 
 
 @main.command("serve")
@@ -226,70 +183,6 @@ def serve_command(host: str, port: int, workers: int) -> None:
     uvicorn.run("app.main:app", host=host, port=port, workers=workers, log_level="info")
 
 
-def _row_dict(row: queries.CountRow) -> dict[str, Any]:
-    return {**asdict(row), "total": row.total, "uses": row.uses}
-
-
-_CSV_COLUMNS = (
-    "release",
-    "name",
-    "type",
-    "identifier",
-    "code",
-    "comment",
-    "string",
-    "definition",
-    "total",
-    "uses",
-)
-
-
-def _render(report: queries.Report, fmt: str) -> str:
-    if fmt == "json":
-        return json.dumps(
-            {
-                "release": {**asdict(report.release), "commit_date": report.release.commit_date.isoformat()},
-                "scope": report.scope,
-                "metric": report.metric,
-                "rule": RULE_TEXT,
-                "rows": [_row_dict(r) for r in report.rows],
-                "totals": [_row_dict(r) for r in report.totals],
-            },
-            indent=2,
-        )
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.DictWriter(out, _CSV_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        for row in [*report.rows, *report.totals]:
-            writer.writerow({"release": report.release.tag, **_row_dict(row)})
-        return out.getvalue().rstrip("\n")
-    from rich.console import Console
-    from rich.table import Table
-
-    scope = "every MAINTAINERS subsystem" if report.scope == "subsystems" else f"/{report.scope}"
-    table = Table(title=f"{report.metric or 'all tracked identifiers'} at {report.release.tag}, {scope}")
-    for column in ("name", "identifier", "uses", "comment", "string", "definition", "total"):
-        table.add_column(column, justify="left" if column in ("name", "identifier") else "right")
-    for row in report.rows:
-        table.add_row(
-            row.name,
-            row.identifier,
-            *(str(v) for v in (row.uses, row.comment, row.string, row.definition, row.total)),
-        )
-    table.add_section()
-    for row in report.totals:
-        table.add_row(
-            f"total {row.name or '/'}",
-            row.identifier,
-            *(str(v) for v in (row.uses, row.comment, row.string, row.definition, row.total)),
-            style="bold",
-        )
-    out = io.StringIO()
-    Console(file=out, width=140).print(table)
-    return out.getvalue() + f"uses = code occurrences that are not definitions. {RULE_TEXT}"
-
-
 @main.command("report")
 @click.option("--release", "tag", default=None, help="release tag [the newest ingested]")
 @click.option("--path", default="", help="a directory or file; its children are listed [the whole tree]")
@@ -299,6 +192,14 @@ def _render(report: queries.Report, fmt: str) -> str:
 @_fail_on_errors
 def report_command(tag: str | None, path: str, by: str, metric: str | None, fmt: str) -> None:
     """Counts per directory child or per MAINTAINERS subsystem at one release, by kind, with totals."""
+    from sqlalchemy.orm import Session
+
+    from app import queries
+    from app.db import make_engine, safe_url
+    from app.schema import current_revision
+    from app.settings import get_settings
+    from ingest.report_format import render
+
     if by == "subsystem" and path:
         raise _Fail("--path and --by subsystem cannot be combined")
     url = get_settings().database_url
@@ -314,7 +215,7 @@ def report_command(tag: str | None, path: str, by: str, metric: str | None, fmt:
             )
     finally:
         engine.dispose()
-    click.echo(_render(report, fmt))
+    click.echo(render(report, fmt))
 
 
 if __name__ == "__main__":

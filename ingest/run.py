@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import pygit2
 from sqlalchemy import Engine, insert
@@ -24,11 +24,13 @@ from ingest import attribute, store
 from ingest.attribute import IntervalProgress
 from ingest.errors import IngestError
 from ingest.repo import SkippedTag, TagTarget, open_repository, resolve_ref, resolve_tag, tag_names
-from ingest.scan import BlobScanner, PendingScan, ScannedBlob
 from ingest.subsystems import SubsystemMapper
 from ingest.tags import TagSelection, select_tags
 from ingest.tree import changed_files, glob_matcher
 from ingest.versions import ReleaseVersion, parse_tag, ref_version
+
+if TYPE_CHECKING:  # the scanner (dulwich, hyperscan) is imported only when there is work to do
+    from ingest.scan import BlobScanner, PendingScan, ScannedBlob
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +157,7 @@ class _Prepared:
     base: _Base | None
     changed: dict[str, str | None]
     to_scan: list[str]
-    pending: PendingScan
+    pending: "PendingScan"
     own: _Base  # this release as the base of the next one; its files are known once it is stored
 
 
@@ -214,6 +216,8 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
         return stats  # nothing to scan: no workers to start
     run = _Run(repo, options, stats, progress)
     claims = store.Claims(engine)
+    from ingest.scan import BlobScanner
+
     with BlobScanner(_repo_dir(repo), options.names, options.line_max_chars, options.jobs) as scanner:
         previous: _Base | None = None  # the last release handed to the workers
         pipeline: deque[_Prepared] = deque()
@@ -294,7 +298,7 @@ class _Run:
         self.subsystems = SubsystemMapper(repo)
 
     def prepare(
-        self, session: Session, scanner: BlobScanner, target: TagTarget, version: ReleaseVersion, base: _Base | None
+        self, session: Session, scanner: "BlobScanner", target: TagTarget, version: ReleaseVersion, base: _Base | None
     ) -> _Prepared:
         """Diff against the base and hand the blobs nobody has counted yet to the workers."""
         changed = dict(changed_files(self.repo, base.tree_id if base else None, target.tree_id, self.tracked))
@@ -366,7 +370,7 @@ class _Run:
         )
         prepared.own.files = {path: files[path] for path in kept}
 
-    def _collect(self, pending: PendingScan) -> list[ScannedBlob]:
+    def _collect(self, pending: "PendingScan") -> list["ScannedBlob"]:
         interesting: list[ScannedBlob] = []
         for chunk in pending.results():
             self.stats.blobs_scanned += chunk.blobs

@@ -3,7 +3,7 @@
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import (
     ARRAY,
@@ -41,8 +41,10 @@ from app.models import (
 from app.registry import Counts, Kind
 from ingest.maintainers import Section as ParsedSection
 from ingest.paths import from_stored, to_stored
-from ingest.scan import ScannedBlob
 from ingest.versions import ReleaseVersion
+
+if TYPE_CHECKING:  # the scanner (dulwich, hyperscan) is imported only by an ingest with work to do
+    from ingest.scan import ScannedBlob
 
 # Inserts go through Core tables: the ORM bulk path costs several times more per row here.
 LOOKUP_BATCH: Final = 500  # keys per IN (...) query; well under SQLite's parameter limit
@@ -118,7 +120,7 @@ def known_blobs(session: Session) -> dict[str, tuple[int, bool]]:
     }
 
 
-def store_blobs(session: Session, scanned: list[ScannedBlob]) -> dict[str, int]:
+def store_blobs(session: Session, scanned: list["ScannedBlob"]) -> dict[str, int]:
     """Insert newly scanned blobs with their counts and occurrences; oid -> blob id."""
     if not scanned:
         return {}
@@ -151,7 +153,7 @@ def store_blobs(session: Session, scanned: list[ScannedBlob]) -> dict[str, int]:
     return {**already, **ids}
 
 
-def count_occurrences(blob: ScannedBlob) -> dict[str, Counts]:
+def count_occurrences(blob: "ScannedBlob") -> dict[str, Counts]:
     tallies: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for occurrence in blob.scan.occurrences:
         tallies[occurrence.identifier][KINDS.index(occurrence.kind)] += 1

@@ -4,8 +4,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from app.lines import Line
-from app.settings import DEFAULT_TAG_PATTERN
+from app.lines import KERNEL_TAG_PATTERN, Line
 from ingest.errors import IngestError
 from ingest.versions import ReleaseVersion, parse_tag
 
@@ -14,7 +13,7 @@ from ingest.versions import ReleaseVersion, parse_tag
 class TagSelection:
     """Tags matching `pattern`, of the lines asked for: mainline always, rc and stable on request."""
 
-    pattern: str = DEFAULT_TAG_PATTERN
+    pattern: str = KERNEL_TAG_PATTERN
     include_rc: bool = False
     include_stable: bool = False
     since: str | None = None

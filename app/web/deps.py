@@ -1,5 +1,6 @@
 """Request-scoped pieces every page shares: the session, and the metric/count/release a view is asked for."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -9,8 +10,8 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from app import attribution, charts, queries
-from app.db import get_db
+from app import attribution, cache, charts, queries
+from app.db import get_sessionmaker
 from app.links import source_links
 from app.metrics import DEFAULT_METRIC, METRICS, Count, Metric, MetricKey, goes_down
 from app.registry import IDENTIFIERS, KIND_RULES, RULE_TEXT
@@ -28,6 +29,15 @@ templates.env.globals.update(
     commit_url=attribution.commit_url,
     source_links=source_links,
 )
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One read transaction per request, so every query of it sees the same data; the data version of
+    that snapshot goes on the request, for the response cache to file the answer under."""
+    with get_sessionmaker()() as session, session.begin():
+        request.state.data_version = cache.data_version(session)
+        yield session
+
 
 SessionDep = Annotated[Session, Depends(get_db)]
 DEFAULT_KEY = MetricKey(DEFAULT_METRIC)

@@ -139,3 +139,28 @@ def test_unreadable_object_stops_with_nothing_lost(db_url: str, history: Path) -
 def test_db_upgrade(db_url: str) -> None:
     result = nofs("db", "upgrade")
     assert result.exit_code == 0 and "newest schema" in result.stdout
+
+
+def _modules_after(args: list[str], env: dict[str, str] | None = None) -> set[str]:
+    """The modules a fresh `nofs ARGS` process has imported when the command returns."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\nfrom ingest.cli import main\ntry:\n    main(sys.argv[1:], standalone_mode=False)\n"
+        "finally:\n    print(' '.join(sorted(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, check=True)  # fmt: skip
+    return set(done.stdout.split())
+
+
+def test_each_command_imports_only_its_own_machinery(db_url: str, history: Path) -> None:
+    heavy = {"sqlalchemy", "pygit2", "dulwich", "hyperscan", "pydantic_settings", "fastapi", "rich"}
+    assert _modules_after(["--help"]) & heavy == set()
+    assert nofs("ingest", str(history)).exit_code == 0
+    report = _modules_after(["report", "--format", "json"])
+    assert "sqlalchemy" in report and report & {"pygit2", "dulwich", "hyperscan", "ingest.run", "fastapi"} == set()
+    no_op = _modules_after(["ingest", str(history)])
+    assert "pygit2" in no_op and no_op & {"dulwich", "hyperscan", "ingest.scan", "fastapi", "rich"} == set()
