@@ -7,7 +7,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from app.web.security import POLICY
 from ingest.run import IngestOptions, ingest
 from tests.app.test_pages import fresh_client
 from tests.kernel_like import WITH_STABLE, build_history
@@ -86,11 +85,19 @@ def test_source_lines_and_paths_are_escaped_everywhere(client: TestClient) -> No
     assert raw not in feed and "&lt;/script&gt;" in feed
 
 
+def _directives(policy: str) -> dict[str, set[str]]:
+    return {name: set(values) for name, *values in (part.split() for part in policy.split(";") if part.strip())}
+
+
 def test_security_headers_on_pages_api_and_assets(client: TestClient) -> None:
     for url in ("/", "/api/v1/releases", "/static/app.css", "/charts/trend.svg", "/releases/v9"):
         headers = client.get(url).headers
-        assert headers["content-security-policy"] == POLICY, url
+        served = _directives(headers["content-security-policy"])
+        # what the served policy must do, read from the header itself: only our own scripts, no eval, no
+        # plugins, no framing, nothing fetched from anywhere else
+        assert served["script-src"] == {"'self'"} and served["default-src"] == {"'self'"}, url
+        assert served["object-src"] == {"'none'"} and served["frame-ancestors"] == {"'none'"}, url
+        assert served["connect-src"] == {"'self'"} and served["base-uri"] == {"'none'"}, url
         assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY"
-    assert "script-src 'self';" in POLICY and "unsafe-eval" not in POLICY
     docs = client.get("/api/v1/docs")
     assert docs.status_code == 200 and "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs.text
