@@ -522,6 +522,21 @@ def occurrence_changes(
     return tuple(result)
 
 
+@dataclass(frozen=True)
+class FileOccurrenceChanges:
+    path: str
+    added: int
+    removed: int
+
+
+def occurrence_changes_by_file(changes: Sequence[OccurrenceChange]) -> list[FileOccurrenceChanges]:
+    """How many occurrences each file gained and lost, the files with the most first."""
+    added: Counter[str] = Counter(c.path for c in changes if c.added)
+    removed: Counter[str] = Counter(c.path for c in changes if not c.added)
+    files = [FileOccurrenceChanges(path, added[path], removed[path]) for path in added.keys() | removed.keys()]
+    return sorted(files, key=lambda f: (-(f.added + f.removed), f.path))
+
+
 def _unmatched(path: str, these: list, others: list, added: bool) -> list[OccurrenceChange]:
     """The occurrences among `these` with no counterpart (same identifier, kind, function and text) in `others`."""
     available = Counter((r[1], r[2], r[3], r[4].strip()) for r in others)

@@ -1,9 +1,10 @@
 """HTML pages and their htmx partials. Every number comes from app.queries."""
 
-from typing import Any, Final
+from dataclasses import dataclass
+from typing import Annotated, Any, Final
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from app import attribution, queries
@@ -14,6 +15,8 @@ from app.web.deps import SessionDep, View, ViewDep, render
 router = APIRouter()
 
 MOVERS: Final = 10
+TOP_CHANGES: Final = 25  # subsystems and files listed on a comparison; the rest are in its JSON/CSV twin
+SUMMARY_PAGE: Final = 50  # files a page of the occurrence summary lists
 TOP_COMMITS: Final = 10
 SLIDE_ROWS: Final = 6
 
@@ -191,11 +194,23 @@ def release_list(request: Request, session: SessionDep, view: ViewDep) -> Respon
     return render(request, "releases.html", **context, groups=groups)
 
 
+@dataclass(frozen=True)
+class Details:
+    """Which part of a long comparison a page shows: a page of its per-file occurrence summary, and the
+    occurrences of one file. The whole list is in the API (/api/v1/compare/occurrences, JSON or CSV)."""
+
+    page: int = Query(1, ge=1, le=100_000, description="page of the per-file summary of added/removed occurrences")
+    file: str | None = Query(None, max_length=4096, description="list this file's added and removed occurrences")
+
+
+DetailsDep = Annotated[Details, Depends()]
+
+
 @router.get("/releases/{tag}", summary="What changed in a release since the one before")
-def release_page(request: Request, session: SessionDep, view: ViewDep, tag: str) -> Response:
+def release_page(request: Request, session: SessionDep, view: ViewDep, tag: str, details: DetailsDep) -> Response:
     newer = queries.release_ref(session, tag)
     older = queries.previous_release(session, newer)
-    return _comparison(request, session, View(view.metric, view.count, tag), older, newer)
+    return _comparison(request, session, View(view.metric, view.count, tag), older, newer, details)
 
 
 @router.get("/compare", summary="What changed between any two releases")
@@ -203,15 +218,21 @@ def compare(
     request: Request,
     session: SessionDep,
     view: ViewDep,
+    details: DetailsDep,
     from_: str = Query(..., alias="from", max_length=255),
     to: str = Query(..., max_length=255),
 ) -> Response:
     older, newer = queries.release_ref(session, from_), queries.release_ref(session, to)
-    return _comparison(request, session, View(view.metric, view.count, newer.tag), older, newer)
+    return _comparison(request, session, View(view.metric, view.count, newer.tag), older, newer, details)
 
 
 def _comparison(
-    request: Request, session: SessionDep, view: View, older: queries.ReleaseRef | None, newer: queries.ReleaseRef
+    request: Request,
+    session: SessionDep,
+    view: View,
+    older: queries.ReleaseRef | None,
+    newer: queries.ReleaseRef,
+    details: Details,
 ) -> Response:
     context = _context(session, view)
     if older is None:
@@ -228,9 +249,29 @@ def _comparison(
         total_after=totals[known.index(newer)],
         subsystem_changes=queries.subsystem_changes(session, older, newer, view.metric, view.count),
         file_changes=queries.file_changes(session, older, newer, view.metric, view.count),
-        occurrence_changes=queries.occurrence_changes(session, older, newer, view.metric),
+        top=TOP_CHANGES,
+        occurrences=_occurrence_page(session, older, newer, view, details),
         who=_who(session, view, older, newer),
     )
+
+
+def _occurrence_page(
+    session: SessionDep, older: queries.ReleaseRef, newer: queries.ReleaseRef, view: View, details: Details
+) -> dict[str, Any]:
+    """A page of the per-file summary of added and removed occurrences, and one file's occurrences."""
+    changes = queries.occurrence_changes(session, older, newer, view.metric)
+    files = queries.occurrence_changes_by_file(changes)
+    pages = max(1, -(-len(files) // SUMMARY_PAGE))
+    page = min(details.page, pages)
+    return {
+        "files": files[(page - 1) * SUMMARY_PAGE : page * SUMMARY_PAGE],
+        "file_count": len(files),
+        "count": len(changes),
+        "page": page,
+        "pages": pages,
+        "file": details.file,
+        "of_file": [c for c in changes if c.path == details.file] if details.file else [],
+    }
 
 
 def _who(session: SessionDep, view: View, older: queries.ReleaseRef, newer: queries.ReleaseRef) -> dict[str, Any]:

@@ -260,3 +260,42 @@ def test_every_rule_text_is_the_lexers_rule(client: TestClient) -> None:
     assert code_rule in " ".join(client.get("/charts/trend.vl.json").json()["title"]["subtitle"])
     for url in ("/", "/about", "/api/v1/subsystems", "/charts/trend.vl.json"):
         assert "#defines excluded" not in client.get(url).text
+
+
+def test_a_comparison_summarises_occurrences_per_file_and_shows_one_file_on_request(client: TestClient) -> None:
+    every = client.get("/api/v1/compare/occurrences?from=v1.9&to=v2.1&metric=legacy&limit=1000").json()["items"]
+    expected = {}
+    for item in every:
+        added, removed = expected.get(item["path"], (0, 0))
+        expected[item["path"]] = (added + (item["change"] == "added"), removed + (item["change"] == "removed"))
+    page = client.get("/compare?from=v1.9&to=v2.1&metric=legacy").text
+    summary = page.split('id="occurrence-files"')[1].split("</table>")[0]
+    shown = {
+        path: (int(added), int(removed))
+        for path, added, removed in re.findall(
+            r'<th scope="row"><a href="/tree/([^"?]+)[^"]*">[^<]+</a></th><td class="num">(\d+)</td>'
+            r'<td class="num">(\d+)</td>',
+            summary,
+        )
+    }
+    assert shown == expected and len(shown) > 3
+    assert 'id="file-occurrences"' not in page  # no file's lines until one is asked for
+    one = client.get("/compare?from=v1.9&to=v2.1&metric=legacy&file=drivers/md/raid1.c").text
+    lines = one.split('id="file-occurrences"')[1].split("</table>")[0]
+    assert lines.count('class="removed"') == expected["drivers/md/raid1.c"][1] == 2
+
+
+def test_the_per_file_summary_comes_in_pages(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.web import pages
+
+    monkeypatch.setattr(pages, "SUMMARY_PAGE", 2)
+    first = client.get("/compare?from=v1.9&to=v2.1&metric=legacy&count=all").text
+    pages_count = int(re.search(r"page 1 of (\d+)", first).group(1))  # type: ignore[union-attr]
+    listed = []
+    for number in range(1, pages_count + 1):
+        page = client.get(f"/compare?from=v1.9&to=v2.1&metric=legacy&count=all&page={number}").text
+        summary = page.split('id="occurrence-files"')[1].split("</table>")[0]
+        listed += re.findall(r'<th scope="row"><a href="/tree/([^"?]+)', summary)
+        assert ('rel="next"' in page) == (number < pages_count)
+    every = client.get("/api/v1/compare/occurrences?from=v1.9&to=v2.1&metric=legacy&limit=1000").json()["items"]
+    assert pages_count > 1 and sorted(listed) == sorted({item["path"] for item in every})
