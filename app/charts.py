@@ -8,6 +8,8 @@ from typing import Any, Final
 VEGA_LITE_VERSION: Final = "v6.4"  # the version static/vendor/vega-bundle.js was built with
 SCHEMA: Final = "https://vega.github.io/schema/vega-lite/v6.json"
 PROJECTION_LIMIT: Final = 40  # releases drawn ahead at most
+AXIS_LABELS: Final = 24  # release labels on an axis at most: past that, every k-th is labelled
+POINTS_UP_TO: Final = 60  # releases on an axis up to which each one is drawn as a point
 # In the order series are given: legacy in fs/, elsewhere, scoped in fs/, elsewhere, whole tree, projection.
 PALETTE: Final = ["#c2410c", "#fb923c", "#1d4ed8", "#60a5fa", "#111827", "#6b7280", "#15803d", "#a16207"]
 
@@ -74,14 +76,14 @@ def trend(
     spec.update(
         {
             "data": {"values": rows},
-            "mark": {"type": "line", "point": True, "tooltip": True},
+            "mark": {"type": "line", "point": len(tags) <= POINTS_UP_TO, "tooltip": True},
             "encoding": {
                 "x": {
                     "field": "release",
                     "type": "ordinal",
                     "sort": order,
                     "title": "release",
-                    "axis": {"labelAngle": -40},
+                    "axis": {"labelAngle": -40, "values": [*_thinned(tags), *order[len(tags) :]]},
                 },
                 "y": {"field": "value", "type": "quantitative", "title": "count"},
                 "color": {
@@ -100,6 +102,12 @@ def trend(
         }
     )
     return spec
+
+
+def _thinned(tags: list[str]) -> list[str]:
+    """At most AXIS_LABELS labels, evenly spaced, always with the last (the release shown)."""
+    step = -(-len(tags) // AXIS_LABELS)
+    return tags[::-1][::step][::-1]
 
 
 def bars(

@@ -69,3 +69,22 @@ def predecessor(releases: Sequence[R], release: R) -> R | None:
         position = list(releases).index(release)
         return releases[position - 1] if position else None
     return None
+
+
+def groups(releases: Sequence[R]) -> list[tuple[str, tuple[R, ...]]]:
+    """Releases by line for a selector or a list, each group newest first: the main axis, then each stable
+    series (newest series first), then the release candidates of earlier cycles."""
+    axis = main_axis(releases)
+    if len(axis) == len(releases):
+        return [("Releases" if not any(r.line == Line.MAINLINE for r in releases) else "Mainline", axis[::-1])]
+    out: list[tuple[str, tuple[R, ...]]] = [("Mainline", axis[::-1])]
+    series: dict[str, list[R]] = {}
+    for release in releases:
+        if release.line == Line.STABLE:
+            series.setdefault(release.series, []).append(release)
+    for name, members in reversed(series.items()):
+        out.append((f"{name} stable", tuple(members[::-1])))
+    earlier = tuple(r for r in reversed(releases) if r.line == Line.RC and r not in axis)
+    if earlier:
+        out.append(("Earlier release candidates", earlier))
+    return out

@@ -227,6 +227,21 @@ def timeline(session: Session, release: ReleaseRef) -> tuple[ReleaseRef, ...]:
     return lines.timeline(releases(session), release)
 
 
+@cached
+def release_groups(session: Session) -> list[tuple[str, tuple[ReleaseRef, ...]]]:
+    """Releases by line, newest first: the selector's and the release list's groups."""
+    return lines.groups(releases(session))
+
+
+def axis_label(session: Session, release: ReleaseRef) -> str:
+    """What a chart's x axis holds (app/lines.py's rule), said under every chart."""
+    if not any(r.line == lines.Line.MAINLINE for r in releases(session)):
+        return "every ingested release in version order (no mainline release is ingested)"
+    if release.line == lines.Line.STABLE:
+        return f"the {release.series} stable series ({release.series} and its stable releases)"
+    return "mainline releases (with the newest cycle's release candidates, when ingested)"
+
+
 def upto(session: Session, release: ReleaseRef) -> tuple[ReleaseRef, ...]:
     """The release's timeline up to and including it: the x axis of its charts."""
     line = timeline(session, release)

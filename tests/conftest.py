@@ -2,7 +2,7 @@
 
 import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -95,8 +95,9 @@ def session(engine: Engine) -> Iterator[Session]:
 
 
 @contextmanager
-def ingested_sqlite(root: Path) -> Iterator[str]:
-    """The kernel-like history ingested into an SQLite file that DATABASE_URL names while inside.
+def ingested_sqlite(root: Path, build: Callable[[Path], object] | None = None) -> Iterator[str]:
+    """A history (the kernel-like one by default) ingested, every line but release candidates, into an
+    SQLite file that DATABASE_URL names while inside.
 
     For module-scoped fixtures (a live server, a schema fuzzer), which monkeypatch cannot serve.
     """
@@ -106,7 +107,7 @@ def ingested_sqlite(root: Path) -> Iterator[str]:
     from tests.kernel_like import WITH_STABLE, build_history
 
     url = f"sqlite:///{root / 'nofs.sqlite3'}"
-    build_history(root / "linux")
+    (build or build_history)(root / "linux")
     engine = make_engine(url)
     ingest(engine, IngestOptions(str(root / "linux"), root / "cache", WITH_STABLE, jobs=1))
     engine.dispose()

@@ -168,3 +168,27 @@ def build_torvalds_oddities(path: Path) -> RepoBuilder:
     repo.tag("v2.6.15")
     repo.release("v2.6.15.1", {"fs/xfs/xfs_buf.c": b"int x = GFP_NOFS;\n"})
     return repo
+
+
+WIDE_MAINLINE = 105  # v3.0 ... v3.104
+WIDE_STABLE = 30  # v3.50.1 ... v3.50.30
+
+
+def build_wide_history(path: Path) -> RepoBuilder:
+    """More than a hundred mainline releases and a stable series of thirty: what linux-stable's tag count
+    does to axes, selectors and tables. Each release converts or adds a GFP_NOFS in one of ten files."""
+    repo = RepoBuilder(path)
+    files = {"MAINTAINERS": MAINTAINERS, **{f"fs/ext4/f{i}.c": btrfs_inode(5, scoped=False) for i in range(10)}}
+    repo.commit(files, "Linux 3.0")
+    repo.tag("v3.0")
+    for number in range(1, WIDE_MAINLINE):
+        name = f"fs/ext4/f{number % 10}.c"
+        repo.release(f"v3.{number}", {name: btrfs_inode(5 - number // 25, scoped=number % 2 == 0)})
+        if number == 50:
+            release = repo.head
+            for fix in range(1, WIDE_STABLE + 1):
+                repo.head = repo.commit_on([repo.head], {**repo.files, "fs/ext4/stable.c": btrfs_inode(fix % 3, False)},
+                                           f"ext4: stable fix {fix}")  # fmt: skip
+                repo.tag(f"v3.50.{fix}")
+            repo.head = release
+    return repo

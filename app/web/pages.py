@@ -29,6 +29,9 @@ def _context(session: SessionDep, view: View, **extra: Any) -> dict[str, Any]:
         "release": release,
         "previous": queries.previous_release(session, release),
         "releases": queries.releases(session),
+        "release_groups": queries.release_groups(session),
+        "axis": queries.upto(session, release),
+        "axis_label": queries.axis_label(session, release),
         **extra,
     }
 
@@ -177,7 +180,15 @@ def tree(request: Request, session: SessionDep, view: ViewDep, path: str = "") -
 def release_list(request: Request, session: SessionDep, view: ViewDep) -> Response:
     context = _context(session, view)
     totals = queries.path_series(session, "", view.metric, view.count)
-    return render(request, "releases.html", **context, totals=totals)
+    value = dict(zip((r.id for r in context["releases"]), totals, strict=True))
+    groups = []
+    for label, members in context["release_groups"]:
+        rows = []
+        for r in members:
+            before = queries.previous_release(session, r)
+            rows.append((r, value[r.id], value[r.id] - value[before.id] if before else None, before))
+        groups.append((label, rows))
+    return render(request, "releases.html", **context, groups=groups)
 
 
 @router.get("/releases/{tag}", summary="What changed in a release since the one before")

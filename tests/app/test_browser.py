@@ -7,7 +7,8 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from app.main import create_app
 from tests.conftest import ingested_sqlite
+from tests.kernel_like import WIDE_MAINLINE, WIDE_STABLE, build_wide_history
 
 CHROMIUM = os.environ.get("NOFS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -36,9 +38,9 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with ingested_sqlite(tmp_path_factory.mktemp("browser")):
+@contextmanager
+def _served(root: Path, build: Callable[[Path], object] | None = None) -> Iterator[str]:
+    with ingested_sqlite(root, build):
         port = _free_port()
         server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
         thread = threading.Thread(target=server.run, daemon=True)
@@ -48,6 +50,18 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with _served(tmp_path_factory.mktemp("browser")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def wide_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with _served(tmp_path_factory.mktemp("wide"), build_wide_history) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -153,3 +167,46 @@ def test_the_converters_slide(base_url: str, page: Page) -> None:
     expect(slide).to_contain_text("Alice Btrfs")
     expect(slide.locator("table").nth(1)).to_contain_text("Merge tag 'btrfs-for-1.10'")
     slide.screenshot(path=str(ARTIFACTS / "slide-converters.png"))
+
+
+WIDE_PAGES = {
+    "wide-overview": "/",
+    "wide-stable-overview": "/?release=v3.50.30",
+    "wide-releases": "/releases",
+    "wide-file": "/tree/fs/ext4/f3.c",
+    "wide-stable-file": "/tree/fs/ext4/stable.c?release=v3.50.30",
+    "wide-subsystem": "/subsystems/EXT4%20FILE%20SYSTEM",
+    "wide-release": "/releases/v3.104",
+    "wide-compare": "/compare?from=v3.0&to=v3.104",
+    "wide-slides": "/slides",
+}
+
+
+@pytest.mark.parametrize("name", WIDE_PAGES)
+def test_no_page_is_wider_than_the_viewport_at_a_hundred_releases(wide_url: str, page: Page, name: str) -> None:
+    page.goto(wide_url + WIDE_PAGES[name])
+    if page.locator(".vega").count():
+        expect(page.locator(".vega svg").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]  # type: ignore[index]
+    shot(page, name)
+
+
+def test_the_release_selector_is_grouped_by_line(wide_url: str, page: Page) -> None:
+    page.goto(wide_url + "/")
+    groups = page.locator("select[name=release] optgroup")
+    assert groups.evaluate_all("gs => gs.map(g => [g.label, g.children.length])") == [
+        ["Mainline", WIDE_MAINLINE],
+        ["v3.50 stable", WIDE_STABLE],
+    ]
+    page.locator("select[name=release]").select_option("v3.50.30")
+    page.wait_for_url("**release=v3.50.30**")
+    tags = [t for t in page.locator(".vega svg .role-axis-label text").all_text_contents() if t.startswith("v")]
+    assert tags[0] == "v3.50" and tags[-1] == "v3.50.30" and not any(t.startswith("v3.51") for t in tags)
+    expect(page.locator("figure.chart figcaption")).to_contain_text("the v3.50 stable series")
+
+
+def test_axis_labels_are_thinned_and_keep_the_newest(wide_url: str, page: Page) -> None:
+    page.goto(wide_url + "/")
+    labels = page.locator(".vega svg .role-axis-label text").all_text_contents()
+    tags = [t for t in labels if t.startswith("v3.")]
+    assert 10 <= len(tags) <= 24 and tags[-1] == f"v3.{WIDE_MAINLINE - 1}"

@@ -1,6 +1,6 @@
 from dataclasses import dataclass
 
-from app.lines import main_axis, predecessor, timeline
+from app.lines import groups, main_axis, predecessor, timeline
 
 
 @dataclass(frozen=True)
@@ -63,3 +63,14 @@ def test_stable_releases_only_make_one_axis_in_version_order() -> None:
     assert tags(main_axis(debian)) == tags(tuple(debian))
     assert tags(timeline(debian, debian[2])) == tags(tuple(debian))
     assert predecessor(debian, debian[2]) == debian[1]
+
+
+def test_groups_for_the_selector() -> None:
+    assert [(label, tags(members)) for label, members in groups(STABLE_MIX)] == [
+        ("Mainline", ["v6.3-rc2", "v6.3-rc1", "v6.2", "v6.1", "v5.11", "v5.10"]),
+        ("v6.1 stable", ["v6.1.170"]),
+        ("v5.10 stable", ["v5.10.262", "v5.10.1"]),
+        ("Earlier release candidates", ["v6.2-rc1"]),
+    ]
+    debian = kernel("v6.1.170", "v6.12.117")
+    assert [(label, tags(members)) for label, members in groups(debian)] == [("Releases", ["v6.12.117", "v6.1.170"])]

@@ -169,3 +169,14 @@ def test_database_down_is_a_503_page(monkeypatch: pytest.MonkeyPatch) -> None:
     assert page.status_code == 503 and "Database unavailable" in page.text
     get_settings.cache_clear()
     get_engine.cache_clear()
+
+
+def test_release_list_groups_lines_and_compares_each_with_its_predecessor(client: TestClient) -> None:
+    page = client.get("/releases?metric=GFP_NOIO").text
+    mainline, stable = page.index("<strong>Mainline</strong>"), page.index("<strong>v1.10 stable</strong>")
+    assert mainline < stable
+    # v2.0 follows v1.10 on mainline, not the stable v1.10.1 that sorts between them
+    row = page[page.index('href="/releases/v2.0'):]
+    assert "<td>v1.10</td>" in row[: row.index("</tr>")]
+    stable_row = page[page.index('href="/releases/v1.10.1'):]
+    assert "<td>v1.10</td>" in stable_row[: stable_row.index("</tr>")]
