@@ -6,7 +6,8 @@
     ../shared/scripts/kernel-history.py ~/kernel-debs ~/linux-history
     createdb -h 127.0.0.1 -U postgres nofs_kbench
     python bench/kernel_scale.py --kernel ~/linux-history \\
-        --postgres postgresql+psycopg://postgres@127.0.0.1:5432/nofs_kbench
+        --postgres postgresql+psycopg://postgres@127.0.0.1:5432/nofs_kbench --keep ~/kbench
+    python bench/kernel_scale.py --pages-only ~/kbench --postgres …   # the pages again, on the kept databases
     python bench/kernel_scale.py --synthetic-root --releases 10 --prehistory 2000 --last-release 2000   # quick
 
 1. History (`git fast-import`, on top of the oldest tag of REPO, whose objects are borrowed through
@@ -22,8 +23,9 @@
    `--postgres URL` (an empty database), into PostgreSQL.
 3. One more merge window of `--last-release` commits (kernel size: ~14,000) and its tag, then the
    incremental ingest of it on each database; database sizes.
-4. Pages on each database: the first request of each page in a fresh server process (nothing cached), and
-   warm throughput and p99 with wrk against a bare FastAPI endpoint (as bench/web_load.py).
+4. Pages on each database: the first request of each page in a fresh server process (nothing cached) and
+   with every cache cleared in a process that has served it once, then warm throughput and p99 with wrk
+   against a bare FastAPI endpoint (as bench/web_load.py).
 5. Extrapolation to one mainline release (14,000 commits, 13,000 changed files) and to v4.12 -> today
    (45 releases, 1.1 M commits) from the measured per-file and per-commit rates.
 """
