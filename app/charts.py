@@ -83,7 +83,7 @@ def trend(
                     "type": "ordinal",
                     "sort": order,
                     "title": "release",
-                    "axis": {"labelAngle": -40, "values": [*_thinned(tags), *order[len(tags) :]]},
+                    "axis": {"labelAngle": -40, "values": _axis_labels(tags, order)},
                 },
                 "y": {"field": "value", "type": "quantitative", "title": "count"},
                 "color": {
@@ -102,6 +102,12 @@ def trend(
         }
     )
     return spec
+
+
+def _axis_labels(tags: list[str], order: list[str]) -> list[str]:
+    """The releases labelled, thinned; the projection's end ("+N releases") too while there is room: on a
+    crowded axis it would sit on the newest release's label (the legend still names the dashed line)."""
+    return [*_thinned(tags), *(order[len(tags) :] if len(tags) <= AXIS_LABELS else [])]
 
 
 def _thinned(tags: list[str]) -> list[str]:

@@ -5,7 +5,9 @@ questions, so the answer lives here once.
 
 - mainline: `v6.7`, `v2.6.39`, or any release of another tag scheme;
 - rc: a mainline release candidate, `v6.8-rc3` (series `v6.8`);
-- stable: `v6.1.170`, `v2.6.39.4`, on the series of its mainline release (`v6.1`, `v2.6.39`).
+- stable: `v6.1.170`, `v2.6.39.4`, on the series of its mainline release (`v6.1`, `v2.6.39`);
+- ref: a moving ref (a maintainer's `for-next` branch, the newest `next-*` tag), a provisional point
+  after the newest release, replaced when it moves; its series is the ref as asked for (`next-*`).
 """
 
 from collections.abc import Sequence
@@ -17,6 +19,7 @@ class Line(StrEnum):
     MAINLINE = "mainline"
     RC = "rc"
     STABLE = "stable"
+    REF = "ref"
 
 
 class OnALine(Protocol):
@@ -41,9 +44,10 @@ def main_axis(releases: Sequence[R]) -> tuple[R, ...]:
     release candidates. With no mainline release at all (a history of stable releases only), every
     release in version order, each series after the other."""
     if not any(r.line == Line.MAINLINE for r in releases):
-        return tuple(releases)
+        return tuple(releases)  # refs sort last
     cycle = _cycle(releases)
-    return tuple(r for r in releases if r.line == Line.MAINLINE or (r.line == Line.RC and r.series in cycle))
+    wanted = (Line.MAINLINE, Line.REF)
+    return tuple(r for r in releases if r.line in wanted or (r.line == Line.RC and r.series in cycle))
 
 
 def timeline(releases: Sequence[R], release: R) -> tuple[R, ...]:
@@ -62,6 +66,8 @@ def predecessor(releases: Sequence[R], release: R) -> R | None:
     """The release before `release` on its timeline; for the first of a stable series with no mainline
     release stored, the release before it in version order (so that it still has an interval)."""
     line = timeline(releases, release)
+    if release.line == Line.REF:  # a ref follows the newest release, never another ref
+        line = tuple(r for r in line if r.line != Line.REF or r == release)
     index = line.index(release)
     if index:
         return line[index - 1]
@@ -74,10 +80,13 @@ def predecessor(releases: Sequence[R], release: R) -> R | None:
 def groups(releases: Sequence[R]) -> list[tuple[str, tuple[R, ...]]]:
     """Releases by line for a selector or a list, each group newest first: the main axis, then each stable
     series (newest series first), then the release candidates of earlier cycles."""
-    axis = main_axis(releases)
-    if len(axis) == len(releases):
-        return [("Releases" if not any(r.line == Line.MAINLINE for r in releases) else "Mainline", axis[::-1])]
-    out: list[tuple[str, tuple[R, ...]]] = [("Mainline", axis[::-1])]
+    refs = tuple(r for r in reversed(releases) if r.line == Line.REF)
+    provisional = [("Provisional (moving refs)", refs)] if refs else []
+    axis = tuple(r for r in main_axis(releases) if r.line != Line.REF)
+    if len(axis) + len(refs) == len(releases):
+        label = "Releases" if not any(r.line == Line.MAINLINE for r in releases) else "Mainline"
+        return [*provisional, (label, axis[::-1])]
+    out: list[tuple[str, tuple[R, ...]]] = [*provisional, ("Mainline", axis[::-1])]
     series: dict[str, list[R]] = {}
     for release in releases:
         if release.line == Line.STABLE:

@@ -148,6 +148,15 @@ class ReleaseRef:
     line: str  # app.lines.Line
     series: str
 
+    @property
+    def provisional(self) -> bool:
+        """A moving ref (a for-next branch, the newest next- tag): replaced when it moves."""
+        return self.line == lines.Line.REF
+
+    @property
+    def label(self) -> str:
+        return f"{self.tag} (provisional)" if self.provisional else self.tag
+
 
 @dataclass(frozen=True)
 class Place:
@@ -235,6 +244,8 @@ def release_groups(session: Session) -> list[tuple[str, tuple[ReleaseRef, ...]]]
 
 def axis_label(session: Session, release: ReleaseRef) -> str:
     """What a chart's x axis holds (app/lines.py's rule), said under every chart."""
+    if release.provisional:
+        return f"releases, then {release.tag}: a moving ref, provisional, replaced when it moves"
     if not any(r.line == lines.Line.MAINLINE for r in releases(session)):
         return "every ingested release in version order (no mainline release is ingested)"
     if release.line == lines.Line.STABLE:

@@ -124,13 +124,16 @@ def kernel_scale(source: str, commits: int, jobs: int, keep: str | None) -> None
                 contents[path] = data
                 process.stdin.write(f"M 100644 inline {path}\ndata {len(data)}\n".encode() + data + b"\n")
             process.stdin.write(b"\n")
-        process.stdin.write(f"reset refs/tags/v999.0\nfrom :{commits}\n\n".encode())
+        # the end tag is a later release of the start tag's own line, so that its interval starts there
+        end = f"{tag}.1" if tag.count(".") == 1 else f"{tag.rsplit('.', 1)[0]}.999999"
+        process.stdin.write(f"reset refs/tags/{end}\nfrom :{commits}\n\n".encode())
         process.stdin.close()
         assert process.wait() == 0
         print(f"{commits:,} commits on {tag}'s tree ({len(paths):,} .c/.h files), written in "
               f"{time.perf_counter() - started:.1f} s")  # fmt: skip
         engine = make_engine(f"sqlite:///{Path(scratch) / 'bench.sqlite3'}")
-        selection = TagSelection(pattern=f"^({re.escape(tag)}|v999\\.0)$")  # one interval: tag -> the commits
+        # one interval: tag -> the commits
+        selection = TagSelection(pattern=f"^({re.escape(tag)}|{re.escape(end)})$", include_stable=True)
         cache = Path(scratch) / "cache"
         ingest(engine, IngestOptions(repo_dir, cache, selection, jobs=jobs, commits=False))  # releases first
         if keep:

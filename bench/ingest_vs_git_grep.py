@@ -108,7 +108,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         env = {**os.environ, "DATABASE_URL": url, "NOFS_CACHE_DIR": tmp}
-        command = [sys.executable, "-m", "ingest.cli", "ingest", "--jobs", str(args.jobs), args.repo]
+        command = [sys.executable, "-m", "ingest.cli", "ingest", "--stable", "--jobs", str(args.jobs), args.repo]
         # like for like: git grep counts releases, so the timed ingest does too; commits come after
         ingest_seconds = run_timed([*command, "--no-commits"], env)
         attribution_seconds = run_timed(command, env)

@@ -8,7 +8,7 @@ blob scanned here is stored too (with its occurrences, or as clean), so none is 
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Protocol
 
 import pygit2
@@ -19,7 +19,7 @@ from ingest import commit_store, store
 from ingest.deltas import BlobCounts, Deltas, change_deltas, resolution_deltas
 from ingest.history import Interval, describe, walk_interval
 from ingest.merge_base import MergeBases
-from ingest.repo import ensure_commit_graph
+from ingest.repo import ensure_commit_graph, shallow_commits
 from ingest.scan import BlobScanner, ScannedBlob
 from ingest.subsystems import SubsystemMapper
 
@@ -47,6 +47,8 @@ class IntervalResult:
     with_changes: int = 0
     blobs_scanned: int = 0
     bytes_scanned: int = 0
+    shallow_boundaries: int = 0  # intervals whose first-parent line starts at a shallow clone's boundary
+    skipped: list[str] = field(default_factory=list)  # releases whose previous release's commit is missing
 
     def add(self, other: "IntervalResult") -> None:
         for counter in fields(self):
@@ -200,22 +202,25 @@ def attribute_interval(
     todo: IntervalTodo,
     tracked: re.Pattern[str],
     scanned: Callable[[int], None],
-) -> IntervalResult:
-    """Walk, count and store one interval in one transaction."""
+    shallow: frozenset[str] = frozenset(),
+) -> tuple[IntervalResult, str | None]:
+    """Walk, count and store one interval in one transaction; also the shallow boundary it starts at."""
     release, previous = todo.release, todo.previous
     header: dict[str, object] = {
         "from_tag": previous.tag if previous else None,
         "from_commit": previous.commit_id if previous else None,
         "base_commit": None,
         "commits_walked": 0,
+        "shallow_boundary": False,
     }
     if previous is None:  # the first release: no interval, and its whole history is not ours to walk
         with sessions() as session, session.begin():
             store.lock_writes(session)
             commit_store.write_attribution(session, release.id, header, {}, {}, {}, {})
-        return IntervalResult(intervals=1)
-    interval, walked = walk_interval(repo, previous.commit_id, release.commit_id, tracked, merge_bases)
-    header.update(base_commit=interval.base, commits_walked=walked)
+        return IntervalResult(intervals=1), None
+    interval, walked = walk_interval(repo, previous.commit_id, release.commit_id, tracked, merge_bases, shallow)
+    header.update(base_commit=interval.base, commits_walked=walked, shallow_boundary=interval.shallow_boundary)
+    boundary = interval.base if interval.shallow_boundary else None
     wanted = dict((oid, path) for path, oid in interval.blobs())
     trees = [TreePaths(repo, repo[r.tree_id].peel(pygit2.Tree)) for r in (previous, release)]
     with sessions() as session:
@@ -228,7 +233,8 @@ def attribute_interval(
     with sessions() as session, session.begin():
         store.lock_writes(session)
         if commit_store.attributed(session).get(release.id) == (header["from_tag"], header["from_commit"]):
-            return IntervalResult(1, walked, 0, len(interesting) + len(clean), read)  # another worker did it meanwhile
+            # another worker did it meanwhile
+            return IntervalResult(1, walked, 0, len(interesting) + len(clean), read, int(bool(boundary))), boundary
         store.store_blobs(session, interesting)
         commit_store.store_clean(session, clean)
         _, subsystem_in_tree = mapper.for_tree(session, release.tree_id)
@@ -237,7 +243,7 @@ def attribute_interval(
         commit_store.write_attribution(
             session, release.id, header, metas, {oid: steps[oid] for oid in metas}, changes, subsystem_of
         )
-    return IntervalResult(1, walked, len(metas), len(interesting) + len(clean), read)
+    return IntervalResult(1, walked, len(metas), len(interesting) + len(clean), read, int(bool(boundary))), boundary
 
 
 def attribute(
@@ -255,18 +261,26 @@ def attribute(
     book, mapper = CountBook(), SubsystemMapper(repo)
     repo_dir = repo.path.rstrip("/")
     merge_bases = MergeBases(repo_dir, jobs)
+    shallow = shallow_commits(repo)
     if any(todo.previous is not None for todo in todos):
         ensure_commit_graph(repo_dir)
     totals = IntervalResult()
     for todo in todos:
         tag = todo.release.tag
+        if todo.previous is not None and todo.previous.commit_id not in repo:
+            # stored from another clone, beyond this one's shallow boundary: no history to walk from it
+            progress.interval_done(
+                tag, f"not attributed: {todo.previous.tag}'s commit is not in this repository (a shallow clone?)"
+            )
+            totals.skipped.append(tag)
+            continue
         if not claims.take(f"commits:{tag}"):
             continue
         try:
             started = time.monotonic()
             progress.interval_started(tag, todo.previous.tag if todo.previous else None)
-            result = attribute_interval(
-                sessions, repo, scanner, book, mapper, merge_bases, todo, tracked, progress.blobs_scanned
+            result, boundary = attribute_interval(
+                sessions, repo, scanner, book, mapper, merge_bases, todo, tracked, progress.blobs_scanned, shallow
             )
         finally:
             claims.give_back(f"commits:{tag}")
@@ -279,6 +293,7 @@ def attribute(
         progress.interval_done(
             tag,
             f"commits since {todo.previous.tag}: {result.walked:,} walked, {result.with_changes:,} moved a count, "
-            f"{result.blobs_scanned:,} blobs scanned, {seconds:.1f} s{rate}",
+            f"{result.blobs_scanned:,} blobs scanned, {seconds:.1f} s{rate}"
+            f"{f'; attribution starts at the shallow boundary {boundary}' if boundary else ''}",
         )
     return totals

@@ -114,7 +114,19 @@ class _RichProgress:
 @click.option("--tags", "tag_pattern", default=None, help=f"regex for release tags [{DEFAULT_TAG_PATTERN}]")
 @click.option("--rc", is_flag=True, help="also ingest release candidates (v6.8-rc3)")
 @click.option("--stable", is_flag=True, help="also ingest stable releases (v6.1.170, v2.6.39.4)")
-@click.option("--since", default=None, help="oldest release to ingest, e.g. v4.12")
+@click.option(
+    "--ref",
+    "refs",
+    multiple=True,
+    metavar="NAME",
+    help="also a moving ref as a provisional point after the newest release: a branch (for-next) or the "
+    "newest tag matching a glob ('next-*'); replaced when it moves",
+)
+@click.option(
+    "--since",
+    default=None,
+    help="oldest release to ingest, e.g. v4.12; from a URL, only the history since the release before it is fetched",
+)
 @click.option("--until", default=None, help="newest release to ingest")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="processes [all cores]")
 @click.option("--glob", "globs", multiple=True, help="file globs to count in [*.c *.h]")
@@ -136,6 +148,7 @@ def ingest_command(
     tag_pattern: str | None,
     rc: bool,
     stable: bool,
+    refs: tuple[str, ...],
     since: str | None,
     until: str | None,
     jobs: int | None,
@@ -160,6 +173,7 @@ def ingest_command(
         line_max_chars=settings.line_max_chars,
         jobs=jobs or os.cpu_count() or 1,
         commits=not no_commits,
+        refs=refs,
     )
     if watch is None:
         _ingest_once(options, settings.database_url)

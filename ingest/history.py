@@ -48,6 +48,7 @@ class Interval:
     commits: list[IntervalCommit]
     base: str | None  # where the line from `newer` meets `older`'s history; None: it never does
     base_changes: list[FileChange]  # older -> base, when they differ: so that the steps add up exactly
+    shallow_boundary: bool = False  # the line ran into a shallow clone's boundary: `base` is that commit
 
     def blobs(self) -> Iterator[tuple[str, str]]:
         """(path, oid) of every blob whose counts the deltas need."""
@@ -145,12 +146,21 @@ def first_parent_changes(
 
 
 def walk_interval(
-    repo: pygit2.Repository, older: str | None, newer: str, tracked: re.Pattern[str], merge_bases: MergeBases
+    repo: pygit2.Repository,
+    older: str | None,
+    newer: str,
+    tracked: re.Pattern[str],
+    merge_bases: MergeBases,
+    shallow: frozenset[str] = frozenset(),
 ) -> tuple[Interval, int]:
     """The interval's commits with their tracked changes, and how many commits were walked.
 
     Only commits that changed a tracked file, or sit on the first-parent line, are kept. Merge bases are
     looked up only for merges with resolution candidates, all of them at once.
+
+    `shallow`: commits whose parents a shallow clone cut off. Their own change is unknown (against nothing
+    they would add the whole tree), so they are credited with none; when the first-parent line runs into
+    one, the line starts there: it is the base, and step 0 goes from `older` to it.
     """
     walker = repo.walk(newer, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.REVERSE)
     if older is not None:
@@ -158,22 +168,25 @@ def walk_interval(
     in_range: dict[str, pygit2.Commit] = {str(commit.id): commit for commit in walker}
     line: list[str] = []
     cursor: str | None = newer
-    while cursor is not None and cursor in in_range:
+    while cursor is not None and cursor in in_range and cursor not in shallow:
         line.append(cursor)
         parents = in_range[cursor].parent_ids
         cursor = str(parents[0]) if parents else None
     line.reverse()
     step_of = {oid: position for position, oid in enumerate(line, start=1)}
     base = cursor
+    boundary = base is not None and base in shallow and base in in_range
     base_changes: list[FileChange] = []
     if base != older:
         older_tree = repo[older].peel(pygit2.Commit).tree if older is not None else None
         base_tree = repo[base].peel(pygit2.Commit).tree if base is not None else None
         base_changes = file_changes(older_tree, base_tree, tracked)
-    diffs = first_parent_changes(repo, list(in_range.values()), tracked)
+    diffs = first_parent_changes(repo, [c for oid, c in in_range.items() if oid not in shallow], tracked)
     commits = []
     merges: list[tuple[IntervalCommit, pygit2.Commit, list[FileChange]]] = []
     for oid, commit in in_range.items():
+        if oid in shallow:
+            continue
         parents = commit.parent_ids
         step = step_of.get(oid)
         first_parent = diffs.get(oid, [])
@@ -194,7 +207,7 @@ def walk_interval(
         bases = merge_bases.find((pair for _, merge, _ in merges for pair in _pairs(merge)), reach)
         for item, merge, candidates in merges:
             item.resolutions = _resolutions(repo, merge, candidates, bases)
-    return Interval(older, commits, base, base_changes), len(in_range)
+    return Interval(older, commits, base, base_changes, boundary), len(in_range)
 
 
 @dataclass(frozen=True)

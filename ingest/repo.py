@@ -1,10 +1,10 @@
 """Open the repository to ingest: a local clone (bare or not) or a URL mirrored into the cache."""
 
-import hashlib
+import fnmatch
 import logging
 import re
 import subprocess
-import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -12,6 +12,8 @@ from pathlib import Path
 import pygit2
 
 from ingest.errors import IngestError
+from ingest.fetch import mirror
+from ingest.tags import TagSelection
 
 log = logging.getLogger(__name__)
 
@@ -30,40 +32,13 @@ def is_url(source: str) -> bool:
     return "://" in source or bool(_SCP_LIKE.match(source))
 
 
-def mirror_path(cache_dir: Path, url: str) -> Path:
-    readable = re.sub(r"[^A-Za-z0-9._-]+", "_", url.rstrip("/").rsplit("/", 1)[-1])[:40] or "repo"
-    return cache_dir / "repos" / f"{readable}-{hashlib.sha256(url.encode()).hexdigest()[:12]}.git"
-
-
-def _git(args: list[str], what: str) -> None:
-    # git prints its own progress to a terminal; failures come back as one line.
-    result = subprocess.run(
-        ["git", *args], stdout=subprocess.DEVNULL, stderr=None if sys.stderr.isatty() else subprocess.PIPE
-    )
-    if result.returncode != 0:
-        detail = (result.stderr or b"").decode(errors="replace").strip().splitlines()
-        raise IngestError(f"{what} failed: {detail[-1] if detail else f'git exited {result.returncode}'}")
-
-
-def mirror(url: str, cache_dir: Path) -> Path:
-    """Clone `url` as a bare mirror into the cache, or fetch it again when it is already there."""
-    path = mirror_path(cache_dir, url)
-    if (path / "HEAD").exists():
-        log.info("fetching %s into %s", url, path)
-        _git(["-C", str(path), "fetch", "--prune", "--progress", "origin"], f"fetching {url}")
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        log.info("cloning %s as a mirror into %s", url, path)
-        partial = path.with_name(path.name + ".partial")
-        subprocess.run(["rm", "-rf", str(partial)], check=False)
-        _git(["clone", "--mirror", "--progress", url, str(partial)], f"cloning {url}")
-        partial.rename(path)
-    return path
-
-
-def open_repository(source: str, cache_dir: Path) -> pygit2.Repository:
+def open_repository(
+    source: str, cache_dir: Path, selection: TagSelection | None = None, refs: tuple[str, ...] = ()
+) -> pygit2.Repository:
+    """A local repository as it is; a URL mirrored first (with `selection.since`, only what it needs, and
+    the moving `refs`)."""
     if is_url(source):
-        source = str(mirror(source, cache_dir))
+        source = str(mirror(source, cache_dir, selection, refs))
     path = Path(source).expanduser()
     if not path.exists():
         raise IngestError(f"{source}: no such file or directory")
@@ -84,6 +59,9 @@ def ensure_commit_graph(repo_dir: str) -> None:
     )  # fmt: skip
     if (objects / "info" / "commit-graph").exists() or (objects / "info" / "commit-graphs").is_dir():
         return
+    if Path(repo_dir, "shallow").exists():
+        log.info("no commit-graph in %s: git writes none in a shallow repository (slower merge bases)", repo_dir)
+        return
     log.info("writing a commit-graph into %s (once, for fast merge bases)", repo_dir)
     result = subprocess.run(
         ["git", "-C", repo_dir, "commit-graph", "write", "--reachable"], capture_output=True, text=True, check=False
@@ -91,6 +69,35 @@ def ensure_commit_graph(repo_dir: str) -> None:
     if result.returncode != 0:
         detail = result.stderr.strip().splitlines()
         log.warning("no commit-graph written, merge bases will be slower: %s", detail[-1] if detail else "git failed")
+
+
+def resolve_ref(repo: pygit2.Repository, spec: str, newest_tag: Callable[[list[str]], str | None]) -> TagTarget:
+    """A moving ref: a branch (`for-next`, `refs/remotes/origin/for-next`), or with a glob (`next-*`) the
+    newest tag matching it, chosen by `newest_tag`. Named as the branch, or as the tag it resolved to."""
+    if any(ch in spec for ch in "*?["):
+        name = newest_tag([tag for tag in tag_names(repo) if fnmatch.fnmatchcase(tag, spec)])
+        if name is None:
+            raise IngestError(f"--ref {spec}: no tag matches it")
+        candidates, shown = [f"refs/tags/{name}"], name
+    else:
+        candidates = [spec] if spec.startswith("refs/") else []
+        candidates += [f"refs/heads/{spec}", f"refs/remotes/origin/{spec}", f"refs/tags/{spec}"]
+        shown = spec.removeprefix("refs/heads/").removeprefix("refs/remotes/")
+    for ref in candidates:
+        if ref in repo.references:
+            target = _resolve(repo, ref, shown)
+            if isinstance(target, SkippedTag):
+                raise IngestError(f"--ref {spec}: {ref} {target.reason}")
+            return target
+    raise IngestError(f"--ref {spec}: no branch or tag of that name (looked for {', '.join(candidates)})")
+
+
+def shallow_commits(repo: pygit2.Repository) -> frozenset[str]:
+    """The commits whose parents a shallow clone cut off: git lists them in `<git dir>/shallow`, and
+    pygit2 shows them without parents."""
+    if not repo.is_shallow:
+        return frozenset()
+    return frozenset((Path(repo.path) / "shallow").read_text().split())
 
 
 def _commit_date(commit: pygit2.Commit) -> datetime:
@@ -109,14 +116,20 @@ class SkippedTag:
 
 
 def resolve_tag(repo: pygit2.Repository, name: str) -> TagTarget | SkippedTag:
+    return _resolve(repo, f"refs/tags/{name}", name)
+
+
+def _resolve(repo: pygit2.Repository, ref: str, name: str) -> TagTarget | SkippedTag:
     """The commit a tag points at, through any chain of annotated tags; or why it has none.
 
     torvalds/linux's v2.6.11 and v2.6.11-tree point at a tree (that history predates git), and a tag may
     point at a blob (a signing key): such tags are not releases to count, so they are skipped, not fatal.
     """
     try:
-        target = repo.references[f"refs/tags/{name}"].peel(None)
+        target = repo.references[ref].peel(None)
     except (pygit2.GitError, KeyError, ValueError, pygit2.InvalidSpecError) as exc:
+        if repo.is_shallow:
+            return SkippedTag(name, "its commit lies beyond the shallow clone's boundary (not fetched)")
         return SkippedTag(name, f"points at an object this repository does not have ({exc})")
     if isinstance(target, pygit2.Commit):
         return TagTarget(name, str(target.id), str(target.tree_id), _commit_date(target))

@@ -16,18 +16,19 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import safe_url
+from app.lines import Line
 from app.models import Release
 from app.registry import NAMES
 from app.schema import upgrade_if_behind
 from ingest import attribute, store
 from ingest.attribute import IntervalProgress
 from ingest.errors import IngestError
-from ingest.repo import SkippedTag, TagTarget, open_repository, resolve_tag, tag_names
+from ingest.repo import SkippedTag, TagTarget, open_repository, resolve_ref, resolve_tag, tag_names
 from ingest.scan import BlobScanner, PendingScan, ScannedBlob
 from ingest.subsystems import SubsystemMapper
 from ingest.tags import TagSelection, select_tags
 from ingest.tree import changed_files, glob_matcher
-from ingest.versions import ReleaseVersion, parse_tag
+from ingest.versions import ReleaseVersion, parse_tag, ref_version
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ class IngestOptions:
     line_max_chars: int = 240
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     commits: bool = True  # attribute each release interval to its commits and merges
+    refs: tuple[str, ...] = ()  # moving refs (a branch, or a tag glob for its newest tag): provisional points
 
 
 @dataclass
@@ -55,6 +57,7 @@ class IngestStats:
     releases_unchanged: int = 0
     releases_elsewhere: int = 0  # taken, or stored meanwhile, by another worker on the same database
     skipped: list[SkippedTag] = field(default_factory=list)  # selected tags that are not releases to count
+    provisional: list[str] = field(default_factory=list)  # moving refs, as "name at commit"
     blobs_scanned: int = 0
     bytes_scanned: int = 0
     binary_skipped: int = 0
@@ -63,6 +66,8 @@ class IngestStats:
     intervals_attributed: int = 0
     commits_walked: int = 0
     commits_with_changes: int = 0
+    shallow_boundaries: int = 0  # intervals whose attribution starts at a shallow clone's boundary
+    intervals_skipped: list[str] = field(default_factory=list)  # their previous release's commit is missing
     attribution_seconds: float = 0.0
     seconds: float = 0.0
 
@@ -75,8 +80,11 @@ class IngestStats:
             f"scanned {self.blobs_scanned:,} blobs ({self.bytes_scanned / 1e6:,.1f} MB), "
             f"{self.binary_skipped:,} binary skipped, {self.not_utf8:,} not UTF-8 (counted as bytes); "
             f"stored {self.occurrences_stored:,} occurrences{self._attribution()} in {self.seconds:.1f} s"
-            f"{self._skipped()}"
+            f"{self._skipped()}{self._provisional()}"
         )
+
+    def _provisional(self) -> str:
+        return f"; provisional: {', '.join(self.provisional)}" if self.provisional else ""
 
     def _skipped(self) -> str:
         if not self.skipped:
@@ -84,12 +92,18 @@ class IngestStats:
         return f"; skipped {len(self.skipped)} tag(s): " + ", ".join(f"{s.name} ({s.reason})" for s in self.skipped)
 
     def _attribution(self) -> str:
-        if not self.intervals_attributed:
+        if not self.intervals_attributed and not self.intervals_skipped:
             return ""
         rate = self.commits_walked / self.attribution_seconds if self.attribution_seconds else 0.0
+        shallow = f", {self.shallow_boundaries} starting at the shallow boundary" if self.shallow_boundaries else ""
+        skipped = (
+            f"; not attributed (the previous release's commit is missing): {', '.join(self.intervals_skipped)}"
+            if self.intervals_skipped
+            else ""
+        )
         return (
-            f"; attributed {self.intervals_attributed} release(s): {self.commits_walked:,} commits walked"
-            f" ({rate:,.0f}/s), {self.commits_with_changes:,} moved a count"
+            f"; attributed {self.intervals_attributed} release(s){shallow}: {self.commits_walked:,} commits walked"
+            f" ({rate:,.0f}/s), {self.commits_with_changes:,} moved a count{skipped}"
         )
 
 
@@ -156,8 +170,8 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
         upgrade_if_behind(engine)
     except OperationalError as exc:
         raise IngestError(f"cannot use the database {safe_url(str(engine.url))}: {_first_line(exc)}") from exc
-    repo = open_repository(options.source, options.cache_dir)
     selection = options.selection
+    repo = open_repository(options.source, options.cache_dir, selection, options.refs)
     names = tag_names(repo)
     try:
         selected = select_tags(names, selection)
@@ -171,6 +185,9 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
             skipped.append(resolved)
         else:
             targets.append((resolved, tag.version))
+    for spec in options.refs:
+        ref = resolve_ref(repo, spec, _newest)
+        targets.append((ref, ref_version(spec)))
     if not targets:
         raise IngestError(
             f"{options.source}: every selected tag was skipped: " + ", ".join(f"{s.name} ({s.reason})" for s in skipped)
@@ -180,6 +197,7 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
         store.lock_writes(session)
         pattern = re.compile(selection.pattern)
         store.reclassify(session, lambda tag: parse_tag(tag, pattern) if pattern.search(tag) else None)
+        store.drop_moved_refs(session, {version.series: t.name for t, version in targets if version.line == Line.REF})
     with sessions() as session:
         stored = store.stored_releases(session)
         selected_keys = {
@@ -189,6 +207,7 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
         intervals = attribute.pending(session, selected_keys) if options.commits else []
     todo = [(t, v) for t, v in targets if t.name not in stored or stored[t.name].commit_id != t.commit_id]
     stats = IngestStats(releases_unchanged=len(targets) - len(todo), skipped=skipped)
+    stats.provisional = [f"{t.name} at {t.commit_id[:12]}" for t, v in targets if v.line == Line.REF]
     progress.releases(len(todo))
     if not todo and not intervals:
         stats.seconds = time.monotonic() - started
@@ -227,6 +246,7 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
                 )
                 stats.intervals_attributed, stats.commits_walked = done.intervals, done.walked
                 stats.commits_with_changes = done.with_changes
+                stats.shallow_boundaries, stats.intervals_skipped = done.shallow_boundaries, done.skipped
                 stats.blobs_scanned += done.blobs_scanned
                 stats.bytes_scanned += done.bytes_scanned
                 stats.attribution_seconds = time.monotonic() - attribution_started
@@ -234,6 +254,12 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
             claims.close()
     stats.seconds = time.monotonic() - started
     return stats
+
+
+def _newest(tags: list[str]) -> str | None:
+    """The newest of these tags by version (next-20261120 after next-20261119); None when none has one."""
+    versioned = [(version.key, tag) for tag in tags if (version := parse_tag(tag)) is not None]
+    return max(versioned)[1] if versioned else None
 
 
 def _first_line(exc: Exception) -> str:

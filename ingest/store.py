@@ -336,6 +336,17 @@ def reclassify(session: Session, version_of: Callable[[str], ReleaseVersion | No
     return changed
 
 
+def drop_moved_refs(session: Session, current: dict[str, str]) -> list[str]:
+    """Remove a moving ref's provisional point when the ref now resolves to another name (`next-*`: a
+    newer next- tag); `current` is ref -> the name it resolves to now. The tags dropped."""
+    dropped = []
+    for release in stored_releases(session).values():
+        if release.line == "ref" and release.series in current and current[release.series] != release.tag:
+            delete_release(session, release.id)
+            dropped.append(release.tag)
+    return dropped
+
+
 def stored_commit(session: Session, tag: str) -> tuple[int, str] | None:
     """(release id, commit) of a stored release, as of now."""
     row = session.execute(select(Release.id, Release.commit_id).where(Release.tag == tag)).one_or_none()

@@ -31,6 +31,8 @@ class ReleaseVersion:
     def key(self) -> str:
         """A string that sorts like the version: each number prefixed by its length, then '!' and the
         pre-release before '#' for the final (both sort before '.', so v6.1 < v6.1.1 < v6.2-rc1 < v6.2)."""
+        if self.line == Line.REF:  # after every version: '~' sorts after the digits a version key starts with
+            return f"~{self.series}"
         numbers = ".".join(_sized(n) for n in self.numbers)
         return f"{numbers}!{self.pre[0]}{_sized(self.pre[1])}" if self.pre else f"{numbers}#"
 
@@ -81,3 +83,8 @@ def parse_tag(tag: str, pattern: re.Pattern[str] | None = None) -> ReleaseVersio
     if match is not None and match["version"] is not None:
         return generic_version(match["version"])
     return generic_version(tag)
+
+
+def ref_version(spec: str) -> ReleaseVersion:
+    """A moving ref's place: after every release; its series is the ref as the user named it."""
+    return ReleaseVersion((), None, Line.REF, spec)

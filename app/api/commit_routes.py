@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from pydantic import Field
 
 from app import attribution, queries
-from app.api.common import CSV, ERRORS, Format, Limit, Offset, context_of, page_of, respond
+from app.api.common import CSV, ERRORS, Format, Limit, Offset, at_release, context_of, page_of, respond
 from app.api.schemas import AuthorOut, CommitOut, Page
 from app.attribution import CommitRow, CommitView, Order
 from app.web.deps import SessionDep, View, ViewDep
@@ -77,7 +77,7 @@ def release_commits(request: Request, session: SessionDep, tag: str, view: ViewD
     info = attribution.interval(session, release)
     rows = attribution.commit_rows(session, view.metric, view.count, asked.commit_view, (release,))
     items = [commit_out(r) for r in attribution.ordered(rows, asked.order)]
-    page = page_of(request, items, asked.limit, asked.offset, release=release.tag, **context_of(view))
+    page = page_of(request, items, asked.limit, asked.offset, **at_release(release), **context_of(view))
     extra = {
         "since": info.from_tag if info else None,
         "commits_walked": info.commits_walked if info else None,
@@ -107,7 +107,7 @@ def release_authors(
         AuthorOut(name=a.name, email=a.email, commits=a.commits, lowered=a.removed, raised=a.added)
         for a in attribution.authors(rows)
     ]
-    page = page_of(request, items, limit, offset, release=release.tag, **context_of(view))
+    page = page_of(request, items, limit, offset, **at_release(release), **context_of(view))
     return respond(request, session, Page[AuthorOut](**page), format)
 
 
@@ -118,7 +118,7 @@ def _scoped_commits(
     release = queries.release_ref(session, view.tag)
     rows = attribution.commits_up_to(session, view.metric, view.count, asked.commit_view, release, **scope)
     items = [commit_out(r) for r in attribution.ordered(rows, asked.order)]
-    page = page_of(request, items, asked.limit, asked.offset, release=release.tag, **context_of(view))
+    page = page_of(request, items, asked.limit, asked.offset, **at_release(release), **context_of(view))
     return respond(request, session, Page[CommitOut](**page), asked.format)
 
 

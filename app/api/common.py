@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app import cache
 from app.api.schemas import ErrorOut
+from app.queries import ReleaseRef
 from app.web.deps import View
 
 ERRORS: Final[dict[int | str, dict[str, Any]]] = {
@@ -77,6 +78,11 @@ def page_of(request: Request, items: list[Any], limit: int, offset: int, **extra
         "next": following,
         **extra,
     }
+
+
+def at_release(release: ReleaseRef) -> dict[str, Any]:
+    """The release a list is at, and whether it is a moving ref's provisional point."""
+    return {"release": release.tag, "provisional": release.provisional}
 
 
 def context_of(view: View) -> dict[str, str]:

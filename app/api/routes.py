@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
 
 from app import queries
-from app.api.common import CSV, ERRORS, Format, Limit, Offset, context_of, page_of, respond
+from app.api.common import CSV, ERRORS, Format, Limit, Offset, at_release, context_of, page_of, respond
 from app.api.schemas import (
     ChangeOut,
     Comparison,
@@ -49,6 +49,7 @@ def _release_out(release: queries.ReleaseRef) -> ReleaseOut:
         commit_date=release.commit_date,
         line=release.line,
         series=release.series,
+        provisional=release.provisional,
     )
 
 
@@ -103,7 +104,7 @@ def subsystems(
     current = queries.subsystem_kinds(session, release, view.metric)
     previous = queries.subsystem_kinds(session, before, view.metric) if before else {}
     rows = _rows(current, previous, lambda name: (name, "subsystem"))
-    page = page_of(request, rows, limit, offset, release=release.tag, **context_of(view))
+    page = page_of(request, rows, limit, offset, **at_release(release), **context_of(view))
     return respond(request, session, Page[CountsRow](**page), format)
 
 
@@ -111,7 +112,7 @@ def _history(session: Session, series: tuple[KindCounts, ...], view: View) -> li
     """The series along the timeline of the view's release (the newest by default)."""
     axis = queries.timeline(session, queries.release_ref(session, view.tag))
     return [
-        HistoryRow(release=r.tag, commit_date=r.commit_date, line=r.line, **_counts(kinds))
+        HistoryRow(release=r.tag, commit_date=r.commit_date, line=r.line, provisional=r.provisional, **_counts(kinds))
         for r, kinds in zip(axis, queries.along(session, series, axis), strict=True)
     ]
 
@@ -164,7 +165,7 @@ def tree(
     current = queries.children_kinds(session, release, path, view.metric)
     previous = queries.children_kinds(session, before, path, view.metric) if before else {}
     rows = _rows(current, previous, lambda key: (key[0], "dir" if key[1] else "file"))
-    page = page_of(request, rows, limit, offset, release=release.tag, **context_of(view))
+    page = page_of(request, rows, limit, offset, **at_release(release), **context_of(view))
     return respond(request, session, Page[CountsRow](**page), format)
 
 

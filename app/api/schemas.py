@@ -10,8 +10,11 @@ class ReleaseOut(BaseModel):
     tag: str = Field(description="the release tag, e.g. v6.7")
     commit: str = Field(description="the commit id the tag points at")
     commit_date: datetime = Field(description="the commit's date, UTC")
-    line: str = Field(description="mainline, rc (a release candidate) or stable")
-    series: str = Field(description="the stable series it belongs to, e.g. v6.1 for v6.1 and v6.1.170; '' elsewhere")
+    line: str = Field(description="mainline, rc (a release candidate), stable, or ref (a moving ref)")
+    series: str = Field(
+        description="the stable series (v6.1 for v6.1 and v6.1.170); a moving ref as asked for (next-*); else ''"
+    )
+    provisional: bool = Field(description="a moving ref (a for-next branch, the newest next- tag), not a release")
 
 
 class Counts(BaseModel):
@@ -39,6 +42,7 @@ class HistoryRow(Counts):
     release: str
     commit_date: datetime
     line: str
+    provisional: bool
 
 
 class OccurrenceOut(BaseModel):
@@ -91,6 +95,9 @@ class Page(BaseModel, Generic[Item]):
     offset: int
     next: str | None = Field(description="the URL of the next page, or null")
     release: str | None = Field(default=None, description="the release the list is at, when it is at one")
+    provisional: bool | None = Field(
+        default=None, description="true when that release is a moving ref (for-next, next-*), not a release"
+    )
     metric: str | None = None
     count_rule: str | None = Field(default=None, description="how the counts were made")
 

@@ -38,6 +38,8 @@ def badge(session: SessionDep, view: ViewDep, target: str) -> Response:
     falling = goes_down(view.metric)
     color = GREY if change == 0 and value else (GREEN if (change < 0) == falling or value == 0 else RED)
     label = f"{view.metric.label} {'uses' if view.count is Count.USES else 'all'}"
+    if release.provisional:
+        label += f" @{release.tag} (provisional)"
     message = f"{value} ({change:+d})" if change else (f"{value} (±0)" if previous else f"{value}")
     left, right = int(len(label) * CHAR_WIDTH) + 10, int(len(message) * CHAR_WIDTH) + 10
     svg = templates.get_template("badge.svg.xml").render(

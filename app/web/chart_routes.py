@@ -28,7 +28,7 @@ def trend_spec(
 ) -> dict[str, Any]:
     release = queries.release_ref(session, view.tag)
     axis = queries.upto(session, release)
-    tags = [r.tag for r in axis]
+    tags = [r.label for r in axis]  # a moving ref says it is provisional on the axis itself
 
     def along(values: tuple[int, ...]) -> list[int]:
         return list(queries.along(session, values, axis))

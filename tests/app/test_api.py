@@ -34,7 +34,7 @@ def client(engine: Engine, tmp_path: Path) -> Iterator[TestClient]:
 def test_releases_page_through_in_order(client: TestClient) -> None:
     first = client.get("/api/v1/releases?limit=3").json()
     assert [r["tag"] for r in first["items"]] == ["v1.9", "v1.10", "v1.10.1"] and first["total"] == 4
-    assert set(first["items"][0]) == {"tag", "commit", "commit_date", "line", "series"}
+    assert set(first["items"][0]) == {"tag", "commit", "commit_date", "line", "series", "provisional"}
     assert [(r["line"], r["series"]) for r in first["items"]][1:] == [("mainline", "v1.10"), ("stable", "v1.10")]
     second = client.get(first["next"]).json()
     assert [r["tag"] for r in second["items"]] == ["v2.0"] and second["next"] is None and second["offset"] == 3
@@ -203,17 +203,21 @@ def test_api_never_fails_nor_breaks_its_schema(api_schema: schemathesis.BaseSche
 
 
 COUNT_KEYS = {"code", "comment", "string", "definition", "uses", "total"}
-PAGE_KEYS = {"items", "total", "limit", "offset", "next", "release", "metric", "count_rule"}
+PAGE_KEYS = {"items", "total", "limit", "offset", "next", "release", "metric", "count_rule", "provisional"}
 
 
 @pytest.mark.parametrize(
     ("url", "top", "item"),
     [
-        ("/api/v1/releases", PAGE_KEYS, {"tag", "commit", "commit_date", "line", "series"}),
+        ("/api/v1/releases", PAGE_KEYS, {"tag", "commit", "commit_date", "line", "series", "provisional"}),
         ("/api/v1/subsystems", PAGE_KEYS, COUNT_KEYS | {"name", "type", "previous_uses", "change"}),
         ("/api/v1/tree", PAGE_KEYS, COUNT_KEYS | {"name", "type", "previous_uses", "change"}),
-        ("/api/v1/subsystems/THE%20REST/history", PAGE_KEYS, COUNT_KEYS | {"release", "commit_date", "line"}),
-        ("/api/v1/files/fs/namei.c/history", PAGE_KEYS, COUNT_KEYS | {"release", "commit_date", "line"}),
+        (
+            "/api/v1/subsystems/THE%20REST/history",
+            PAGE_KEYS,
+            COUNT_KEYS | {"release", "commit_date", "line", "provisional"},
+        ),
+        ("/api/v1/files/fs/namei.c/history", PAGE_KEYS, COUNT_KEYS | {"release", "commit_date", "line", "provisional"}),
         ("/api/v1/files/fs/namei.c/occurrences", PAGE_KEYS, {"line", "col", "identifier", "kind", "function", "text"}),
         (
             "/api/v1/compare/occurrences?from=v1.9&to=v2.0",

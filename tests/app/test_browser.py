@@ -200,6 +200,7 @@ def test_the_release_selector_is_grouped_by_line(wide_url: str, page: Page) -> N
     ]
     page.locator("select[name=release]").select_option("v3.50.30")
     page.wait_for_url("**release=v3.50.30**")
+    expect(page.locator(".vega svg .role-axis-label text").first).to_be_visible()  # vega draws after the load
     tags = [t for t in page.locator(".vega svg .role-axis-label text").all_text_contents() if t.startswith("v")]
     assert tags[0] == "v3.50" and tags[-1] == "v3.50.30" and not any(t.startswith("v3.51") for t in tags)
     expect(page.locator("figure.chart figcaption")).to_contain_text("the v3.50 stable series")
@@ -207,6 +208,7 @@ def test_the_release_selector_is_grouped_by_line(wide_url: str, page: Page) -> N
 
 def test_axis_labels_are_thinned_and_keep_the_newest(wide_url: str, page: Page) -> None:
     page.goto(wide_url + "/")
+    expect(page.locator(".vega svg .role-axis-label text").first).to_be_visible()
     labels = page.locator(".vega svg .role-axis-label text").all_text_contents()
     tags = [t for t in labels if t.startswith("v3.")]
     assert 10 <= len(tags) <= 24 and tags[-1] == f"v3.{WIDE_MAINLINE - 1}"

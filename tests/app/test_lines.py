@@ -74,3 +74,12 @@ def test_groups_for_the_selector() -> None:
     ]
     debian = kernel("v6.1.170", "v6.12.117")
     assert [(label, tags(members)) for label, members in groups(debian)] == [("Releases", ["v6.12.117", "v6.1.170"])]
+
+
+def test_a_moving_ref_follows_the_newest_release_on_the_main_axis() -> None:
+    releases = [*STABLE_MIX, R("for-next", "ref", "for-next"), R("next-20261120", "ref", "next-*")]
+    assert tags(main_axis(releases))[-3:] == ["v6.3-rc2", "for-next", "next-20261120"]
+    assert predecessor(releases, releases[-1]).tag == "v6.3-rc2"  # type: ignore[union-attr]
+    assert predecessor(releases, releases[-2]).tag == "v6.3-rc2"  # type: ignore[union-attr]
+    assert groups(releases)[0] == ("Provisional (moving refs)", (releases[-1], releases[-2]))
+    assert groups(releases)[1][0] == "Mainline" and "for-next" not in tags(groups(releases)[1][1])

@@ -198,3 +198,28 @@ def test_overview_walks_each_release_timeline_once(client: TestClient, monkeypat
     page = client.get("/")
     assert page.status_code == 200 and "subsystem" in page.text.lower()
     assert walked and max(walked.values()) == 1, walked
+
+
+def test_a_moving_ref_is_labelled_provisional_everywhere(engine: Engine, tmp_path: Path) -> None:
+    repo = build_history(tmp_path / "linux")
+    files = {
+        **repo.files,
+        "fs/xfs/xfs_buf.c": b"void x(void)\n{\n\tkmalloc(1, GFP_NOFS);\n\tkmalloc(2, GFP_NOFS);\n}\n",
+    }
+    repo.commit_on([repo.head], files, "xfs: queued for the next window", ref="refs/heads/for-next")
+    options = IngestOptions(str(tmp_path / "linux"), tmp_path / "cache", WITH_STABLE, jobs=1, refs=("for-next",))
+    ingest(engine, options)
+    with fresh_client() as client:
+        page = client.get("/").text
+        assert "The GFP_NOFS migration at for-next (provisional)" in page and "<strong>Provisional:</strong>" in page
+        chart = client.get("/charts/trend.vl.json").json()["data"]["values"]
+        assert {row["release"] for row in chart} >= {"v2.0", "for-next (provisional)"}
+        assert "for-next" not in {row["release"] for row in chart}
+        listed = client.get("/api/v1/subsystems").json()
+        assert listed["release"] == "for-next" and listed["provisional"] is True
+        assert client.get("/api/v1/subsystems?release=v2.0").json()["provisional"] is False
+        release = client.get("/api/v1/releases/for-next").json()["release"]
+        assert (release["line"], release["provisional"]) == ("ref", True)
+        assert "(provisional)" in client.get("/badge/fs/xfs.svg").text
+        older = client.get("/?release=v2.0").text
+        assert "<strong>Provisional:</strong>" not in older

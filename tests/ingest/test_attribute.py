@@ -1,6 +1,7 @@
 """Attribution on a history with a topic branch, a sub-merge, a conflict resolution, a rename, a file
 touched twice, and a stable release off the mainline (whose first-parent line misses it)."""
 
+import logging
 import subprocess
 import sys
 from collections import Counter, defaultdict
@@ -361,4 +362,71 @@ def test_a_moved_tag_redoes_its_interval_and_those_after_it(engine: Engine, hist
     fresh = dump(engine)
     # the old respin-less commit stays in the shared commit table; everything per release is identical
     assert {k: v for k, v in moved.items() if k != "commits"} == {k: v for k, v in fresh.items() if k != "commits"}
+    assert telescoping_failures(engine) == []
+
+
+def build_for_a_shallow_clone(path: Path) -> dict[str, pygit2.Oid]:
+    """v1.0 -> four mainline commits -> a merge of a topic forked at v1.0 (v1.1). A clone of depth 3
+    holds v1.0 through the topic (3 deep) but cuts mainline at m3: its first-parent line misses v1.0."""
+    repo = RepoBuilder(path)
+    base = {"MAINTAINERS": MAINTAINERS, "fs/a/x.c": source(4), "fs/b/y.c": source(1), "mm/z.c": source(0)}
+    c = {"root": repo.commit(base, "Linux v1.0")}
+    repo.tag("v1.0")
+    c["topic"] = repo.commit_on([c["root"]], {**base, "fs/b/y.c": source(2)}, "fs/b: add one", "Bob")
+    c["m1"] = repo.change({"fs/a/x.c": source(3, 1)}, "fs/a: convert one")
+    c["m2"] = repo.change({"fs/a/x.c": source(2, 2)}, "fs/a: convert another")
+    c["m3"] = repo.change({"mm/z.c": source(0, 0, 1)}, "mm: noio")
+    c["m4"] = repo.change({"fs/a/x.c": source(1, 3)}, "fs/a: convert a third")
+    c["merge"] = repo.merge([c["m4"], c["topic"]], {**repo.files, "fs/b/y.c": source(2)}, "Merge branch 'fs-b'")
+    repo.tag("v1.1")
+    return c
+
+
+def test_a_shallow_clone_attributes_from_its_boundary(
+    engine: Engine, session: Session, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    c = build_for_a_shallow_clone(tmp_path / "origin")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--depth", "3", f"file://{tmp_path / 'origin'}", str(clone)], check=True)
+    cut = pygit2.Repository(str(clone))
+    assert cut.is_shallow and str(c["m2"]) not in cut and str(c["root"]) in cut
+    (clone / ".git" / "refs" / "tags" / "v0.9").write_text(f"{c['m2']}\n")  # a release beyond the boundary
+    with caplog.at_level(logging.INFO, logger="ingest.run"):
+        stats = run(engine, clone, tmp_path)
+    assert [(s.name, s.reason) for s in stats.skipped] == [
+        ("v0.9", "its commit lies beyond the shallow clone's boundary (not fetched)")
+    ]
+    assert stats.releases_ingested == ["v1.0", "v1.1"] and stats.shallow_boundaries == 1
+    assert "starting at the shallow boundary" in stats.summary() and "v0.9 (its commit lies beyond" in stats.summary()
+    assert "v1.1: commits since v1.0" in caplog.text
+    assert f"attribution starts at the shallow boundary {c['m3']}" in caplog.text
+    row = session.execute(select(Attribution.from_tag, Attribution.base_commit, Attribution.shallow_boundary)).all()
+    assert sorted(row, key=str) == sorted([(None, None, False), ("v1.0", str(c["m3"]), True)], key=str)
+    # m3 is credited with step 0, v1.0 -> m3 (m1, m2 and itself), never with adding the whole tree
+    step = {k[2:]: v for k, v in changes(session, "step").items() if k[0] == "v1.1" and k[1] == "mm: noio"}
+    assert step == {
+        ("fs/a/x.c", "GFP_NOFS"): -2,
+        ("fs/a/x.c", "memalloc_nofs_save"): 2,
+        ("fs/a/x.c", "memalloc_nofs_restore"): 2,
+        ("mm/z.c", "GFP_NOIO"): 1,
+    }
+    own = {k[1] for k in changes(session, "own") if k[0] == "v1.1"}
+    assert own == {"fs/b: add one", "fs/a: convert a third"}  # the boundary's own change is unknown
+    assert telescoping_failures(engine) == []
+    counts = dump(engine)["path_counts"]
+    wipe(engine)
+    run(engine, tmp_path / "origin", tmp_path)
+    assert dump(engine)["path_counts"] == counts  # the releases count the same as in the full history
+
+
+def test_an_interval_from_a_release_the_clone_lacks_is_left_unattributed(engine: Engine, tmp_path: Path) -> None:
+    """v1.0 was stored from a complete clone; a clone of depth 2 has v1.1 but not v1.0's commit."""
+    build_for_a_shallow_clone(tmp_path / "origin")
+    run(engine, tmp_path / "origin", tmp_path, commits=False)
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--depth", "2", f"file://{tmp_path / 'origin'}", str(clone)], check=True)
+    stats = run(engine, clone, tmp_path)
+    assert stats.intervals_attributed == 1 and stats.intervals_skipped == ["v1.1"]  # v1.0's own (empty) one
+    assert "not attributed (the previous release's commit is missing): v1.1" in stats.summary()
+    assert run(engine, tmp_path / "origin", tmp_path).intervals_attributed == 1  # a complete clone does it
     assert telescoping_failures(engine) == []

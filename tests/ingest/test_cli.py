@@ -89,6 +89,22 @@ def test_not_a_path_not_a_repository_no_tags(db_url: str, history: Path, tmp_pat
     assert "'soon' is not a version" in error_line(nofs("ingest", "--since", "soon", str(history)))
 
 
+def test_a_url_with_since_fetches_in_logged_steps_and_errors_are_one_line(db_url: str, history: Path) -> None:
+    url = f"file://{history}"
+    result = nofs("ingest", "--since", "v1.10", url)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("ingested 2 release(s), 0 already stored")  # v1.10 and v2.0, mainline
+    # not a terminal: git's own progress is replaced by one line a step
+    assert f"fetching {url}: tags 1-2 of 2 (v1.10 … v2.0), history after v1.9; step 1 of 1" in result.stderr
+    assert "the mirror holds every selected release already" in nofs("ingest", "--since", "v1.10", url).stderr
+    assert "nofs: error: listing the tags of file:///nowhere failed: " in error_line(
+        nofs("ingest", "--since", "v1.10", "file:///nowhere")
+    )
+    assert f"{url}: no release tag matches '^release-'" in error_line(
+        nofs("ingest", "--since", "v1.10", "--tags", "^release-", url)
+    )
+
+
 def test_unreachable_database(history: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nofs:secret@127.0.0.1:1/nofs")
     get_settings.cache_clear()

@@ -6,7 +6,8 @@ from sqlalchemy import Engine
 
 from app.settings import get_settings
 from ingest.errors import IngestError
-from ingest.repo import is_url, mirror_path, open_repository
+from ingest.fetch import mirror_path
+from ingest.repo import is_url, open_repository
 from ingest.run import IngestOptions, ingest
 from tests.dump import RELEASE_TABLES, dump, wipe
 from tests.kernel_like import WITH_STABLE, build_history

@@ -8,7 +8,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from app import queries
-from app.models import Occurrence, Release, ReleaseFile
+from app.models import Attribution, Occurrence, Release, ReleaseFile
 from app.models import Path as PathRow
 from app.registry import NAMES
 from ingest.errors import IngestError
@@ -20,8 +20,10 @@ from tests.kernel_like import build_history, build_torvalds_oddities, git_grep, 
 FINAL_TAGS = ["v1.9", "v1.10", "v1.10.1", "v2.0"]
 
 
-def run(engine: Engine, repo: Path, tmp_path: Path, jobs: int = 1, **selection: object) -> IngestStats:
-    options = IngestOptions(str(repo), tmp_path / "cache", selection_of(selection), jobs=jobs)  # type: ignore[arg-type]
+def run(
+    engine: Engine, repo: Path, tmp_path: Path, jobs: int = 1, refs: tuple[str, ...] = (), **selection: object
+) -> IngestStats:
+    options = IngestOptions(str(repo), tmp_path / "cache", selection_of(selection), jobs=jobs, refs=refs)
     return ingest(engine, options)
 
 
@@ -243,3 +245,63 @@ def test_older_databases_get_lines_and_keys_from_their_tags(
     stored = session.execute(select(Release.tag, Release.line, Release.series).order_by(Release.sort_key)).all()
     assert stored == [("v1.9", "mainline", "v1.9"), ("v1.10", "mainline", "v1.10"), ("v1.10.1", "stable", "v1.10"),
                       ("v2.0", "mainline", "v2.0")]  # fmt: skip
+
+
+def _queue(builder: RepoBuilder, branch: str, changes: dict[str, bytes | None], message: str) -> pygit2.Oid:
+    """A commit on `branch` (made from master's files), as a maintainer queues work for the next window."""
+    ref = f"refs/heads/{branch}"
+    parent = builder.repo.references[ref].target if ref in builder.repo.references else builder.head
+    files = {**builder.files, **{p: c for p, c in changes.items() if c is not None}}
+    return builder.commit_on([parent], files, message, author="Maintainer", ref=ref)
+
+
+def test_a_moving_branch_is_a_provisional_point_replaced_when_it_moves(
+    engine: Engine, session: Session, tmp_path: Path, db_url: str
+) -> None:
+    builder = build_history(tmp_path / "linux")
+    _queue(builder, "for-next", {"fs/xfs/xfs_buf.c": b"void x(void)\n{\n\tmemalloc_nofs_save();\n}\n"}, "xfs: scope")
+    stats = run(engine, tmp_path / "linux", tmp_path, refs=("for-next",))
+    assert stats.releases_ingested[-1] == "for-next" and "provisional: for-next at " in stats.summary()
+    stored = session.execute(select(Release.tag, Release.line, Release.series).order_by(Release.sort_key)).all()
+    assert stored[-1] == ("for-next", "ref", "for-next")
+    assert totals(session, "for-next", "") == {
+        name: n for name, n in git_grep(tmp_path / "linux", "for-next").items() if name in NAMES
+    }
+    # attributed since the newest release: only the queued commit
+    interval = session.execute(
+        select(Attribution.from_tag, Attribution.commits_walked).join(Release).where(Release.tag == "for-next")
+    ).one()
+    assert interval == ("v2.0", 1)
+    _queue(builder, "for-next", {"fs/xfs/xfs_buf.c": b"void x(void)\n{\n}\n"}, "xfs: drop it")
+    moved = run(engine, tmp_path / "linux", tmp_path, refs=("for-next",))
+    assert moved.releases_moved == ["for-next"]
+    again = dump(engine)
+    wipe(engine, RELEASE_TABLES)
+    run(engine, tmp_path / "linux", tmp_path, refs=("for-next",))
+    assert {k: v for k, v in dump(engine).items() if k != "commits"} == {
+        k: v for k, v in again.items() if k != "commits"
+    }
+
+
+def test_the_newest_tag_of_a_glob_is_the_ref_and_a_newer_one_replaces_it(
+    engine: Engine, session: Session, tmp_path: Path
+) -> None:
+    builder = build_history(tmp_path / "linux")
+    builder.tag("next-20261120", target=_queue(builder, "next", {"fs/n.c": b"int n = GFP_NOFS;\n"}, "next: one"))
+    builder.tag("next-20261119", target=builder.head)
+    run(engine, tmp_path / "linux", tmp_path, refs=("next-*",))
+    refs = session.execute(select(Release.tag).where(Release.line == "ref")).scalars().all()
+    assert refs == ["next-20261120"]
+    builder.tag("next-20261121", target=_queue(builder, "next", {"fs/n.c": b"int n = 0;\n"}, "next: two"))
+    run(engine, tmp_path / "linux", tmp_path, refs=("next-*",))
+    session.expire_all()
+    refs = session.execute(select(Release.tag).where(Release.line == "ref")).scalars().all()
+    assert refs == ["next-20261121"]
+    assert totals(session, "next-20261121", "fs/n.c") == {}
+
+
+def test_a_ref_that_is_not_there_is_one_clear_error(engine: Engine, history: Path, tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match=r"--ref for-next: no branch or tag of that name"):
+        run(engine, history, tmp_path, refs=("for-next",))
+    with pytest.raises(IngestError, match=r"--ref next-\*: no tag matches it"):
+        run(engine, history, tmp_path, refs=("next-*",))
