@@ -24,6 +24,7 @@ import argparse
 import random
 import subprocess
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 DIRECTORIES = 400
@@ -81,9 +82,22 @@ class Writer:
         assert self.out.stdin is not None
         self.out.stdin.write(text.encode() if isinstance(text, str) else text)
 
+    def blob(self, content: bytes) -> str:
+        """Write a blob on its own, to be named by several commits; returns its data reference (":mark")."""
+        self.mark += 1
+        self.write(f"blob\nmark :{self.mark}\ndata {len(content)}\n")
+        self.write(content + b"\n")
+        return f":{self.mark}"
+
     def commit(
-        self, branch: str, message: str, parents: list[int], changes: dict[str, bytes | None], author: str
+        self,
+        branch: str,
+        message: str,
+        parents: Sequence[int | str],
+        changes: Mapping[str, bytes | str | None],
+        author: str,
     ) -> int:
+        """Parents are marks or commit ids; a change is content, a data reference (":mark", a blob id) or None."""
         self.mark += 1
         self.clock += 60
         self.commits += 1
@@ -93,13 +107,13 @@ class Writer:
         self.write(f"author {author} {self.clock} +0000\ncommitter {author} {self.clock} +0000\n")
         self.write(f"data {len(data)}\n")
         self.write(data + b"\n")
-        if parents:
-            self.write(f"from :{parents[0]}\n")
-        for parent in parents[1:]:
-            self.write(f"merge :{parent}\n")
+        for index, parent in enumerate(parents):
+            self.write(f"{'merge' if index else 'from'} {f':{parent}' if isinstance(parent, int) else parent}\n")
         for path, content in sorted(changes.items()):
             if content is None:
                 self.write(f"D {path}\n")
+            elif isinstance(content, str):
+                self.write(f"M 100644 {content} {path}\n")
             else:
                 self.write(f"M 100644 inline {path}\ndata {len(content)}\n")
                 self.write(content + b"\n")
