@@ -82,12 +82,19 @@ def _value(count: Count) -> ColumnElement[int]:
 
 @cached
 def interval(session: Session, release: ReleaseRef) -> IntervalInfo | None:
-    row = session.execute(
-        select(
-            Attribution.from_tag, Attribution.commits_walked, Attribution.base_commit, Attribution.from_commit
-        ).where(Attribution.release_id == release.id)
-    ).one_or_none()
-    return IntervalInfo(release.tag, *row) if row else None
+    return _intervals(session).get(release.id)
+
+
+@cached
+def _intervals(session: Session) -> dict[int, IntervalInfo]:
+    """Every attributed interval by release id: one query, not one a release of a long comparison."""
+    a = Attribution
+    rows = session.execute(
+        select(Release.id, Release.tag, a.from_tag, a.commits_walked, a.base_commit, a.from_commit).join(
+            Release, Release.id == a.release_id
+        )
+    )
+    return {release_id: IntervalInfo(*rest) for release_id, *rest in rows}
 
 
 def releases_between(session: Session, older: ReleaseRef | None, newer: ReleaseRef) -> tuple[ReleaseRef, ...]:

@@ -1,12 +1,15 @@
 """The FastAPI application: pages, charts, static assets, and one error handler for each kind of failure."""
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError, ProgrammingError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -32,8 +35,16 @@ def _data_version() -> object:
         return cache.data_version(session)
 
 
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    await run_in_threadpool(chart_routes.warm_renderer)  # a server is ready when its first chart is quick
+    yield
+
+
 def create_app() -> FastAPI:
-    app = FastAPI(title="nofs", summary="The kernel's GFP_NOFS/GFP_NOIO migration, release by release")
+    app = FastAPI(
+        title="nofs", summary="The kernel's GFP_NOFS/GFP_NOIO migration, release by release", lifespan=_lifespan
+    )
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(ResponseCache, version=_data_version)
     app.add_middleware(SecurityHeaders)

@@ -25,7 +25,7 @@ GREEN, RED, GREY = "#4c1", "#e05d44", "#9f9f9f"
 def badge(session: SessionDep, view: ViewDep, target: str) -> Response:
     release = queries.release_ref(session, view.tag)
     if queries.subsystem_exists(session, target):
-        series = queries.subsystem_matrix(session, view.metric, view.count).get(target, ())
+        series = queries.subsystem_matrix(session, view.metric, view.count, frozenset({target})).get(target, ())
         series = series or (0,) * len(queries.releases(session))
     else:
         path = queries.normalize_path(target)

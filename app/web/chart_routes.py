@@ -37,7 +37,7 @@ def trend_spec(
     label = view.metric.label
     if subsystem is not None:
         queries.subsystem_info(session, subsystem, release)  # 404 for an unknown one
-        every = queries.subsystem_matrix(session, view.metric, view.count).get(subsystem)
+        every = queries.subsystem_matrix(session, view.metric, view.count, frozenset({subsystem})).get(subsystem)
         series = {label: along(every) if every else [0] * len(axis)}
         title, key = f"{label} {what} in {subsystem}", label
     elif path:
@@ -70,7 +70,7 @@ def trend_spec(
 
 def subsystems_spec(session: Session, view: View, width: int | str, large: bool = False) -> dict[str, Any]:
     release = queries.release_ref(session, view.tag)
-    places = queries.subsystem_places(session, release, view.metric, view.count)[:TOP_SUBSYSTEMS]
+    places = queries.subsystem_places(session, release, view.metric, view.count, 0)[:TOP_SUBSYSTEMS]
     what = "uses" if view.count.value == "uses" else "occurrences"
     return charts.bars(
         f"Most {view.metric.label} {what} left, by MAINTAINERS subsystem, at {release.tag}",
@@ -87,6 +87,14 @@ def _draw(spec_json: str, fmt: str) -> bytes:
     if fmt == "svg":
         return vl_convert.vegalite_to_svg(spec, vl_version=charts.VEGA_LITE_VERSION).encode()
     return vl_convert.vegalite_to_png(spec, vl_version=charts.VEGA_LITE_VERSION, scale=2)
+
+
+def warm_renderer() -> None:
+    """Start the chart renderer (its JavaScript engine takes about a second to start) before the first
+    request needs it."""
+    spec = charts.trend("warm-up", "", ["v1", "v2"], {"n": [1, 0]}, width=100, height=50)
+    vl_convert.vegalite_to_svg(spec, vl_version=charts.VEGA_LITE_VERSION)
+    vl_convert.vegalite_to_png(spec, vl_version=charts.VEGA_LITE_VERSION)
 
 
 def _respond(spec: dict[str, Any], fmt: str) -> Response:

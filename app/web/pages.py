@@ -15,6 +15,7 @@ from app.web.deps import SessionDep, View, ViewDep, render
 router = APIRouter()
 
 MOVERS: Final = 10
+OVERVIEW_SUBSYSTEMS: Final = 40  # subsystem rows on the overview; all of them are on /subsystems
 TOP_CHANGES: Final = 25  # subsystems and files listed on a comparison; the rest are in its JSON/CSV twin
 SUMMARY_PAGE: Final = 50  # files a page of the occurrence summary lists
 TOP_COMMITS: Final = 10
@@ -56,10 +57,14 @@ def _series(session: SessionDep, values: tuple[int, ...], release: queries.Relea
     return queries.along(session, values, queries.upto(session, release))
 
 
-def _subsystem_rows(session: SessionDep, view: View, q: str, sort: str) -> list[dict[str, Any]]:
+def _subsystem_rows(
+    session: SessionDep, view: View, q: str, sort: str, charted: int | None = None
+) -> list[dict[str, Any]]:
+    """The subsystem table's rows; `charted`: how many of the biggest get a sparkline and a projection
+    (all of them by default)."""
     release = queries.release_ref(session, view.tag)
     rows = []
-    for place in queries.subsystem_places(session, release, view.metric, view.count):
+    for place in queries.subsystem_places(session, release, view.metric, view.count, charted):
         rows.append({"place": place, "series": place.series, "projection": queries.project(place.series)})
     needle = q.strip().lower()
     if needle:
@@ -104,11 +109,11 @@ def overview(request: Request, session: SessionDep, view: ViewDep) -> Response:
         total=total,
         fewer=[m for m in movers if m.change < 0][:MOVERS],
         more=[m for m in movers if m.change > 0][:MOVERS],
-        rows=_subsystem_rows(session, view, "", "value"),
+        rows=_subsystem_rows(session, view, "", "value", OVERVIEW_SUBSYSTEMS),
         json_twin="/api/v1/subsystems" + view.query(),
         q="",
         sort="value",
-        limit=40,
+        limit=OVERVIEW_SUBSYSTEMS,
     )
 
 
@@ -132,7 +137,9 @@ def subsystem(request: Request, session: SessionDep, view: ViewDep, name: str) -
     context = _context(session, view)
     release = context["release"]
     info = queries.subsystem_info(session, name, release)
-    every = queries.subsystem_matrix(session, view.metric, view.count).get(name, (0,) * len(context["releases"]))
+    every = queries.subsystem_matrix(session, view.metric, view.count, frozenset({name})).get(
+        name, (0,) * len(context["releases"])
+    )
     series = _series(session, every, release)
     return render(
         request,
