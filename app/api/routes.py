@@ -79,8 +79,10 @@ def summary(request: Request, session: SessionDep, tag: str, view: ViewDep):
         metric=view.metric.key,
         whole_tree=Counts(**_counts(whole[-1])),
         in_fs=Counts(**_counts(in_fs[-1])),
-        change_since_previous=whole[-1][0] - before[0] if before else None,
-        change_since_first=whole[-1][0] - whole[0][0],
+        change_since_previous=queries.value_of(whole[-1], view.count) - queries.value_of(before, view.count)
+        if before
+        else None,
+        change_since_first=queries.value_of(whole[-1], view.count) - queries.value_of(whole[0], view.count),
         count_rule=view.metric.rule(view.count),
     )
     return respond(request, session, body)

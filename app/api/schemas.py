@@ -110,8 +110,10 @@ class Summary(BaseModel):
     metric: str
     whole_tree: Counts
     in_fs: Counts = Field(description="below fs/")
-    change_since_previous: int | None = Field(description="uses, whole tree")
-    change_since_first: int = Field(description="uses, whole tree, since the first ingested release")
+    change_since_previous: int | None = Field(
+        description="the change in the whole tree since the previous release on this release's line, as `count` asks"
+    )
+    change_since_first: int = Field(description="the change in the whole tree since the first release on its axis")
     count_rule: str
 
 

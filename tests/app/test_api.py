@@ -248,3 +248,13 @@ def test_object_shapes_are_pinned(client: TestClient) -> None:
     assert set(comparison) == {"from", "to", "metric", "uses_before", "uses_after", "subsystems", "files"}
     assert set(comparison["files"][0]) == {"path", "before", "after", "change"}
     assert set(client.get("/api/v1/registry").json()) == {"identifiers", "metrics", "rule"}
+
+
+def test_a_summarys_changes_follow_count(client: TestClient) -> None:
+    uses = client.get("/api/v1/releases/v2.0?metric=GFP_NOFS").json()
+    every = client.get("/api/v1/releases/v2.0?metric=GFP_NOFS&count=all").json()
+    before = client.get("/api/v1/releases/v1.10?metric=GFP_NOFS").json()["whole_tree"]
+    now = uses["whole_tree"]
+    assert uses["change_since_previous"] == now["uses"] - before["uses"]
+    assert every["change_since_previous"] == now["total"] - before["total"]
+    assert uses["change_since_previous"] != every["change_since_previous"]  # the two moved differently here
