@@ -70,14 +70,31 @@ def db() -> None:
 def db_upgrade() -> None:
     """Create or migrate the database named by DATABASE_URL to the newest schema."""
     from app.db import make_engine, safe_url
-    from app.schema import upgrade
     from app.settings import get_settings
+    from migrations.runner import upgrade
 
     url = get_settings().database_url
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
     click.echo(f"database {safe_url(url)} is at the newest schema")
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True, help="what the migration changes, e.g. 'occurrence context'")
+@_fail_on_errors
+def db_revision(message: str) -> None:
+    """Write a new migration from the change to app/models.py (compared with DATABASE_URL at head)."""
+    from app.db import make_engine
+    from app.settings import get_settings
+    from migrations.runner import revision, upgrade
+
+    engine = make_engine(get_settings().database_url)
+    try:
+        upgrade(engine)
+        click.echo(f"wrote {revision(engine, message)}: read it, then set HEAD_REVISION in migrations/runner.py")
+    finally:
+        engine.dispose()
 
 
 @main.command("ingest")
@@ -196,9 +213,9 @@ def report_command(tag: str | None, path: str, by: str, metric: str | None, fmt:
 
     from app import queries
     from app.db import make_engine, safe_url
-    from app.schema import current_revision
     from app.settings import get_settings
     from ingest.report_format import render
+    from migrations.runner import current_revision
 
     if by == "subsystem" and path:
         raise _Fail("--path and --by subsystem cannot be combined")

@@ -19,7 +19,6 @@ from app.db import safe_url
 from app.lines import Line
 from app.models import Release
 from app.registry import NAMES
-from app.schema import upgrade_if_behind
 from ingest import attribute, store
 from ingest.attribute import IntervalProgress
 from ingest.errors import IngestError
@@ -28,6 +27,7 @@ from ingest.subsystems import SubsystemMapper
 from ingest.tags import TagSelection, select_tags
 from ingest.tree import changed_files, glob_matcher
 from ingest.versions import ReleaseVersion, parse_tag, ref_version
+from migrations.runner import upgrade_if_behind
 
 if TYPE_CHECKING:  # the scanner (dulwich, hyperscan) is imported only when there is work to do
     from ingest.scan import BlobScanner, PendingScan, ScannedBlob

@@ -1,4 +1,4 @@
-"""Alembic environment: the URL comes from the caller (app.schema) or from the settings."""
+"""Alembic environment: the URL comes from the caller (migrations.runner) or from the settings."""
 
 from alembic import context
 from sqlalchemy import Connection

@@ -12,8 +12,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from app.db import make_engine
-from app.schema import upgrade
 from app.settings import get_settings
+from migrations.runner import upgrade
 
 POSTGRES_ADMIN = os.environ.get("NOFS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 _TEMPLATE = f"nofs_template_{os.getpid()}"

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import Engine, make_url, text
 
 from app.db import get_engine, make_engine
-from app.schema import upgrade
 from app.web.response_cache import VERSION_TTL
 from ingest.run import IngestOptions, ingest
+from migrations.runner import upgrade
 from tests.app.test_pages import fresh_client
 from tests.conftest import POSTGRES_ADMIN, _pg_url
 from tests.conftest import _admin as admin

@@ -1,4 +1,5 @@
-"""Run and inspect Alembic migrations programmatically (`nofs db upgrade`, tests, `nofs ingest`).
+"""Run and inspect Alembic migrations programmatically (`nofs db upgrade`, `nofs db revision`, tests,
+`nofs ingest`); it lives beside the migrations it runs.
 
 Alembic is imported only when a migration runs: checking that a database is current takes one query,
 and a no-op `nofs ingest` would otherwise spend a fifth of its time importing Alembic.
@@ -9,12 +10,10 @@ from typing import TYPE_CHECKING, Final
 
 from sqlalchemy import Engine, inspect, text
 
-import migrations
-
 if TYPE_CHECKING:
     from alembic.config import Config
 
-MIGRATIONS_DIR = Path(migrations.__file__).parent
+MIGRATIONS_DIR = Path(__file__).parent
 VERSION_TABLE: Final = "alembic_version"
 HEAD_REVISION: Final = "0003"  # the newest migration's revision; a test holds it to Alembic's head
 
@@ -36,6 +35,20 @@ def upgrade(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def revision(engine: Engine, message: str) -> str:
+    """Write a new migration that takes a database at head to the models (Alembic's autogenerate); the
+    path of the new file. The database must be at head: the models are compared with it."""
+    from alembic import command
+
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    number = f"{int(HEAD_REVISION) + 1:04d}"
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        script = command.revision(config, message=message, autogenerate=True, rev_id=number)
+    assert script is not None and not isinstance(script, list)
+    return str(script.path)
 
 
 def upgrade_if_behind(engine: Engine) -> None:
