@@ -125,3 +125,29 @@ def ingested_sqlite(root: Path, build: Callable[[Path], object] | None = None) -
             os.environ["DATABASE_URL"] = saved
         get_settings.cache_clear()
         get_engine.cache_clear()
+
+
+@contextmanager
+def live_server() -> Iterator[str]:
+    """The dashboard in a uvicorn server on a free loopback port, for the database DATABASE_URL names."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from app.main import create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -4,19 +4,14 @@ Screenshots land in test-artifacts/ for a person to look at.
 """
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from app.main import create_app
-from tests.conftest import ingested_sqlite
+from tests.conftest import ingested_sqlite, live_server
 from tests.kernel_like import WIDE_MAINLINE, WIDE_STABLE, build_wide_history
 
 CHROMIUM = os.environ.get("NOFS_CHROMIUM", "/usr/bin/chromium")
@@ -32,24 +27,10 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
 def _served(root: Path, build: Callable[[Path], object] | None = None) -> Iterator[str]:
-    with ingested_sqlite(root, build):
-        port = _free_port()
-        server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-        server.should_exit = True
-        thread.join(timeout=10)
+    with ingested_sqlite(root, build), live_server() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

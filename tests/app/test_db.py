@@ -3,16 +3,17 @@
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 from sqlalchemy import Engine
 
 from app.db import get_engine
-from ingest.run import IngestOptions, ingest
+from ingest.run import IngestOptions, IngestStats, ingest
 from ingest.tags import TagSelection
-from tests.app.test_browser import _free_port
 from tests.app.test_pages import fresh_client
+from tests.conftest import live_server
 from tests.kernel_like import build_wide_history
 
 CLIENTS = 8
@@ -34,26 +35,27 @@ URLS = [
 
 
 def test_no_request_fails_while_releases_are_committed(engine: Engine, db_url: str, tmp_path: Path) -> None:
-    import uvicorn
-
-    from app.main import create_app
-
     build_wide_history(tmp_path / "linux")
     cache = tmp_path / "cache"
     ingest(engine, IngestOptions(str(tmp_path / "linux"), cache, TagSelection(until="v3.2"), jobs=1))
     fresh_client().close()  # settings, engine and caches for this database
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
-    serving = threading.Thread(target=server.run, daemon=True)
-    serving.start()
-    while not server.started:
-        time.sleep(0.05)
+    rest = IngestOptions(str(tmp_path / "linux"), cache, TagSelection(until="v3.40"), jobs=1)
+    runs: list[IngestStats] = []
+    with live_server() as url:
+        statuses, failures = _load_while(lambda: runs.append(ingest(engine, rest)), url)
+    get_engine().dispose()
+    assert len(runs[0].releases_ingested) == 38  # each committed while the load ran
+    assert failures == [] and sum(statuses.values()) > 100, statuses
+
+
+def _load_while(work: Callable[[], object], base_url: str) -> tuple[Counter[int], list[str]]:
+    """CLIENTS threads loading URLS while `work` runs; the status codes seen and the 5xx answers."""
     statuses: Counter[int] = Counter()
     failures: list[str] = []
     done = threading.Event()
 
     def load(offset: int) -> None:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+        with httpx.Client(base_url=base_url, timeout=30) as client:
             index = offset
             deadline = time.monotonic() + LOAD_SECONDS
             while not done.is_set() and time.monotonic() < deadline:
@@ -68,13 +70,9 @@ def test_no_request_fails_while_releases_are_committed(engine: Engine, db_url: s
     for client in clients:
         client.start()
     try:
-        stats = ingest(engine, IngestOptions(str(tmp_path / "linux"), cache, TagSelection(until="v3.40"), jobs=1))
+        work()
     finally:
         done.set()
         for client in clients:
             client.join()
-        server.should_exit = True
-        serving.join(timeout=10)
-        get_engine().dispose()
-    assert len(stats.releases_ingested) == 38  # each committed while the load ran
-    assert failures == [] and sum(statuses.values()) > 100, statuses
+    return statuses, failures
