@@ -106,7 +106,14 @@ def _commit_date(commit: pygit2.Commit) -> datetime:
 
 
 def tag_names(repo: pygit2.Repository) -> list[str]:
-    return [ref.removeprefix("refs/tags/") for ref in repo.references if ref.startswith("refs/tags/")]
+    """Every tag's name. Asked of git, which reads only refs/tags: libgit2 walks every ref, 80 ms for
+    a repository of 10,000 branches (a no-op ingest's largest cost)."""
+    listing = subprocess.run(
+        ["git", "--git-dir", repo.path, "for-each-ref", "--format=%(refname)", "refs/tags/"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    return [ref.removeprefix(b"refs/tags/").decode("utf-8", "surrogateescape") for ref in listing.splitlines()]
 
 
 @dataclass(frozen=True)
