@@ -7,13 +7,20 @@ C-quoted in double quotes with octal escapes (`"fs/caf\\351.c"`). No stored plai
 the two forms never collide and every stored path turns back into the original bytes.
 """
 
+import re
+
 _ESCAPES = {ord("\a"): "a", ord("\b"): "b", ord("\t"): "t", ord("\n"): "n", ord("\v"): "v", ord("\f"): "f"}
 _ESCAPES |= {ord("\r"): "r", ord('"'): '"', ord("\\"): "\\"}
 _UNESCAPES = {letter: code for code, letter in _ESCAPES.items()}
 
 
+# a control character, DEL, or a byte that is not UTF-8 (held as a lone surrogate by surrogateescape)
+_NEEDS_QUOTES = re.compile("[\x00-\x1f\x7f\udc80-\udcff]")
+
+
 def _plain(path: str) -> bool:
-    return not path.startswith('"') and all(" " <= ch != "\x7f" and not "\udc80" <= ch <= "\udcff" for ch in path)
+    # one regex search: every path of every release passes here (a loop over characters cost 0.4 s in 15)
+    return not path.startswith('"') and _NEEDS_QUOTES.search(path) is None
 
 
 def to_stored(path: str) -> str:
