@@ -2,9 +2,9 @@
 
 In the ingest a path is git's bytes decoded as UTF-8 with `surrogateescape` (as pygit2 gives it), so
 a file named in Latin-1 round-trips. The database holds text: a path that is UTF-8 without control
-characters, `"` or `\\` is stored as it is; any other is stored exactly as `git ls-files` shows it,
-C-quoted in double quotes with octal escapes (`"fs/caf\\351.c"`). No stored plain path holds a `"`, so
-the two forms never collide and every stored path turns back into the original bytes.
+characters, and does not start with `"`, is stored as it is; any other is stored exactly as git shows
+it (`git ls-tree`), C-quoted in double quotes with octal escapes (`"fs/caf\\351.c"`). No plain stored
+path starts with `"`, so the two forms never collide and every stored path turns back into its bytes.
 """
 
 import re
