@@ -224,10 +224,13 @@ class OccurrenceChange:
     added: bool
 
 
+def _value(model: type[PathCount] | type[SubsystemCount], count: Count) -> ColumnElement[int]:
+    """One row's number: its uses (code), or every occurrence."""
+    return model.code if count is Count.USES else model.code + model.comment + model.string + model.definition
+
+
 def _value_column(model: type[PathCount] | type[SubsystemCount], count: Count) -> ColumnElement[int]:
-    if count is Count.USES:
-        return func.sum(model.code)
-    return func.sum(model.code + model.comment + model.string + model.definition)
+    return func.sum(_value(model, count))
 
 
 @cached
@@ -332,8 +335,7 @@ def subsystem_matrix(
     every release, in order. Rows are read by subsystem id and added up here: joining the names and
     grouping in SQL took seven times as long on a hundred kernel releases."""
     c = SubsystemCount
-    value = c.code if count is Count.USES else c.code + c.comment + c.string + c.definition
-    query = select(c.subsystem_id, c.release_id, value).where(c.identifier.in_(metric.identifiers))
+    query = select(c.subsystem_id, c.release_id, _value(c, count)).where(c.identifier.in_(metric.identifiers))
     name_of = _subsystem_names(session)
     if names is not None and len(names) <= NAMED_LOOKUP:
         query = query.where(c.subsystem_id.in_(sorted(i for i, name in name_of.items() if name in names)))

@@ -8,7 +8,6 @@ topic branches forked in that cycle. An interrupted fetch loses only its current
 and the `shallow` file only once a step's pack is complete, and a re-run skips the tags already there.
 """
 
-import fnmatch
 import hashlib
 import logging
 import re
@@ -21,7 +20,7 @@ from pathlib import Path
 
 from app.lines import Line
 from ingest.errors import IngestError
-from ingest.tags import SelectedTag, TagSelection, select_tags
+from ingest.tags import SelectedTag, TagSelection, is_glob, newest_matching, select_tags
 from ingest.versions import ReleaseVersion, parse_tag
 
 log = logging.getLogger(__name__)
@@ -223,8 +222,8 @@ def _mirror_since(url: str, path: Path, selection: TagSelection, exists: bool, r
 
 def ref_refspec(spec: str, remote: Mapping[str, str]) -> str | None:
     """Pure: the refspec that fetches a moving ref: a branch, or the newest remote tag matching a glob."""
-    if any(ch in spec for ch in "*?["):
-        versions = [(v.key, tag) for tag in remote if fnmatch.fnmatchcase(tag, spec) and (v := parse_tag(tag))]
-        return f"+refs/tags/{max(versions)[1]}:refs/tags/{max(versions)[1]}" if versions else None
+    if is_glob(spec):
+        tag = newest_matching(remote, spec)
+        return f"+refs/tags/{tag}:refs/tags/{tag}" if tag else None
     ref = spec if spec.startswith("refs/") else f"refs/heads/{spec}"
     return f"+{ref}:{ref}"

@@ -1,10 +1,8 @@
 """Open the repository to ingest: a local clone (bare or not) or a URL mirrored into the cache."""
 
-import fnmatch
 import logging
 import re
 import subprocess
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -13,7 +11,7 @@ import pygit2
 
 from ingest.errors import IngestError
 from ingest.fetch import mirror
-from ingest.tags import TagSelection
+from ingest.tags import TagSelection, is_glob, newest_matching
 
 log = logging.getLogger(__name__)
 
@@ -71,11 +69,11 @@ def ensure_commit_graph(repo_dir: str) -> None:
         log.warning("no commit-graph written, merge bases will be slower: %s", detail[-1] if detail else "git failed")
 
 
-def resolve_ref(repo: pygit2.Repository, spec: str, newest_tag: Callable[[list[str]], str | None]) -> TagTarget:
+def resolve_ref(repo: pygit2.Repository, spec: str) -> TagTarget:
     """A moving ref: a branch (`for-next`, `refs/remotes/origin/for-next`), or with a glob (`next-*`) the
-    newest tag matching it, chosen by `newest_tag`. Named as the branch, or as the tag it resolved to."""
-    if any(ch in spec for ch in "*?["):
-        name = newest_tag([tag for tag in tag_names(repo) if fnmatch.fnmatchcase(tag, spec)])
+    newest tag matching it. Named as the branch, or as the tag it resolved to."""
+    if is_glob(spec):
+        name = newest_matching(tag_names(repo), spec)
         if name is None:
             raise IngestError(f"--ref {spec}: no tag matches it")
         candidates, shown = [f"refs/tags/{name}"], name

@@ -188,7 +188,7 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
         else:
             targets.append((resolved, tag.version))
     for spec in options.refs:
-        ref = resolve_ref(repo, spec, _newest)
+        ref = resolve_ref(repo, spec)
         targets.append((ref, ref_version(spec)))
     if not targets:
         raise IngestError(
@@ -258,12 +258,6 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
             claims.close()
     stats.seconds = time.monotonic() - started
     return stats
-
-
-def _newest(tags: list[str]) -> str | None:
-    """The newest of these tags by version (next-20261120 after next-20261119); None when none has one."""
-    versioned = [(version.key, tag) for tag in tags if (version := parse_tag(tag)) is not None]
-    return max(versioned)[1] if versioned else None
 
 
 def _first_line(exc: Exception) -> str:

@@ -1,7 +1,9 @@
 """Which tags are releases, and in which order. Pure."""
 
+import fnmatch
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from app.lines import KERNEL_TAG_PATTERN, Line
@@ -31,6 +33,17 @@ class TagSelection:
 class SelectedTag:
     name: str
     version: ReleaseVersion
+
+
+def is_glob(spec: str) -> bool:
+    """A moving ref given as a tag glob (`next-*`) rather than a branch."""
+    return any(ch in spec for ch in "*?[")
+
+
+def newest_matching(tags: Iterable[str], glob: str) -> str | None:
+    """The newest tag matching the glob, by version (next-20261120 after next-20261119); None without one."""
+    versioned = [(v.key, tag) for tag in tags if fnmatch.fnmatchcase(tag, glob) and (v := parse_tag(tag)) is not None]
+    return max(versioned)[1] if versioned else None
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
