@@ -3,6 +3,7 @@
 Pure functions of the numbers; the web layer feeds them and serves the results.
 """
 
+import textwrap
 from typing import Any, Final
 
 VEGA_LITE_VERSION: Final = "v6.4"  # the version static/vendor/vega-bundle.js was built with
@@ -11,14 +12,17 @@ PROJECTION_LIMIT: Final = 40  # releases drawn ahead at most
 AXIS_LABELS: Final = 24  # release labels on an axis at most: past that, every k-th is labelled
 POINTS_UP_TO: Final = 60  # releases on an axis up to which each one is drawn as a point
 # In the order series are given: legacy in fs/, elsewhere, scoped in fs/, elsewhere, whole tree, projection.
+SUBTITLE_CHARS: Final = {False: 110, True: 90}  # characters a subtitle line holds (page, slide)
 PALETTE: Final = ["#c2410c", "#fb923c", "#1d4ed8", "#60a5fa", "#111827", "#6b7280", "#15803d", "#a16207"]
 
 
 def _base(title: str, subtitle: str, width: int | str, height: int, large: bool = False) -> dict[str, Any]:
     """Common layout; `large` is for slides: bigger type, read from the back of a room."""
     text, small = (26, 18) if large else (16, 12)
-    # one sentence a line: the rule must stay readable, however narrow the chart
-    lines = [line if line.endswith(".") else line + "." for line in subtitle.split(". ") if line]
+    # one sentence a line, long ones wrapped: Vega does not wrap text, and an unwrapped rule ran past
+    # the page's right edge (the kinds' rules make a long sentence)
+    sentences = [line if line.endswith(".") else line + "." for line in subtitle.split(". ") if line]
+    lines = [part for sentence in sentences for part in textwrap.wrap(sentence, SUBTITLE_CHARS[large])]
     return {
         "$schema": SCHEMA,
         "title": {"text": title, "subtitle": lines, "anchor": "start", "fontSize": text, "subtitleFontSize": small},
