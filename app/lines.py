@@ -60,24 +60,42 @@ def timeline(releases: Sequence[R], release: R) -> tuple[R, ...]:
     if release.line == Line.STABLE and any(r.line == Line.MAINLINE for r in releases):
         return tuple(r for r in releases if r.series == release.series and r.line in (Line.MAINLINE, Line.STABLE))
     axis = main_axis(releases)
-    if release in axis:
+    on_axis = {id(r) for r in axis}
+    if id(release) in on_axis:
         return axis
-    return tuple(r for r in releases if r in axis or (r.line == Line.RC and r.series == release.series))
+    return tuple(r for r in releases if id(r) in on_axis or (r.line == Line.RC and r.series == release.series))
 
 
-def predecessor(releases: Sequence[R], release: R) -> R | None:
-    """The release before `release` on its timeline; for the first of a stable series with no mainline
-    release stored, the release before it in version order (so that it still has an interval)."""
-    line = timeline(releases, release)
-    if release.line == Line.REF:  # a ref follows the newest release, never another ref
-        line = tuple(r for r in line if r.line != Line.REF or r == release)
-    index = line.index(release)
-    if index:
-        return line[index - 1]
-    if release.line == Line.STABLE:
-        position = list(releases).index(release)
-        return releases[position - 1] if position else None
-    return None
+def predecessors(releases: Sequence[R]) -> list[R | None]:
+    """The release before each one on its timeline, in one pass (linux-stable holds thousands of tags;
+    asking `timeline` for each would be quadratic): the previous release of its stable series; the
+    previous one on the main axis (a ref: the newest release, never another ref); for a release
+    candidate of an earlier cycle, the later of those and its cycle's previous candidate. The first of a
+    stable series whose mainline release is not stored follows the release before it in version order,
+    so that it still has an interval."""
+    has_mainline = any(r.line == Line.MAINLINE for r in releases)
+    on_axis = {id(r) for r in main_axis(releases)}
+    out: list[R | None] = []
+    last: R | None = None
+    last_on_axis: tuple[int, R] | None = None  # (position, release), refs left out
+    last_in_series: dict[str, R] = {}
+    last_candidate: dict[str, tuple[int, R]] = {}
+    for position, release in enumerate(releases):
+        if release.line == Line.STABLE and has_mainline:
+            out.append(last_in_series.get(release.series, last))
+        elif id(release) in on_axis:
+            out.append(last_on_axis[1] if last_on_axis else None)
+        else:  # a candidate of an earlier cycle: on the main axis with its own cycle's candidates
+            seen = [item for item in (last_on_axis, last_candidate.get(release.series)) if item is not None]
+            out.append(max(seen, key=lambda item: item[0])[1] if seen else None)
+        last = release
+        if release.line in (Line.MAINLINE, Line.STABLE):
+            last_in_series[release.series] = release
+        if id(release) in on_axis and release.line != Line.REF:
+            last_on_axis = (position, release)
+        if release.line == Line.RC:
+            last_candidate[release.series] = (position, release)
+    return out
 
 
 def groups(releases: Sequence[R]) -> list[tuple[str, tuple[R, ...]]]:
@@ -96,7 +114,8 @@ def groups(releases: Sequence[R]) -> list[tuple[str, tuple[R, ...]]]:
             series.setdefault(release.series, []).append(release)
     for name, members in reversed(series.items()):
         out.append((f"{name} stable", tuple(members[::-1])))
-    earlier = tuple(r for r in reversed(releases) if r.line == Line.RC and r not in axis)
+    on_axis = {id(r) for r in axis}
+    earlier = tuple(r for r in reversed(releases) if r.line == Line.RC and id(r) not in on_axis)
     if earlier:
         out.append(("Earlier release candidates", earlier))
     return out

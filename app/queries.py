@@ -300,10 +300,15 @@ def release_ref(session: Session, tag: str | None) -> ReleaseRef:
     raise NotFound(f"no release {tag!r} in the database")
 
 
-@cached  # asked once per subsystem row; each answer walks the whole timeline, so 100 releases x 2,600 rows
 def previous_release(session: Session, release: ReleaseRef) -> ReleaseRef | None:
     """The release before it on its line: what "since the previous release" means everywhere."""
-    return lines.predecessor(releases(session), release)
+    return _predecessors(session)[release.id]
+
+
+@cached
+def _predecessors(session: Session) -> dict[int, ReleaseRef | None]:
+    known = releases(session)
+    return {release.id: before for release, before in zip(known, lines.predecessors(known), strict=True)}
 
 
 @cached

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 import pygit2
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.lines import predecessor
+from app.lines import predecessors
 from ingest import commit_store, store
 from ingest.deltas import BlobCounts, Deltas, change_deltas, resolution_deltas
 from ingest.history import Interval, describe, walk_interval
@@ -84,8 +84,7 @@ def pending(session: Session, selected: dict[str, store.PlannedRelease] | None =
     order = sorted(points.values(), key=lambda point: point.key)
     done = commit_store.attributed(session)
     todo = []
-    for point in order:
-        before = predecessor(order, point)
+    for point, before in zip(order, predecessors(order), strict=True):
         if point.tag not in stored or (before is not None and not before.ready):
             continue
         release = stored[point.tag]

@@ -91,7 +91,7 @@ class IngestStats:
     def _skipped(self) -> str:
         if not self.skipped:
             return ""
-        return f"; skipped {len(self.skipped)} tag(s): " + ", ".join(f"{s.name} ({s.reason})" for s in self.skipped)
+        return f"; skipped {len(self.skipped)} tag(s): {_listed(self.skipped)}"
 
     def _attribution(self) -> str:
         if not self.intervals_attributed and not self.intervals_skipped:
@@ -191,9 +191,7 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
         ref = resolve_ref(repo, spec)
         targets.append((ref, ref_version(spec)))
     if not targets:
-        raise IngestError(
-            f"{options.source}: every selected tag was skipped: " + ", ".join(f"{s.name} ({s.reason})" for s in skipped)
-        )
+        raise IngestError(f"{options.source}: every selected tag was skipped: {_listed(skipped)}")
     sessions = sessionmaker(bind=engine, expire_on_commit=False)
     with sessions() as session, session.begin():
         store.lock_writes(session)
@@ -258,6 +256,10 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
             claims.close()
     stats.seconds = time.monotonic() - started
     return stats
+
+
+def _listed(skipped: list[SkippedTag]) -> str:
+    return ", ".join(f"{tag.name} ({tag.reason})" for tag in skipped)
 
 
 def _first_line(exc: Exception) -> str:

@@ -41,13 +41,12 @@ def _context(session: SessionDep, view: View, **extra: Any) -> dict[str, Any]:
 
 
 def _headline(session: SessionDep, path: str, metric_key: str, count: Count, release: queries.ReleaseRef) -> dict:
-    axis = queries.upto(session, release)
-    series = queries.along(session, queries.path_series(session, path, METRICS[metric_key], count), axis)
+    series = _series(session, queries.path_series(session, path, METRICS[metric_key], count), release)
     return {
         "value": series[-1],
         "since_previous": series[-1] - series[-2] if len(series) > 1 else None,
         "since_first": series[-1] - series[0],
-        "first": axis[0].tag,
+        "first": queries.upto(session, release)[0].tag,
         "series": series,
     }
 

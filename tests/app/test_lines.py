@@ -1,6 +1,6 @@
 from dataclasses import dataclass
 
-from app.lines import groups, main_axis, predecessor, timeline
+from app.lines import groups, main_axis, predecessors, timeline
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,10 @@ def kernel(*tags: str) -> list[R]:
         else:
             out.append(R(tag, "stable", ".".join(parts[:2])))
     return out
+
+
+def predecessor(releases: list[R], release: R) -> R | None:
+    return predecessors(releases)[releases.index(release)]
 
 
 def tags(releases: tuple[R, ...]) -> list[str]:
@@ -83,3 +87,29 @@ def test_a_moving_ref_follows_the_newest_release_on_the_main_axis() -> None:
     assert predecessor(releases, releases[-2]).tag == "v6.3-rc2"  # type: ignore[union-attr]
     assert groups(releases)[0] == ("Provisional (moving refs)", (releases[-1], releases[-2]))
     assert groups(releases)[1][0] == "Mainline" and "for-next" not in tags(groups(releases)[1][1])
+
+
+def _by_timeline(releases: list[R], release: R) -> R | None:
+    """The predecessor read off the release's timeline: the definition `predecessors` computes in one pass."""
+    line = [r for r in timeline(releases, release) if r.line != "ref" or r == release]
+    index = line.index(release)
+    if index:
+        return line[index - 1]
+    position = releases.index(release)
+    return releases[position - 1] if release.line == "stable" and position else None
+
+
+def test_predecessors_in_one_pass_agree_with_each_timeline() -> None:
+    import random
+
+    rng = random.Random(7)
+    for _ in range(200):
+        tags = []
+        for major in range(rng.randint(1, 6)):
+            if rng.random() < 0.5:
+                tags += [f"v{major}.0-rc{n}" for n in range(1, rng.randint(2, 4))]
+            if rng.random() < 0.8:
+                tags.append(f"v{major}.0")
+            tags += [f"v{major}.0.{n}" for n in range(1, rng.randint(1, 5))]
+        releases = kernel(*tags) + ([R("for-next", "ref", "for-next")] if rng.random() < 0.3 else [])
+        assert predecessors(releases) == [_by_timeline(releases, r) for r in releases], tags

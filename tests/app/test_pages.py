@@ -187,13 +187,13 @@ def test_overview_walks_each_release_timeline_once(client: TestClient, monkeypat
     """The subsystem table asks for the previous release on every row: at 100 releases and 2,600 subsystems,
     walking the timeline per row was a sixth of the overview's first request."""
     walked: Counter[str] = Counter()
-    predecessor = lines.predecessor
+    predecessors = lines.predecessors
 
-    def counting(releases: Sequence[queries.ReleaseRef], release: queries.ReleaseRef) -> queries.ReleaseRef | None:
-        walked[release.tag] += 1
-        return predecessor(releases, release)
+    def counting(releases: Sequence[queries.ReleaseRef]) -> list[queries.ReleaseRef | None]:
+        walked.update(release.tag for release in releases)
+        return predecessors(releases)
 
-    monkeypatch.setattr(lines, "predecessor", counting)
+    monkeypatch.setattr(lines, "predecessors", counting)
     cache.clear()
     page = client.get("/")
     assert page.status_code == 200 and "subsystem" in page.text.lower()
