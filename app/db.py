@@ -1,4 +1,4 @@
-"""Engine, declarative base and sessions; the web's per-request session is app.web.deps.get_db."""
+"""Engine, declarative base and sessions; the web's per-request session is app.request.get_db."""
 
 from functools import lru_cache
 from pathlib import Path

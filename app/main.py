@@ -17,9 +17,10 @@ from app import cache
 from app.api import create_api
 from app.db import get_sessionmaker, is_missing_schema
 from app.queries import NotFound
+from app.request import BadParameter
 from app.web import bots, chart_routes, pages
-from app.web.deps import ROOT, BadParameter, render
 from app.web.head import HeadAsGet
+from app.web.rendering import ROOT, render
 from app.web.response_cache import ResponseCache
 from app.web.security import SecurityHeaders
 

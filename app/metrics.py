@@ -3,12 +3,16 @@
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.registry import BY_NAME, IDENTIFIERS, KIND_RULES, Group, Kind
+from app.registry import BY_NAME, IDENTIFIERS, KIND_RULES, Counts, Group, Kind
 
 
 class Count(StrEnum):
     USES = "uses"  # code occurrences, not definitions: the headline number
     ALL = "all"  # code + comment + string + definition: what `git grep -o -w | wc -l` counts
+
+    def of(self, counts: Counts) -> int:
+        """The one number a chart or table shows for these counts."""
+        return counts.uses if self is Count.USES else counts.total
 
 
 @dataclass(frozen=True)

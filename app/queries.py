@@ -2,7 +2,7 @@
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app import lines
 from app.cache import cached
 from app.errors import NotFound
-from app.metrics import Count, Metric
+from app.metrics import METRICS, Count, Metric
 from app.models import Occurrence, Path, PathCount, Release, ReleaseFile, Section, Subsystem, SubsystemCount
 from app.registry import BY_NAME, ZERO_COUNTS, Counts
 
@@ -30,23 +30,20 @@ class ReleaseInfo:
 
 @dataclass(frozen=True)
 class CountRow:
-    """Occurrences of one identifier in one place, by kind. `uses` is the headline number: code only."""
+    """Occurrences of one identifier in one place, by kind. `uses` is the headline number."""
 
     name: str
     type: str  # "dir", "file", "subsystem", or "total" for the whole scope
     identifier: str
-    code: int
-    comment: int
-    string: int
-    definition: int
+    counts: Counts
 
     @property
     def uses(self) -> int:
-        return self.code
+        return self.counts.uses
 
     @property
     def total(self) -> int:
-        return self.code + self.comment + self.string + self.definition
+        return self.counts.total
 
 
 @dataclass(frozen=True)
@@ -72,72 +69,43 @@ def list_releases(session: Session) -> list[ReleaseInfo]:
     return [ReleaseInfo(r.tag, r.commit_id, r.commit_date) for r in releases(session)]
 
 
-def _check_metric(metric: str | None) -> None:
-    if metric is not None and metric not in BY_NAME:
+def _asked(metric: str | None) -> tuple[Metric, ...]:
+    """The identifiers a report is about, each as its own metric: one, or every tracked one."""
+    if metric is None:
+        return tuple(METRICS[name] for name in BY_NAME)
+    if metric not in BY_NAME:
         raise NotFound(f"{metric!r} is not a tracked identifier (known: {', '.join(BY_NAME)})")
+    return (METRICS[metric],)
 
 
 def normalize_path(path: str) -> str:
     return "/".join(part for part in path.strip().split("/") if part not in ("", "."))
 
 
-def _kind_columns(model: type[PathCount] | type[SubsystemCount]) -> list[ColumnElement[int]]:
-    return [model.code, model.comment, model.string, model.definition]
-
-
-def _by_metric(query: Select, model: type[PathCount] | type[SubsystemCount], metric: str | None) -> Select:
-    return query.where(model.identifier == metric) if metric else query
-
-
 def path_report(session: Session, tag: str | None, path: str, metric: str | None = None) -> Report:
-    """Counts for each child of `path` (a directory, or a file) and for `path` as a whole."""
-    _check_metric(metric)
+    """Counts for each child of `path` (a directory, or a file) and for `path` as a whole, per identifier:
+    the questions the tree page and /api/v1/tree answer, asked once for each identifier."""
+    asked = _asked(metric)
     release = release_ref(session, tag)
     path = normalize_path(path)
-    place = session.execute(select(Path).where(Path.path == path)).scalar_one_or_none()
-    if place is None:
-        return Report(_release_info(release), path, metric, [], _with_zeros(path, [], metric))
-    children = _by_metric(
-        select(Path.path, Path.is_dir, PathCount.identifier, *_kind_columns(PathCount))
-        .join(PathCount, PathCount.path_id == Path.id)
-        .where(PathCount.release_id == release.id, Path.parent_id == place.id),
-        PathCount,
-        metric,
-    )
     rows = [
-        CountRow(name, "dir" if is_dir else "file", identifier, *counts)
-        for name, is_dir, identifier, *counts in session.execute(children)
+        CountRow(name, "dir" if is_dir else "file", m.key, counts)
+        for m in asked
+        for (name, is_dir), counts in children_counts(session, release, path, m).items()
     ]
-    totals_query = _by_metric(
-        select(PathCount.identifier, *_kind_columns(PathCount)).where(
-            PathCount.release_id == release.id, PathCount.path_id == place.id
-        ),
-        PathCount,
-        metric,
-    )
-    totals = [CountRow(path, "total", identifier, *counts) for identifier, *counts in session.execute(totals_query)]
-    return Report(_release_info(release), path, metric, _ordered(rows), _ordered(_with_zeros(path, totals, metric)))
-
-
-def _with_zeros(path: str, totals: list[CountRow], metric: str | None) -> list[CountRow]:
-    """A total for every identifier asked about: none found is an answer, a row of zeros."""
-    found = {row.identifier for row in totals}
-    asked = (metric,) if metric else tuple(BY_NAME)
-    return [*totals, *(CountRow(path, "total", name, *ZERO_COUNTS) for name in asked if name not in found)]
+    totals = [CountRow(path, "total", m.key, place_counts(session, release, path, m)) for m in asked]
+    return Report(_release_info(release), path, metric, _ordered(rows), _ordered(totals))
 
 
 def subsystem_report(session: Session, tag: str | None, metric: str | None = None) -> Report:
-    """Counts for each MAINTAINERS subsystem with occurrences, and for the whole tree."""
-    _check_metric(metric)
+    """Counts for each MAINTAINERS subsystem with occurrences, and for the whole tree, per identifier."""
+    asked = _asked(metric)
     release = release_ref(session, tag)
-    query = _by_metric(
-        select(Subsystem.name, SubsystemCount.identifier, *_kind_columns(SubsystemCount))
-        .join(SubsystemCount, SubsystemCount.subsystem_id == Subsystem.id)
-        .where(SubsystemCount.release_id == release.id),
-        SubsystemCount,
-        metric,
-    )
-    rows = [CountRow(name, "subsystem", identifier, *counts) for name, identifier, *counts in _core(session, query)]
+    rows = [
+        CountRow(name, "subsystem", m.key, counts)
+        for m in asked
+        for name, counts in subsystem_counts(session, release, m).items()
+    ]
     totals = path_report(session, release.tag, "", metric).totals
     return Report(_release_info(release), "subsystems", metric, _ordered(rows), totals)
 
@@ -171,17 +139,35 @@ class ReleaseRef:
 
 @dataclass(frozen=True)
 class Place:
-    """A directory, file or subsystem with one metric's value at a release and at the one before."""
+    """A directory, file or subsystem with one metric's counts at a release (`now`) and at the release it
+    is compared with (`then`); `value` and `previous` are the number the reader asked for (`count`)."""
 
     name: str
     type: str
-    value: int
-    previous: int
+    now: Counts
+    then: Counts
+    count: Count
     series: tuple[int, ...] = ()
+
+    @property
+    def value(self) -> int:
+        return self.count.of(self.now)
+
+    @property
+    def previous(self) -> int:
+        return self.count.of(self.then)
 
     @property
     def change(self) -> int:
         return self.value - self.previous
+
+
+def _places(
+    type_of: Callable[[Any], tuple[str, str]], now: dict[Any, Counts], then: dict[Any, Counts], count: Count
+) -> list[Place]:
+    """Every key of either release as a Place, biggest value first; `type_of` names a key and its type."""
+    places = [Place(*type_of(key), now.get(key, ZERO_COUNTS), then.get(key, ZERO_COUNTS), count) for key in now | then]
+    return sorted(places, key=lambda p: (-p.value, -p.previous, p.name))
 
 
 @dataclass(frozen=True)
@@ -317,14 +303,14 @@ def path_id(session: Session, path: str) -> tuple[int, bool] | None:
     return (row[0], row[1]) if row else None
 
 
-def value_of(kinds: Counts, count: Count) -> int:
-    """The one number a chart or table shows: uses (code), or every occurrence."""
-    return kinds[0] if count is Count.USES else sum(kinds)
-
-
 def path_series(session: Session, path: str, metric: Metric, count: Count) -> tuple[int, ...]:
     """The metric's value for a path (a directory with all below it, or a file) at every release, in order."""
-    return tuple(value_of(kinds, count) for kinds in path_kinds_series(session, path, metric))
+    return tuple(count.of(kinds) for kinds in path_counts_series(session, path, metric))
+
+
+def subsystem_series(session: Session, name: str, metric: Metric, count: Count) -> tuple[int, ...]:
+    """The metric's value for a subsystem at every release, in order."""
+    return tuple(count.of(kinds) for kinds in subsystem_counts_series(session, name, metric))
 
 
 @cached
@@ -370,55 +356,21 @@ def subsystem_places(
     of them (every one by default) with their series along the release's axis. Only those series are
     read: a kernel's MAINTAINERS names over a thousand subsystems over a hundred releases."""
     before = previous_release(session, release)
-    values = _subsystem_values(session, (release, before) if before else (release,), metric, count)
-    places = sorted(
-        (
-            Place(name, "subsystem", by.get(release.id, 0), by.get(before.id, 0) if before else 0)
-            for name, by in values.items()
-        ),
-        key=lambda p: (-p.value, p.name),
-    )
-    places = [p for p in places if p.value or p.previous]
+    then = subsystem_counts(session, before, metric) if before else {}
+    every = _places(lambda name: (name, "subsystem"), subsystem_counts(session, release, metric), then, count)
+    places = [p for p in every if p.value or p.previous]
     charted = frozenset(p.name for p in (places if with_series is None else places[:with_series]))
     matrix = subsystem_matrix(session, metric, count, charted)
     axis = upto(session, release)
     return [replace(p, series=along(session, matrix[p.name], axis)) if p.name in matrix else p for p in places]
 
 
-def _subsystem_values(
-    session: Session, at: Sequence[ReleaseRef], metric: Metric, count: Count
-) -> dict[str, dict[int, int]]:
-    """Subsystem -> release id -> value, for the subsystems with a value at any of these releases."""
-    query = (
-        select(Subsystem.name, SubsystemCount.release_id, _value_column(SubsystemCount, count))
-        .join(SubsystemCount, SubsystemCount.subsystem_id == Subsystem.id)
-        .where(SubsystemCount.release_id.in_([r.id for r in at]))
-        .where(SubsystemCount.identifier.in_(metric.identifiers))
-        .group_by(Subsystem.name, SubsystemCount.release_id)
-    )
-    values: dict[str, dict[int, int]] = {}
-    for name, release_id, value in _core(session, query):
-        values.setdefault(name, {})[release_id] = int(value or 0)
-    return values
-
-
-def children_places(
-    session: Session, release: ReleaseRef, path: str, metric: Metric, count: Count
-) -> tuple[Place, ...]:
-    """The directories and files right below `path`, with their value here and at the previous release."""
+def children_places(session: Session, release: ReleaseRef, path: str, metric: Metric, count: Count) -> list[Place]:
+    """The directories and files right below `path` with an occurrence here or at the previous release."""
     before = previous_release(session, release)
-    now = children_kinds(session, release, path, metric)
-    then = children_kinds(session, before, path, metric) if before else {}
-    places = [
-        Place(
-            child,
-            "dir" if is_dir else "file",
-            value_of(now.get((child, is_dir), ZERO_COUNTS), count),
-            value_of(then.get((child, is_dir), ZERO_COUNTS), count),
-        )
-        for child, is_dir in now.keys() | then.keys()
-    ]
-    return tuple(sorted(places, key=lambda p: (-p.value, -p.previous, p.name)))
+    now = children_counts(session, release, path, metric)
+    then = children_counts(session, before, path, metric) if before else {}
+    return _places(lambda key: (key[0], "dir" if key[1] else "file"), now, then, count)
 
 
 @cached
@@ -426,35 +378,32 @@ def file_changes(
     session: Session, older: ReleaseRef, newer: ReleaseRef, metric: Metric, count: Count
 ) -> tuple[Place, ...]:
     """Files whose value differs between two releases, largest change first."""
-    value = _value_column(PathCount, count)
     query = (
-        select(Path.path, PathCount.release_id, value)
+        select(Path.path, PathCount.release_id, *_kind_sums(PathCount))
         .join(PathCount, PathCount.path_id == Path.id)
         .where(Path.is_dir.is_(False), PathCount.release_id.in_([older.id, newer.id]))
         .where(PathCount.identifier.in_(metric.identifiers))
         .group_by(Path.path, PathCount.release_id)
     )
-    values: dict[str, dict[int, int]] = {}
-    for path, release_id, amount in _core(session, query):
-        values.setdefault(path, {})[release_id] = int(amount or 0)
-    places = [
-        Place(path, "file", by.get(newer.id, 0), by.get(older.id, 0))
-        for path, by in values.items()
-        if by.get(newer.id, 0) != by.get(older.id, 0)
-    ]
-    return tuple(sorted(places, key=lambda p: (-abs(p.change), p.name)))
+    by_release: dict[int, dict[str, Counts]] = {older.id: {}, newer.id: {}}
+    for path, release_id, *kinds in _core(session, query):
+        by_release[release_id][path] = _kinds(kinds)
+    return _changed(lambda path: (path, "file"), by_release[newer.id], by_release[older.id], count)
 
 
 def subsystem_changes(
     session: Session, older: ReleaseRef, newer: ReleaseRef, metric: Metric, count: Count
-) -> list[Place]:
-    values = _subsystem_values(session, (older, newer), metric, count)
-    places = [
-        Place(name, "subsystem", by.get(newer.id, 0), by.get(older.id, 0))
-        for name, by in values.items()
-        if by.get(newer.id, 0) != by.get(older.id, 0)
-    ]
-    return sorted(places, key=lambda p: (-abs(p.change), p.name))
+) -> tuple[Place, ...]:
+    """Subsystems whose value differs between two releases, largest change first."""
+    now, then = subsystem_counts(session, newer, metric), subsystem_counts(session, older, metric)
+    return _changed(lambda name: (name, "subsystem"), now, then, count)
+
+
+def _changed(
+    type_of: Callable[[Any], tuple[str, str]], now: dict[Any, Counts], then: dict[Any, Counts], count: Count
+) -> tuple[Place, ...]:
+    changed = [p for p in _places(type_of, now, then, count) if p.change]
+    return tuple(sorted(changed, key=lambda p: (-abs(p.change), p.name)))
 
 
 def project(series: tuple[int, ...], window: int = PROJECTION_WINDOW) -> Projection:
@@ -499,22 +448,20 @@ def subsystem_files(
     """The files a subsystem owns at a release that hold the metric, with the previous release's value."""
     before = previous_release(session, release)
     ids = [release.id] + ([before.id] if before else [])
-    value = _value_column(PathCount, count)
     query = (
-        select(Path.path, ReleaseFile.release_id, value)
+        select(Path.path, ReleaseFile.release_id, *_kind_sums(PathCount))
         .join(ReleaseFile, ReleaseFile.path_id == Path.id)
         .join(Subsystem, Subsystem.id == ReleaseFile.subsystem_id)
         .join(PathCount, (PathCount.path_id == Path.id) & (PathCount.release_id == ReleaseFile.release_id))
         .where(Subsystem.name == name, ReleaseFile.release_id.in_(ids), PathCount.identifier.in_(metric.identifiers))
         .group_by(Path.path, ReleaseFile.release_id)
     )
-    values: dict[str, dict[int, int]] = {}
-    for path, release_id, amount in _core(session, query):
-        values.setdefault(path, {})[release_id] = int(amount or 0)
-    places = [
-        Place(path, "file", by.get(release.id, 0), by.get(before.id, 0) if before else 0) for path, by in values.items()
-    ]
-    return tuple(sorted((p for p in places if p.value or p.previous), key=lambda p: (-p.value, p.name)))
+    by_release: dict[int, dict[str, Counts]] = {i: {} for i in ids}
+    for path, release_id, *kinds in _core(session, query):
+        by_release[release_id][path] = _kinds(kinds)
+    then = by_release[before.id] if before else {}
+    places = _places(lambda path: (path, "file"), by_release[release.id], then, count)
+    return tuple(p for p in places if p.value or p.previous)
 
 
 @cached
@@ -545,10 +492,17 @@ def occurrence_changes(
     Within a file, an occurrence is the same one in both releases when its identifier, kind, function
     and source line are the same; a moved line is therefore neither added nor removed.
     """
+    # Only files that hold the metric in one of the two releases can have gained or lost an occurrence:
+    # a few thousand of a kernel tree's 60,000, found through their counts.
     blobs = (
         select(ReleaseFile.release_id, Path.path, ReleaseFile.blob_id)
         .join(Path, Path.id == ReleaseFile.path_id)
-        .where(ReleaseFile.release_id.in_([older.id, newer.id]))
+        .join(
+            PathCount,
+            (PathCount.release_id == ReleaseFile.release_id) & (PathCount.path_id == ReleaseFile.path_id),
+        )
+        .where(ReleaseFile.release_id.in_([older.id, newer.id]), PathCount.identifier.in_(metric.identifiers))
+        .distinct()
     )
     by_path: dict[str, dict[int, int]] = {}
     for release_id, path, blob_id in _core(session, blobs).all():
@@ -604,7 +558,7 @@ def _unmatched(path: str, these: list, others: list, added: bool) -> list[Occurr
     return unmatched
 
 
-# ---- counts by kind, for the JSON API and CSV ----------------------------------------------------------
+# ---- counts by kind: what every page, API answer and report is made from -------------------------------
 
 
 def _kind_sums(model: type[PathCount] | type[SubsystemCount]) -> list[ColumnElement[int]]:
@@ -612,11 +566,11 @@ def _kind_sums(model: type[PathCount] | type[SubsystemCount]) -> list[ColumnElem
 
 
 def _kinds(row: Any) -> Counts:
-    return (int(row[0] or 0), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0))
+    return Counts(int(row[0] or 0), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0))
 
 
 @cached
-def subsystem_kinds(session: Session, release: ReleaseRef, metric: Metric) -> dict[str, Counts]:
+def subsystem_counts(session: Session, release: ReleaseRef, metric: Metric) -> dict[str, Counts]:
     query = (
         select(Subsystem.name, *_kind_sums(SubsystemCount))
         .join(SubsystemCount, SubsystemCount.subsystem_id == Subsystem.id)
@@ -627,7 +581,7 @@ def subsystem_kinds(session: Session, release: ReleaseRef, metric: Metric) -> di
 
 
 @cached
-def subsystem_kinds_series(session: Session, name: str, metric: Metric) -> tuple[Counts, ...]:
+def subsystem_counts_series(session: Session, name: str, metric: Metric) -> tuple[Counts, ...]:
     query = (
         select(SubsystemCount.release_id, *_kind_sums(SubsystemCount))
         .join(Subsystem, Subsystem.id == SubsystemCount.subsystem_id)
@@ -639,7 +593,7 @@ def subsystem_kinds_series(session: Session, name: str, metric: Metric) -> tuple
 
 
 @cached
-def path_kinds_series(session: Session, path: str, metric: Metric) -> tuple[Counts, ...]:
+def path_counts_series(session: Session, path: str, metric: Metric) -> tuple[Counts, ...]:
     found = path_id(session, path)
     by_release: dict[int, Counts] = {}
     if found is not None:
@@ -652,8 +606,13 @@ def path_kinds_series(session: Session, path: str, metric: Metric) -> tuple[Coun
     return tuple(by_release.get(r.id, ZERO_COUNTS) for r in releases(session))
 
 
+def place_counts(session: Session, release: ReleaseRef, path: str, metric: Metric) -> Counts:
+    """A path as a whole (a directory with all below it, or a file) at a release."""
+    return path_counts_series(session, path, metric)[_positions(session)[release.id]]
+
+
 @cached
-def children_kinds(session: Session, release: ReleaseRef, path: str, metric: Metric) -> dict[tuple[str, bool], Counts]:
+def children_counts(session: Session, release: ReleaseRef, path: str, metric: Metric) -> dict[tuple[str, bool], Counts]:
     found = path_id(session, path)
     if found is None:
         return {}
@@ -677,6 +636,21 @@ def file_subsystems(session: Session, release: ReleaseRef) -> dict[str, str]:
         .where(ReleaseFile.release_id == release.id)
     )
     return dict(_core(session, query).all())
+
+
+def known_path(session: Session, path: str) -> str:
+    """The path, normalized, when any release counted an occurrence under it; else NotFound."""
+    path = normalize_path(path)
+    if path_id(session, path) is None:
+        raise NotFound(f"no tracked occurrences under /{path} in any ingested release")
+    return path
+
+
+def known_subsystem(session: Session, name: str) -> str:
+    """The name when some release's MAINTAINERS has it; else NotFound."""
+    if name not in subsystem_names(session):
+        raise NotFound(f"no MAINTAINERS subsystem {name!r} in any ingested release")
+    return name
 
 
 def subsystem_exists(session: Session, name: str) -> bool:

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Group(StrEnum):
@@ -35,8 +36,36 @@ KIND_RULES: dict[Kind, str] = {
     Kind.DEFINITION: "the name a #define defines, or the name of a function in its definition",
 }
 
-Counts = tuple[int, int, int, int]  # occurrences by Kind, in its order: code, comment, string, definition
-ZERO_COUNTS: Counts = (0, 0, 0, 0)
+
+class Counts(NamedTuple):
+    """Occurrences by Kind, in its order. Adds and subtracts field by field (a tuple would concatenate)."""
+
+    code: int = 0
+    comment: int = 0
+    string: int = 0
+    definition: int = 0
+
+    @property
+    def uses(self) -> int:
+        """The headline number: code occurrences."""
+        return self.code
+
+    @property
+    def total(self) -> int:
+        """Every occurrence, what `git grep -o -w | wc -l` counts."""
+        return self.code + self.comment + self.string + self.definition
+
+    def __add__(self, other: tuple[int, ...]) -> "Counts":  # type: ignore[override]
+        return Counts(self[0] + other[0], self[1] + other[1], self[2] + other[2], self[3] + other[3])
+
+    def __sub__(self, other: tuple[int, ...]) -> "Counts":
+        return Counts(self[0] - other[0], self[1] - other[1], self[2] - other[2], self[3] - other[3])
+
+    def __neg__(self) -> "Counts":
+        return Counts(-self[0], -self[1], -self[2], -self[3])
+
+
+ZERO_COUNTS = Counts()
 
 
 @dataclass(frozen=True, slots=True)

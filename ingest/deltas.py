@@ -9,10 +9,6 @@ from ingest.tree import FileChange
 BlobCounts = Mapping[str, Counts]  # identifier -> counts; empty for a blob with none
 
 
-def _plus(a: Counts, b: Counts, sign: int = 1) -> Counts:
-    return (a[0] + sign * b[0], a[1] + sign * b[1], a[2] + sign * b[2], a[3] + sign * b[3])
-
-
 def _of(counts: Mapping[str, BlobCounts], oid: str | None) -> BlobCounts:
     return counts[oid] if oid is not None else {}
 
@@ -21,7 +17,7 @@ Deltas = dict[tuple[str, str], Counts]
 
 
 def _add(deltas: Deltas, path: str, identifier: str, change: Counts) -> None:
-    total = _plus(deltas.get((path, identifier), ZERO_COUNTS), change)
+    total = deltas.get((path, identifier), ZERO_COUNTS) + change
     if total == ZERO_COUNTS:
         deltas.pop((path, identifier), None)
     else:
@@ -35,7 +31,7 @@ def change_deltas(changes: Iterable[FileChange], counts: Mapping[str, BlobCounts
         before, after = _of(counts, change.old), _of(counts, change.new)
         for identifier in before.keys() | after.keys():
             now, then = after.get(identifier, ZERO_COUNTS), before.get(identifier, ZERO_COUNTS)
-            _add(deltas, change.path, identifier, _plus(now, then, -1))
+            _add(deltas, change.path, identifier, now - then)
     return deltas
 
 
@@ -48,7 +44,7 @@ def resolution_deltas(resolutions: Iterable[Resolution], counts: Mapping[str, Bl
             terms += [(_of(counts, side), -1), (_of(counts, base), 1)]
         for blob, sign in terms:
             for identifier, value in blob.items():
-                _add(deltas, r.path, identifier, _plus(ZERO_COUNTS, value, sign))
+                _add(deltas, r.path, identifier, value if sign > 0 else -value)
     return deltas
 
 

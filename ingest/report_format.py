@@ -11,7 +11,14 @@ from app.registry import RULE_TEXT
 
 
 def _row_dict(row: queries.CountRow) -> dict[str, Any]:
-    return {**asdict(row), "total": row.total, "uses": row.uses}
+    return {
+        "name": row.name,
+        "type": row.type,
+        "identifier": row.identifier,
+        **row.counts._asdict(),
+        "total": row.total,
+        "uses": row.uses,
+    }
 
 
 _CSV_COLUMNS = (
@@ -59,14 +66,14 @@ def render(report: queries.Report, fmt: str) -> str:
         table.add_row(
             row.name,
             row.identifier,
-            *(str(v) for v in (row.uses, row.comment, row.string, row.definition, row.total)),
+            *(str(v) for v in (row.uses, row.counts.comment, row.counts.string, row.counts.definition, row.total)),
         )
     table.add_section()
     for row in report.totals:
         table.add_row(
             f"total {row.name or '/'}",
             row.identifier,
-            *(str(v) for v in (row.uses, row.comment, row.string, row.definition, row.total)),
+            *(str(v) for v in (row.uses, row.counts.comment, row.counts.string, row.counts.definition, row.total)),
             style="bold",
         )
     out = io.StringIO()

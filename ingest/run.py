@@ -357,7 +357,7 @@ class _Run:
         store.write_release_rows(session, release_id, kept, subsystem_of, counts)
         self.in_flight.difference_update(prepared.to_scan)
         self.stats.releases_ingested.append(target.name)
-        uses = sum(c[0] for blob_id in kept.values() for c in counts[blob_id].values())
+        uses = sum(c.uses for blob_id in kept.values() for c in counts[blob_id].values())
         self.progress.release_done(
             target.name,
             f"{len(prepared.changed):,} tracked files changed, {len(prepared.to_scan):,} blobs scanned, "

@@ -157,7 +157,7 @@ def count_occurrences(blob: "ScannedBlob") -> dict[str, Counts]:
     tallies: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for occurrence in blob.scan.occurrences:
         tallies[occurrence.identifier][KINDS.index(occurrence.kind)] += 1
-    return {identifier: (c[0], c[1], c[2], c[3]) for identifier, c in tallies.items()}
+    return {identifier: Counts(*c) for identifier, c in tallies.items()}
 
 
 def as_columns(counts: Sequence[int]) -> dict[str, int]:
@@ -172,7 +172,7 @@ def blob_counts(session: Session, blob_ids: Iterable[int]) -> dict[int, dict[str
     for condition in among(session, c.blob_id, blob_ids):
         rows = session.execute(select(*columns).where(condition))
         for blob_id, identifier, code, comment, string, definition in rows:
-            result[blob_id][identifier] = (code, comment, string, definition)
+            result[blob_id][identifier] = Counts(code, comment, string, definition)
     return result
 
 

@@ -11,7 +11,7 @@ from app.api import commit_routes
 from app.api.routes import router
 from app.db import is_missing_schema
 from app.queries import NotFound
-from app.web.deps import BadParameter
+from app.request import BadParameter
 
 
 def _error(status: int, error: str, detail: str) -> JSONResponse:

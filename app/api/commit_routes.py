@@ -11,7 +11,7 @@ from app import attribution, queries
 from app.api.common import CSV, ERRORS, Format, Limit, Offset, at_release, context_of, page_of, respond
 from app.api.schemas import AuthorOut, CommitOut, Page
 from app.attribution import CommitRow, CommitView, Order
-from app.web.deps import SessionDep, View, ViewDep
+from app.request import SessionDep, View, ViewDep
 
 router = APIRouter(responses=ERRORS)
 
@@ -129,9 +129,7 @@ def _scoped_commits(
     responses=CSV,
 )
 def subsystem_commits(request: Request, session: SessionDep, name: str, view: ViewDep, asked: ListParams):
-    if not queries.subsystem_exists(session, name):
-        raise queries.NotFound(f"no subsystem {name!r} in the database")
-    return _scoped_commits(request, session, view, asked, subsystem=name)
+    return _scoped_commits(request, session, view, asked, subsystem=queries.known_subsystem(session, name))
 
 
 @router.get(
@@ -141,7 +139,4 @@ def subsystem_commits(request: Request, session: SessionDep, name: str, view: Vi
     responses=CSV,
 )
 def path_commits(request: Request, session: SessionDep, path: str, view: ViewDep, asked: ListParams):
-    path = queries.normalize_path(path)
-    if queries.path_id(session, path) is None:
-        raise queries.NotFound(f"no tracked occurrences under /{path} in any ingested release")
-    return _scoped_commits(request, session, view, asked, path=path)
+    return _scoped_commits(request, session, view, asked, path=queries.known_path(session, path))

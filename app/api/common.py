@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app import cache
 from app.api.schemas import ErrorOut
 from app.queries import ReleaseRef
-from app.web.deps import View
+from app.request import View
 
 ERRORS: Final[dict[int | str, dict[str, Any]]] = {
     404: {"model": ErrorOut, "description": "unknown release, path or subsystem"},

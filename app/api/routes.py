@@ -1,6 +1,7 @@
 """/api/v1: the same queries as the pages, as JSON or CSV, cacheable by ETag."""
 
-from typing import Annotated, Any
+from collections.abc import Iterable
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
@@ -23,23 +24,15 @@ from app.api.schemas import (
     Summary,
 )
 from app.metrics import METRICS
-from app.registry import IDENTIFIERS, RULE_TEXT, ZERO_COUNTS
+from app.registry import IDENTIFIERS, RULE_TEXT
 from app.registry import Counts as KindCounts  # schemas.Counts is the JSON object of them
-from app.web.deps import SessionDep, View, ViewDep
+from app.request import SessionDep, View, ViewDep
 
 router = APIRouter(responses=ERRORS)
 
 
 def _counts(kinds: KindCounts) -> dict[str, int]:
-    code, comment, string, definition = kinds
-    return {
-        "code": code,
-        "comment": comment,
-        "string": string,
-        "definition": definition,
-        "uses": code,
-        "total": code + comment + string + definition,
-    }
+    return {**kinds._asdict(), "uses": kinds.uses, "total": kinds.total}
 
 
 def _release_out(release: queries.ReleaseRef) -> ReleaseOut:
@@ -64,37 +57,38 @@ def releases(request: Request, session: SessionDep, limit: Limit = 100, offset: 
 )
 def summary(request: Request, session: SessionDep, tag: str, view: ViewDep):
     release = queries.release_ref(session, tag)
-    axis = queries.upto(session, release)
     previous = queries.previous_release(session, release)
-    whole = queries.along(session, queries.path_kinds_series(session, "", view.metric), axis)
-    in_fs = queries.along(session, queries.path_kinds_series(session, "fs", view.metric), axis)
-    before = (
-        queries.path_kinds_series(session, "", view.metric)[queries.releases(session).index(previous)]
-        if (previous)
-        else None
-    )
+    first = queries.upto(session, release)[0]
+    whole = queries.place_counts(session, release, "", view.metric)
+    value = view.count.of(whole)
     body = Summary(
         release=_release_out(release),
         previous=previous.tag if previous else None,
         metric=view.metric.key,
-        whole_tree=Counts(**_counts(whole[-1])),
-        in_fs=Counts(**_counts(in_fs[-1])),
-        change_since_previous=queries.value_of(whole[-1], view.count) - queries.value_of(before, view.count)
-        if before
+        whole_tree=Counts(**_counts(whole)),
+        in_fs=Counts(**_counts(queries.place_counts(session, release, "fs", view.metric))),
+        change_since_previous=value - view.count.of(queries.place_counts(session, previous, "", view.metric))
+        if previous
         else None,
-        change_since_first=queries.value_of(whole[-1], view.count) - queries.value_of(whole[0], view.count),
+        change_since_first=value - view.count.of(queries.place_counts(session, first, "", view.metric)),
         count_rule=view.metric.rule(view.count),
     )
     return respond(request, session, body)
 
 
-def _rows(current: dict[Any, KindCounts], before: dict[Any, KindCounts], kind_of: Any) -> list[CountsRow]:
-    rows = []
-    for key in sorted(set(current) | set(before), key=str):
-        now, then = current.get(key, ZERO_COUNTS), before.get(key, ZERO_COUNTS)
-        name, row_type = kind_of(key)
-        rows.append(CountsRow(name=name, type=row_type, previous_uses=then[0], change=now[0] - then[0], **_counts(now)))
-    return sorted(rows, key=lambda r: (-r.uses, -r.total, r.name))
+def _rows(places: Iterable[queries.Place]) -> list[CountsRow]:
+    """The places of the page this answer is the twin of, in its order."""
+    return [
+        CountsRow(
+            name=p.name,
+            type=p.type,
+            previous_uses=p.then.uses,
+            previous_total=p.then.total,
+            change=p.change,
+            **_counts(p.now),
+        )
+        for p in places
+    ]
 
 
 @router.get("/subsystems", response_model=Page[CountsRow], summary="MAINTAINERS subsystems at a release", responses=CSV)
@@ -102,10 +96,7 @@ def subsystems(
     request: Request, session: SessionDep, view: ViewDep, limit: Limit = 100, offset: Offset = 0, format: Format = None
 ):
     release = queries.release_ref(session, view.tag)
-    before = queries.previous_release(session, release)
-    current = queries.subsystem_kinds(session, release, view.metric)
-    previous = queries.subsystem_kinds(session, before, view.metric) if before else {}
-    rows = _rows(current, previous, lambda name: (name, "subsystem"))
+    rows = _rows(queries.subsystem_places(session, release, view.metric, view.count, with_series=0))
     page = page_of(request, rows, limit, offset, **at_release(release), **context_of(view))
     return respond(request, session, Page[CountsRow](**page), format)
 
@@ -134,18 +125,11 @@ def subsystem_history(
     offset: Offset = 0,
     format: Format = None,
 ):
-    queries.subsystem_info(session, name, queries.release_ref(session, None))  # 404 for an unknown one
-    rows = _history(session, queries.subsystem_kinds_series(session, name, view.metric), view)
+    queries.known_subsystem(session, name)
+    rows = _history(session, queries.subsystem_counts_series(session, name, view.metric), view)
     return respond(
         request, session, Page[HistoryRow](**page_of(request, rows, limit, offset, **context_of(view))), format
     )
-
-
-def _known_path(session: Session, path: str) -> str:
-    path = queries.normalize_path(path)
-    if queries.path_id(session, path) is None:
-        raise queries.NotFound(f"no tracked occurrences under /{path} in any ingested release")
-    return path
 
 
 @router.get("/tree", response_model=Page[CountsRow], summary="The top of the tree at a release", responses=CSV)
@@ -161,12 +145,9 @@ def tree(
     offset: Offset = 0,
     format: Format = None,
 ):
-    path = _known_path(session, path)
+    path = queries.known_path(session, path)
     release = queries.release_ref(session, view.tag)
-    before = queries.previous_release(session, release)
-    current = queries.children_kinds(session, release, path, view.metric)
-    previous = queries.children_kinds(session, before, path, view.metric) if before else {}
-    rows = _rows(current, previous, lambda key: (key[0], "dir" if key[1] else "file"))
+    rows = _rows(queries.children_places(session, release, path, view.metric, view.count))
     page = page_of(request, rows, limit, offset, **at_release(release), **context_of(view))
     return respond(request, session, Page[CountsRow](**page), format)
 
@@ -186,8 +167,8 @@ def file_history(
     offset: Offset = 0,
     format: Format = None,
 ):
-    path = _known_path(session, path)
-    rows = _history(session, queries.path_kinds_series(session, path, view.metric), view)
+    path = queries.known_path(session, path)
+    rows = _history(session, queries.path_counts_series(session, path, view.metric), view)
     return respond(
         request, session, Page[HistoryRow](**page_of(request, rows, limit, offset, **context_of(view))), format
     )
@@ -208,7 +189,7 @@ def file_occurrences(
     offset: Offset = 0,
     format: Format = None,
 ):
-    path = _known_path(session, path)
+    path = queries.known_path(session, path)
     at = queries.release_ref(session, release)
     rows = [OccurrenceOut(**vars(o)) for o in queries.occurrences(session, at, path)]
     return respond(
@@ -225,20 +206,14 @@ def compare(
     to: Annotated[str, Query(max_length=255)],
 ):
     older, newer = queries.release_ref(session, from_), queries.release_ref(session, to)
-    totals = queries.path_series(session, "", view.metric, view.count)
-    known = queries.releases(session)
-    subsystems = _rows(
-        queries.subsystem_kinds(session, newer, view.metric),
-        queries.subsystem_kinds(session, older, view.metric),
-        lambda name: (name, "subsystem"),
-    )
     files = queries.file_changes(session, older, newer, view.metric, view.count)
     body = Comparison(
         **{"from": older.tag, "to": newer.tag},
         metric=view.metric.key,
-        uses_before=totals[known.index(older)],
-        uses_after=totals[known.index(newer)],
-        subsystems=[row for row in subsystems if row.uses != row.previous_uses or row.change],
+        count=view.count.value,
+        before=view.count.of(queries.place_counts(session, older, "", view.metric)),
+        after=view.count.of(queries.place_counts(session, newer, "", view.metric)),
+        subsystems=_rows(queries.subsystem_changes(session, older, newer, view.metric, view.count)),
         files=[FileChange(path=f.name, before=f.previous, after=f.value, change=f.change) for f in files],
     )
     return respond(request, session, body)

@@ -33,8 +33,14 @@ class Counts(BaseModel):
 class CountsRow(Counts):
     name: str = Field(description="a path (directory or file) or a MAINTAINERS section title")
     type: str = Field(description="dir, file or subsystem")
-    previous_uses: int = Field(description="uses at the previous ingested release (0 at the first)")
-    change: int = Field(description="uses minus previous_uses")
+    previous_uses: int = Field(
+        description="uses at the release compared with: the previous one on its line (0 at the first), "
+        "or a comparison's older release"
+    )
+    previous_total: int = Field(description="total at the release compared with")
+    change: int = Field(
+        description="the number `count` asks for (uses by default, else total) minus its previous value"
+    )
 
 
 class HistoryRow(Counts):
@@ -128,10 +134,13 @@ class Comparison(BaseModel):
     from_release: str = Field(alias="from")
     to_release: str = Field(alias="to")
     metric: str
-    uses_before: int
-    uses_after: int
-    subsystems: list[CountsRow] = Field(description="subsystems whose counts moved, by kind at the newer release")
-    files: list[FileChange] = Field(description="files whose count moved, largest change first")
+    count: str = Field(description="uses or all: which occurrences before, after and every change count")
+    before: int = Field(description="the whole tree at the older release")
+    after: int = Field(description="the whole tree at the newer release")
+    subsystems: list[CountsRow] = Field(
+        description="subsystems whose number moved, largest change first, by kind at the newer release"
+    )
+    files: list[FileChange] = Field(description="files whose number moved, largest change first")
 
     model_config = {"populate_by_name": True}
 

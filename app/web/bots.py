@@ -12,7 +12,8 @@ from fastapi.responses import Response
 
 from app import queries
 from app.metrics import METRICS, Count, goes_down
-from app.web.deps import SessionDep, ViewDep, templates
+from app.request import SessionDep, ViewDep
+from app.web.rendering import templates
 
 router = APIRouter()
 
@@ -25,13 +26,11 @@ GREEN, RED, GREY = "#4c1", "#e05d44", "#9f9f9f"
 def badge(session: SessionDep, view: ViewDep, target: str) -> Response:
     release = queries.release_ref(session, view.tag)
     if queries.subsystem_exists(session, target):
-        series = queries.subsystem_matrix(session, view.metric, view.count, frozenset({target})).get(target, ())
-        series = series or (0,) * len(queries.releases(session))
-    else:
-        path = queries.normalize_path(target)
-        if queries.path_id(session, path) is None:
-            raise queries.NotFound(f"{target!r} is neither a MAINTAINERS subsystem nor a counted path")
+        series = queries.subsystem_series(session, target, view.metric, view.count)
+    elif queries.path_id(session, path := queries.normalize_path(target)) is not None:
         series = queries.path_series(session, path, view.metric, view.count)
+    else:
+        raise queries.NotFound(f"{target!r} is neither a MAINTAINERS subsystem nor a counted path")
     value, before = queries.value_and_previous(session, series, release)
     previous = queries.previous_release(session, release)
     change = value - before
@@ -57,8 +56,8 @@ def additions(
 ) -> Response:
     metric = METRICS["legacy"]
     known = queries.timeline(session, queries.release_ref(session, None)) if queries.releases(session) else ()
-    if subsystem is not None and not queries.subsystem_exists(session, subsystem):
-        raise queries.NotFound(f"no MAINTAINERS subsystem {subsystem!r}")
+    if subsystem is not None:
+        queries.known_subsystem(session, subsystem)
     prefix = queries.normalize_path(path) if path else ""
     entries = []
     for older, newer in list(itertools.pairwise(known))[-FEED_RELEASES:]:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app import charts, queries
 from app.metrics import SCOPES_OPENED
-from app.web.deps import BadParameter, SessionDep, View, ViewDep
+from app.request import BadParameter, SessionDep, View, ViewDep
 
 router = APIRouter()
 
@@ -36,14 +36,11 @@ def trend_spec(
     what = "uses" if view.count.value == "uses" else "occurrences"
     label = view.metric.label
     if subsystem is not None:
-        queries.subsystem_info(session, subsystem, release)  # 404 for an unknown one
-        every = queries.subsystem_matrix(session, view.metric, view.count, frozenset({subsystem})).get(subsystem)
-        series = {label: along(every) if every else [0] * len(axis)}
+        queries.known_subsystem(session, subsystem)
+        series = {label: along(queries.subsystem_series(session, subsystem, view.metric, view.count))}
         title, key = f"{label} {what} in {subsystem}", label
     elif path:
-        path = queries.normalize_path(path)
-        if queries.path_id(session, path) is None:
-            raise queries.NotFound(f"no tracked occurrences under /{path}")
+        path = queries.known_path(session, path)
         series = {label: along(queries.path_series(session, path, view.metric, view.count))}
         title, key = f"{label} {what} in /{path}", label
     else:

@@ -10,7 +10,8 @@ from fastapi.responses import Response
 from app import attribution, queries
 from app.attribution import CommitView
 from app.metrics import METRICS, Count
-from app.web.deps import SessionDep, View, ViewDep, render
+from app.request import SessionDep, View, ViewDep
+from app.web.rendering import render
 
 router = APIRouter()
 
@@ -135,11 +136,8 @@ def subsystems(
 def subsystem(request: Request, session: SessionDep, view: ViewDep, name: str) -> Response:
     context = _context(session, view)
     release = context["release"]
-    info = queries.subsystem_info(session, name, release)
-    every = queries.subsystem_matrix(session, view.metric, view.count, frozenset({name})).get(
-        name, (0,) * len(context["releases"])
-    )
-    series = _series(session, every, release)
+    info = queries.subsystem_info(session, queries.known_subsystem(session, name), release)
+    series = _series(session, queries.subsystem_series(session, name, view.metric, view.count), release)
     return render(
         request,
         "subsystem.html",
@@ -164,11 +162,9 @@ def _crumbs(path: str) -> list[tuple[str, str]]:
 @router.get("/tree", summary="The whole tree")
 @router.get("/tree/{path:path}", summary="A directory or a file")
 def tree(request: Request, session: SessionDep, view: ViewDep, path: str = "") -> Response:
-    path = queries.normalize_path(path)
+    path = queries.known_path(session, path)
     context = _context(session, view)
     found = queries.path_id(session, path)
-    if found is None:
-        raise queries.NotFound(f"no tracked occurrences under /{path} in any ingested release")
     release = context["release"]
     series = _series(session, queries.path_series(session, path, view.metric, view.count), release)
     common = {**context, "path": path, "crumbs": _crumbs(path), "series": series}
@@ -177,7 +173,7 @@ def tree(request: Request, session: SessionDep, view: ViewDep, path: str = "") -
             session, view.metric, view.count, CommitView.COMMITS, release, path=path
         )
         common["commits_twin"] = f"/api/v1/files/{path}/commits" + view.query()
-    if not found[1]:
+    if found is not None and not found[1]:
         occurrences = queries.occurrences(session, release, path)
         json_twin = f"/api/v1/files/{path}/occurrences" + view.query()
         return render(request, "file.html", **common, occurrences=occurrences, json_twin=json_twin)

@@ -75,7 +75,7 @@ class ResponseCache:
             elif message["type"] == "http.response.body":
                 captured["body"] += message.get("body", b"")
                 if not message.get("more_body") and captured.get("status") == 200 and len(captured["body"]) <= MAX_BODY:
-                    # filed under the version of the snapshot the answer was read from (app.web.deps.get_db),
+                    # filed under the version of the snapshot the answer was read from (app.request.get_db),
                     # which may be newer than the one known when the request came in
                     read_at = scope.get("state", {}).get("data_version", version)
                     self._entries[(read_at, *key[1:])] = (200, captured["headers"], bytes(captured["body"]))

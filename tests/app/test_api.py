@@ -79,9 +79,14 @@ def test_histories_tree_and_occurrences(client: TestClient) -> None:
     ]
 
 
-def test_compare_two_releases(client: TestClient) -> None:
+def test_compare_two_releases(client: TestClient, tmp_path: Path) -> None:
     body = client.get("/api/v1/compare?from=v1.9&to=v2.0").json()
-    assert (body["from"], body["to"], body["uses_before"], body["uses_after"]) == ("v1.9", "v2.0", 6, 4)
+    assert (body["from"], body["to"], body["count"], body["before"], body["after"]) == ("v1.9", "v2.0", "uses", 6, 4)
+    every = client.get("/api/v1/compare?from=v1.9&to=v2.0&count=all").json()
+    assert (every["before"], every["after"]) == (
+        git_grep(tmp_path / "linux", "v1.9")["GFP_NOFS"],
+        git_grep(tmp_path / "linux", "v2.0")["GFP_NOFS"],
+    )
     files = {f["path"]: f["change"] for f in body["files"]}
     assert files["fs/btrfs/inode.c"] == -2 and files["fs/xfs/xfs_buf.c"] == 1
     changes = client.get("/api/v1/compare/occurrences?from=v1.9&to=v1.10").json()["items"]
@@ -210,8 +215,8 @@ PAGE_KEYS = {"items", "total", "limit", "offset", "next", "release", "metric", "
     ("url", "top", "item"),
     [
         ("/api/v1/releases", PAGE_KEYS, {"tag", "commit", "commit_date", "line", "series", "provisional"}),
-        ("/api/v1/subsystems", PAGE_KEYS, COUNT_KEYS | {"name", "type", "previous_uses", "change"}),
-        ("/api/v1/tree", PAGE_KEYS, COUNT_KEYS | {"name", "type", "previous_uses", "change"}),
+        ("/api/v1/subsystems", PAGE_KEYS, COUNT_KEYS | {"name", "type", "previous_uses", "previous_total", "change"}),
+        ("/api/v1/tree", PAGE_KEYS, COUNT_KEYS | {"name", "type", "previous_uses", "previous_total", "change"}),
         (
             "/api/v1/subsystems/THE%20REST/history",
             PAGE_KEYS,
@@ -245,7 +250,7 @@ def test_object_shapes_are_pinned(client: TestClient) -> None:
     }
     assert set(summary["whole_tree"]) == COUNT_KEYS
     comparison = client.get("/api/v1/compare?from=v1.9&to=v2.0").json()
-    assert set(comparison) == {"from", "to", "metric", "uses_before", "uses_after", "subsystems", "files"}
+    assert set(comparison) == {"from", "to", "metric", "count", "before", "after", "subsystems", "files"}
     assert set(comparison["files"][0]) == {"path", "before", "after", "change"}
     assert set(client.get("/api/v1/registry").json()) == {"identifiers", "metrics", "rule"}
 

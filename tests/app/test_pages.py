@@ -5,6 +5,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -317,3 +318,32 @@ def test_the_per_file_summary_comes_in_pages(client: TestClient, monkeypatch: py
         assert ('rel="next"' in page) == (number < pages_count)
     every = client.get("/api/v1/compare/occurrences?from=v1.9&to=v2.1&metric=legacy&limit=1000").json()["items"]
     assert pages_count > 1 and sorted(listed) == sorted({item["path"] for item in every})
+
+
+def _page_rows(html: str, prefix: str) -> list[tuple[str, int, int]]:
+    """(name, value, change) of a table's rows whose name links under `prefix`, in the page's order."""
+    rows = re.findall(r'<th scope="row"><a href="' + prefix + r'([^"?]*)[^"]*">.*?</a></th>(.*?)</tr>', html, re.S)
+    found = []
+    for name, cells in rows:
+        numbers = [int(n) for n in re.findall(r"[+-]?\d+", text_of(cells))]  # "%+d": ASCII signs
+        found.append((unquote(name), numbers[0], numbers[1] if len(numbers) > 1 else 0))
+    return found
+
+
+@pytest.mark.parametrize("count", ["uses", "all"])
+def test_every_page_lists_what_its_json_twin_answers(client: TestClient, count: str) -> None:
+    """The page and its JSON twin come from one query function: the same places, numbers and order."""
+    value = "uses" if count == "uses" else "total"
+    previous = "previous_" + value
+    page = client.get(f"/subsystems?release=v2.0&count={count}").text
+    twin = client.get(f"/api/v1/subsystems?release=v2.0&count={count}").json()["items"]
+    assert _page_rows(page, "/subsystems/") == [(r["name"], r[value], r["change"]) for r in twin]
+    assert all(r["change"] == r[value] - r[previous] for r in twin) and twin
+    page = client.get(f"/tree/fs?release=v2.0&count={count}").text
+    twin = client.get(f"/api/v1/tree/fs?release=v2.0&count={count}").json()["items"]
+    assert [(n, v, c) for n, v, c in _page_rows(page, "/tree/")] == [(r["name"], r[value], r["change"]) for r in twin]
+    page = client.get(f"/compare?from=v1.9&to=v2.0&count={count}").text
+    twin = client.get(f"/api/v1/compare?from=v1.9&to=v2.0&count={count}").json()
+    assert _page_rows(page, "/subsystems/") == [(r["name"], r[value], r["change"]) for r in twin["subsystems"]]
+    files = [(f["path"], f["after"], f["change"]) for f in twin["files"]]
+    assert _page_rows(page.split("Files whose count moved")[1].split("</table>")[0], "/tree/") == files

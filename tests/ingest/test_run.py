@@ -51,11 +51,11 @@ def test_every_release_directory_and_identifier_matches_git_grep(
 def test_counts_by_kind_uses_and_definitions(engine: Engine, session: Session, history: Path, tmp_path: Path) -> None:
     run(engine, history, tmp_path)
     btrfs = {r.identifier: r for r in queries.path_report(session, "v1.9", "fs/btrfs").totals}
-    assert (btrfs["GFP_NOFS"].uses, btrfs["GFP_NOFS"].comment, btrfs["GFP_NOFS"].string) == (3, 1, 1)
+    assert (btrfs["GFP_NOFS"].uses, btrfs["GFP_NOFS"].counts.comment, btrfs["GFP_NOFS"].counts.string) == (3, 1, 1)
     gfp_h = {r.identifier: r for r in queries.path_report(session, "v1.9", "include/linux/gfp.h").totals}
-    assert (gfp_h["GFP_NOFS"].definition, gfp_h["GFP_NOFS"].uses, gfp_h["GFP_NOFS"].comment) == (1, 0, 1)
+    assert (gfp_h["GFP_NOFS"].counts.definition, gfp_h["GFP_NOFS"].uses, gfp_h["GFP_NOFS"].counts.comment) == (1, 0, 1)
     sched = {r.identifier: r for r in queries.path_report(session, "v1.9", "include/linux/sched").totals}
-    assert sched["memalloc_nofs_save"].definition == 1 and sched["memalloc_nofs_save"].uses == 0
+    assert sched["memalloc_nofs_save"].counts.definition == 1 and sched["memalloc_nofs_save"].uses == 0
     after = {r.identifier: r for r in queries.path_report(session, "v1.10", "fs/btrfs").totals}
     assert after["GFP_NOFS"].uses == 1 and after["memalloc_nofs_save"].uses == 1
 

@@ -1,34 +1,16 @@
-"""Request-scoped pieces every page shares: the session, and the metric/count/release a view is asked for."""
+"""What every request of a page or an API answer shares: one read snapshot of the database, and the
+metric, count and release the reader asked for. Pages (app/web) and the API (app/api) both depend on it."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Query, Request
-from fastapi.responses import Response
-from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from app import attribution, cache, charts, queries
+from app import cache
 from app.db import get_sessionmaker
-from app.links import source_links
-from app.metrics import DEFAULT_METRIC, METRICS, Count, Metric, MetricKey, goes_down
-from app.registry import IDENTIFIERS, KIND_RULES, RULE_TEXT
-
-ROOT = Path(__file__).resolve().parents[2]
-templates = Jinja2Templates(directory=str(ROOT / "templates"))
-templates.env.globals.update(
-    METRICS=METRICS,
-    Count=Count,
-    IDENTIFIERS=IDENTIFIERS,
-    RULE_TEXT=RULE_TEXT,
-    KIND_RULES=KIND_RULES,
-    PROJECTION_WINDOW=queries.PROJECTION_WINDOW,
-    sparkline=charts.sparkline_points,
-    commit_url=attribution.commit_url,
-    source_links=source_links,
-)
+from app.metrics import DEFAULT_METRIC, METRICS, Count, Metric, MetricKey
 
 
 def get_db(request: Request) -> Iterator[Session]:
@@ -72,12 +54,3 @@ def view(
 
 
 ViewDep = Annotated[View, Depends(view)]
-
-
-def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
-    view = context.get("view")
-    if isinstance(view, View):
-        context.setdefault("down", goes_down(view.metric))
-    response = templates.TemplateResponse(request, template, context, status_code=status_code)
-    response.headers["Vary"] = "HX-Request"
-    return response

@@ -1,0 +1,37 @@
+"""Rendering pages: the templates, with the globals every page uses."""
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+from fastapi.templating import Jinja2Templates
+
+from app import attribution, charts, queries
+from app.links import source_links
+from app.metrics import METRICS, Count, goes_down
+from app.registry import IDENTIFIERS, KIND_RULES, RULE_TEXT
+from app.request import View
+
+ROOT = Path(__file__).resolve().parents[2]
+templates = Jinja2Templates(directory=str(ROOT / "templates"))
+templates.env.globals.update(
+    METRICS=METRICS,
+    Count=Count,
+    IDENTIFIERS=IDENTIFIERS,
+    RULE_TEXT=RULE_TEXT,
+    KIND_RULES=KIND_RULES,
+    PROJECTION_WINDOW=queries.PROJECTION_WINDOW,
+    sparkline=charts.sparkline_points,
+    commit_url=attribution.commit_url,
+    source_links=source_links,
+)
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+    view = context.get("view")
+    if isinstance(view, View):
+        context.setdefault("down", goes_down(view.metric))
+    response = templates.TemplateResponse(request, template, context, status_code=status_code)
+    response.headers["Vary"] = "HX-Request"
+    return response
