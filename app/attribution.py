@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
@@ -107,8 +108,29 @@ def releases_between(session: Session, older: ReleaseRef | None, newer: ReleaseR
     return known[known.index(older) + 1 :] if older in known else ()
 
 
+@dataclass(frozen=True)
+class CommitEffect:
+    """A commit's effect, without what only a displayed row needs (its id, subject, date, links): enough to
+    rank commits and add up authors over thousands of them quickly."""
+
+    release: str
+    commit_id: int
+    commit: str
+    step: int | None
+    merge: bool
+    author_name: str
+    author_email: str
+    files: int
+    added: int
+    removed: int
+
+    @property
+    def net(self) -> int:
+        return self.added - self.removed
+
+
 @cached
-def commit_rows(
+def commit_effects(
     session: Session,
     metric: Metric,
     count: Count,
@@ -116,9 +138,9 @@ def commit_rows(
     within: tuple[ReleaseRef, ...],
     path: str | None = None,
     subsystem: str | None = None,
-) -> tuple[CommitRow, ...]:
-    """Commits that moved the metric: in the given releases' intervals, under a path
-    (a file, or a directory and all below it) or in a subsystem; newest release first, then newest commit."""
+) -> tuple[CommitEffect, ...]:
+    """Commits that moved the metric: in the given releases' intervals, under a path (a file, or a
+    directory and all below it) or in a subsystem; newest release first, then newest commit."""
     c = CommitChange
     per_file = (
         select(c.release_id, c.commit_id, c.path_id, func.sum(_value(count)).label("value"))
@@ -137,14 +159,12 @@ def commit_rows(
     query = (
         select(
             Release.tag,
+            Commit.id,
             Commit.oid,
-            Commit.subject,
+            ReleaseCommit.step,
+            Commit.parents,
             Commit.author_name,
             Commit.author_email,
-            Commit.authored_at,
-            Commit.parents,
-            ReleaseCommit.step,
-            Commit.links,
             func.count(case((value != 0, 1))),
             func.sum(case((value > 0, value), else_=0)),
             func.sum(case((value < 0, -value), else_=0)),
@@ -161,9 +181,58 @@ def commit_rows(
         .order_by(Release.sort_key.desc(), Commit.authored_at.desc(), Commit.oid)
     )
     return tuple(
-        CommitRow(tag, oid, subject, name, email, at, parents > 1, step, tuple(links or ()), n, int(add), int(rem))
-        for tag, oid, subject, name, email, at, parents, step, links, n, add, rem in session.execute(query)
+        CommitEffect(tag, commit_id, oid, step, parents > 1, name, email, n, int(add), int(rem))
+        for tag, commit_id, oid, step, parents, name, email, n, add, rem in session.connection().execute(query)
     )
+
+
+def with_details(session: Session, effects: Sequence[CommitEffect]) -> tuple[CommitRow, ...]:
+    """The effects as displayable rows, in their order: one read of the commits they name."""
+    details: dict[int, tuple[str, datetime, tuple[str, ...]]] = {}
+    ids = sorted({e.commit_id for e in effects})
+    for start in range(0, len(ids), DETAILS_AT_ONCE):
+        query = select(Commit.id, Commit.subject, Commit.authored_at, Commit.links).where(
+            Commit.id.in_(ids[start : start + DETAILS_AT_ONCE])
+        )
+        for commit_id, subject, at, links in session.connection().execute(query):
+            details[commit_id] = (subject, at, tuple(links or ()))
+    rows = []
+    for e in effects:
+        subject, at, links = details[e.commit_id]
+        rows.append(
+            CommitRow(
+                e.release,
+                e.commit,
+                subject,
+                e.author_name,
+                e.author_email,
+                at,
+                e.merge,
+                e.step,
+                links,
+                e.files,
+                e.added,
+                e.removed,
+            )
+        )
+    return tuple(rows)
+
+
+DETAILS_AT_ONCE = 5_000  # commit ids a query names (SQLite binds up to 32,766 parameters)
+
+
+@cached
+def commit_rows(
+    session: Session,
+    metric: Metric,
+    count: Count,
+    view: CommitView,
+    within: tuple[ReleaseRef, ...],
+    path: str | None = None,
+    subsystem: str | None = None,
+) -> tuple[CommitRow, ...]:
+    """commit_effects with every row's details: for lists that show them all."""
+    return with_details(session, commit_effects(session, metric, count, view, within, path, subsystem))
 
 
 def commits_up_to(
@@ -181,20 +250,24 @@ def commits_up_to(
     return commit_rows(session, metric, count, view, within, path=path, subsystem=subsystem)
 
 
-def top(rows: Sequence[CommitRow], lowered: bool, limit: int) -> list[CommitRow]:
+Effect = TypeVar("Effect", CommitRow, CommitEffect)
+
+
+def top(rows: Sequence[Effect], lowered: bool, limit: int) -> list[Effect]:
     """The rows that lowered (or raised) the metric most, by their net effect."""
     chosen = [r for r in rows if (r.net < 0 if lowered else r.net > 0)]
     return sorted(chosen, key=lambda r: (r.net if lowered else -r.net, r.commit))[:limit]
 
 
-def authors(rows: Sequence[CommitRow]) -> list[AuthorRow]:
-    """Each author's commits added up; most converted first, then most added."""
-    by_email: dict[str, list[CommitRow]] = {}
+def authors(rows: Sequence[CommitRow | CommitEffect]) -> list[AuthorRow]:
+    """Each author's commits added up, named as on their newest commit (rows come newest first); most
+    converted first, then most added."""
+    by_email: dict[str, list[CommitRow | CommitEffect]] = {}
     for row in rows:
         by_email.setdefault(row.author_email.lower(), []).append(row)
     result = [
         AuthorRow(
-            name=max(group, key=lambda r: r.authored_at).author_name,
+            name=group[0].author_name,
             email=group[0].author_email,
             commits=len(group),
             added=sum(max(r.net, 0) for r in group),
@@ -205,7 +278,7 @@ def authors(rows: Sequence[CommitRow]) -> list[AuthorRow]:
     return sorted(result, key=lambda a: (-a.removed, -a.added, a.email))
 
 
-def step_total(rows: Sequence[CommitRow]) -> int:
+def step_total(rows: Sequence[CommitRow | CommitEffect]) -> int:
     """The first-parent steps added up: by construction, the change between the two releases."""
     return sum(r.net for r in rows)
 

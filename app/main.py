@@ -18,7 +18,7 @@ from app.api import create_api
 from app.db import get_sessionmaker, is_missing_schema
 from app.queries import NotFound
 from app.request import BadParameter
-from app.web import bots, chart_routes, pages
+from app.web import bots, chart_routes, pages, warmup
 from app.web.head import HeadAsGet
 from app.web.rendering import ROOT, render
 from app.web.response_cache import ResponseCache
@@ -38,7 +38,7 @@ def _data_version() -> object:
 
 @asynccontextmanager
 async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    await run_in_threadpool(chart_routes.warm_renderer)  # a server is ready when its first chart is quick
+    await run_in_threadpool(warmup.warm)  # a server is ready when its first page is quick
     yield
 
 

@@ -281,19 +281,24 @@ def _who(session: SessionDep, view: View, older: queries.ReleaseRef, newer: quer
 
     `within` is empty for a comparison backwards in time: it has no commits to show."""
     within = attribution.releases_between(session, older, newer)
-    commits = attribution.commit_rows(session, view.metric, view.count, CommitView.COMMITS, within)
-    merges = attribution.commit_rows(session, view.metric, view.count, CommitView.MERGES, within)
+    commits = attribution.commit_effects(session, view.metric, view.count, CommitView.COMMITS, within)
+    merges = attribution.commit_effects(session, view.metric, view.count, CommitView.MERGES, within)
     intervals = [attribution.interval(session, r) for r in within]
     off_line = [i.from_tag for i in intervals if i is not None and i.from_tag and not i.linear]
+    shown = {
+        "lowered": attribution.top(commits, lowered=True, limit=TOP_COMMITS),
+        "raised": attribution.top(commits, lowered=False, limit=TOP_COMMITS),
+        "top_merges": sorted(merges, key=lambda r: (-abs(r.net), r.commit))[:TOP_COMMITS],
+    }
+    # only the rows on the page are read in full: a comparison over a hundred releases ranks ten thousand
+    detailed = iter(attribution.with_details(session, [e for rows in shown.values() for e in rows]))
     return {
         "attributed": bool(within) and attribution.attributed_between(session, within),
         "within": within,
         "walked": sum(i.commits_walked for i in intervals if i is not None),
         "commits": commits,
         "merges": merges,
-        "lowered": attribution.top(commits, lowered=True, limit=TOP_COMMITS),
-        "raised": attribution.top(commits, lowered=False, limit=TOP_COMMITS),
-        "top_merges": sorted(merges, key=lambda r: (-abs(r.net), r.commit))[:TOP_COMMITS],
+        **{key: [next(detailed) for _ in rows] for key, rows in shown.items()},
         "authors": attribution.authors(commits)[:TOP_COMMITS],
         "step_total": attribution.step_total(merges),
         "off_line": ", ".join(off_line),
@@ -326,7 +331,8 @@ def _converters(
     if who is None or not who["attributed"]:
         return None
     lowered_most = [a for a in who["authors"] if a.removed][:SLIDE_ROWS]
-    return {"authors": lowered_most, "pulls": attribution.top(who["merges"], lowered=True, limit=SLIDE_ROWS)}
+    pulls = attribution.with_details(session, attribution.top(who["merges"], lowered=True, limit=SLIDE_ROWS))
+    return {"authors": lowered_most, "pulls": pulls}
 
 
 @router.get("/about", summary="How every number is counted")

@@ -15,6 +15,7 @@ from app import cache, lines, queries
 from app.db import get_engine
 from app.main import create_app
 from app.settings import get_settings
+from app.web.rendering import templates
 from ingest.run import IngestOptions, ingest
 from tests.kernel_like import WITH_STABLE, build_history, git_grep
 
@@ -347,3 +348,18 @@ def test_every_page_lists_what_its_json_twin_answers(client: TestClient, count: 
     assert _page_rows(page, "/subsystems/") == [(r["name"], r[value], r["change"]) for r in twin["subsystems"]]
     files = [(f["path"], f["after"], f["change"]) for f in twin["files"]]
     assert _page_rows(page.split("Files whose count moved")[1].split("</table>")[0], "/tree/") == files
+
+
+def test_a_new_server_warms_up_without_keeping_what_it_read(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_history(tmp_path / "linux")
+    ingest(engine, IngestOptions(str(tmp_path / "linux"), tmp_path / "cache", WITH_STABLE, jobs=1))
+    ran: list[str] = []
+    real = queries.occurrence_changes
+    monkeypatch.setattr(queries, "occurrence_changes", lambda *a: ran.append("occurrence_changes") or real(*a))
+    templates.env.cache.clear()
+    with fresh_client():
+        # the busiest pages' statements ran once and every template is compiled, yet nothing read is kept
+        assert ran == ["occurrence_changes"] and cache._store == {}
+        assert {"release.html", "partials/_who.html"} <= {t.name for t in templates.env.cache.values()}

@@ -1,0 +1,54 @@
+"""A new server process made ready before its first reader: the chart renderer started, every template
+compiled, a database connection opened and the statements of the busiest pages compiled by running them
+once on the newest release. Nothing read is kept: the query cache is emptied afterwards, so the first
+request for any page still reads the database."""
+
+import logging
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from app import attribution, cache, queries
+from app.attribution import CommitView
+from app.db import get_sessionmaker
+from app.errors import NotFound
+from app.metrics import DEFAULT_METRIC, METRICS, SCOPES_OPENED, Count
+from app.web import chart_routes
+from app.web.rendering import templates
+
+log = logging.getLogger(__name__)
+
+
+def warm() -> None:
+    chart_routes.warm_renderer()
+    for name in templates.env.list_templates():
+        templates.env.get_template(name)
+    try:
+        with get_sessionmaker()() as session, session.begin():
+            _run_page_queries(session)
+    except (DBAPIError, NotFound) as exc:  # a server may start before its database is up or filled
+        log.info("warm-up skipped the queries: %s", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    finally:
+        cache.clear()
+
+
+def _run_page_queries(session: Session) -> None:
+    metric, count = METRICS[DEFAULT_METRIC], Count.USES
+    newest = queries.release_ref(session, None)
+    before = queries.previous_release(session, newest) or newest
+    queries.path_series(session, "", metric, count)
+    queries.path_series(session, "", SCOPES_OPENED, count)
+    for place in queries.subsystem_places(session, newest, metric, count, with_series=1)[:1]:
+        queries.subsystem_series(session, place.name, metric, count)
+        queries.subsystem_info(session, place.name, newest)
+        queries.subsystem_files(session, place.name, newest, metric, count)
+        attribution.commits_up_to(session, metric, count, CommitView.COMMITS, newest, subsystem=place.name)
+    attribution.commits_up_to(session, metric, count, CommitView.COMMITS, newest, path="fs")
+    queries.children_places(session, newest, "", metric, count)
+    queries.file_changes(session, before, newest, metric, count)
+    queries.subsystem_changes(session, before, newest, metric, count)
+    queries.occurrence_changes(session, before, newest, metric)
+    queries.occurrences(session, newest, "")
+    for view in CommitView:
+        attribution.commit_rows(session, metric, count, view, (newest,))
+    attribution.interval(session, newest)
