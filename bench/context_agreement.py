@@ -127,17 +127,23 @@ def directory_of(path: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("repo")
-    parser.add_argument("--tag", help="default: the newest tag")
+    parser.add_argument("--tag", help="default: the newest tag; 'all': every distinct blob of every tag, once")
     parser.add_argument("--show", type=int, default=1000, help="disagreements to list")
     parser.add_argument("--identifiers", default=",".join(CHECKED), help="comma-separated; 'all' for every one")
     args = parser.parse_args()
     repo = pygit2.Repository(args.repo)
-    tag = args.tag or max(
+    tags = sorted(
         (r.removeprefix("refs/tags/") for r in repo.references if r.startswith("refs/tags/")),
         key=lambda t: tuple(int(x) for x in re.findall(r"\d+", t)),
     )
+    tag = args.tag or tags[-1]
     checked_names = set(NAMES if args.identifiers == "all" else args.identifiers.split(","))
-    blobs = tree_blobs(repo, tag)
+    if tag == "all":  # what an ingest of every tag scans: each distinct blob once, under its first path
+        first_path = {oid: path for t in reversed(tags) for path, oid in tree_blobs(repo, t)}
+        blobs = sorted((path, oid) for oid, path in first_path.items())
+        tag = f"{len(tags)} tags, {tags[0]} … {tags[-1]}"
+    else:
+        blobs = tree_blobs(repo, tag)
     matcher = Matcher(NAMES)
     scan_seconds = context_seconds = read_seconds = offset_seconds = 0.0
     total_bytes = code_occurrences = 0
@@ -145,6 +151,7 @@ def main() -> None:
     checked: Counter[str] = Counter()
     roles: Counter[str] = Counter()
     callees: Counter[str] = Counter()
+    hard: Counter[str] = Counter()  # checked occurrences that a one-line reading would not settle
     disagreements: list[Disagreement] = []
     examples: dict[str, list[str]] = defaultdict(list)
     with BlobReader(args.repo) as reader:
@@ -182,6 +189,12 @@ def main() -> None:
                     checked[directory] += 1
                     roles[context.role.value] += 1
                     callees[context.callee or "-"] += 1
+                    bare_callee = (context.callee or "").lstrip("->.")
+                    hard["callee on an earlier line"] += bool(bare_callee) and bare_callee not in occurrence.text
+                    hard["ternary branch"] += context.conditional
+                    hard["in a #define body"] += context.in_macro
+                    hard["with other flags"] += bool(context.flags)
+                    hard["not an argument"] += context.callee is None
                     if len(examples[context.role.value]) < 3:
                         examples[context.role.value].append(f"{path}:{occurrence.line}")
                     if simple == ours:
@@ -206,6 +219,7 @@ def main() -> None:
             print(f"  {directory:12} {agree[directory]:5} of {checked[directory]:5}  {ratio:6.2f} %")
     total, agreed = sum(checked.values()), sum(agree.values())
     print(f"  {'all':12} {agreed:5} of {total:5}  {100 * agreed / total:6.2f} %")
+    print("  of which: " + ", ".join(f"{what} {n}" for what, n in hard.items()))
     print()
     print("roles: " + ", ".join(f"{role} {n}" for role, n in roles.most_common()))
     for role, where in sorted(examples.items()):
