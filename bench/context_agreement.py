@@ -1,0 +1,236 @@
+#!/usr/bin/env python3
+"""The callee of every GFP_NOFS/GFP_NOIO use in a real tree, by ingest/context.py and by a simple line method.
+
+    python bench/context_agreement.py ~/linux-history [--tag v6.12.117] [--show N]
+
+Every .c/.h blob of the tree is scanned with ingest/count.py's Matcher (all tracked identifiers, as the
+ingest does). Timed in the same run: the scan alone (the baseline), and the context of every code
+occurrence of every tracked identifier (the cost issue 13 adds). Then, for the code occurrences of
+GFP_NOFS and GFP_NOIO, the callee from ingest/context.py is compared with `simple_callee`, an independent
+method written for this check and sharing no code with the parser: the source lines before the occurrence
+(up to LOOKBACK_LINES) as one string, comments and literals cut out by regular expressions, balanced
+parentheses collapsed, then the last unclosed `name(` before the occurrence. Agreement is printed overall
+and per directory, with every disagreement (file:line, both answers, the line).
+"""
+
+import argparse
+import re
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+import pygit2
+
+from app.registry import NAMES, Kind
+from ingest.blobs import BlobReader
+from ingest.context import byte_offsets, contexts
+from ingest.count import Matcher
+from ingest.tree import REGULAR_FILE_MODES
+
+CHECKED: tuple[str, ...] = ("GFP_NOFS", "GFP_NOIO")
+# Directories reported one by one; the rest of the tree is summed as "elsewhere".
+DIRECTORIES = ("fs/btrfs", "fs/xfs", "fs/ext4", "fs/nfs", "fs/ceph", "fs/f2fs", "fs/gfs2", "fs/ocfs2", "net")
+LOOKBACK_LINES = 30
+READ_CHUNK = 512
+
+# ---- the simple method: lines and regular expressions only ------------------------------------------------
+_COMMENT_OR_LITERAL = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
+_BALANCED = re.compile(r"\([^()]*\)")
+_NAME_BEFORE = re.compile(r"(->|\.)?\s*([A-Za-z_]\w*)\s*$")
+_NOT_A_CALL = {"sizeof", "typeof", "__typeof__", "_Alignof", "alignof", "_Generic"}
+_CONTROL = {"if", "while", "for", "switch"}
+_TRANSPARENT = {"return", "case", "else", "do", "likely", "unlikely"}
+_TEST = re.compile(r"==|!=|<=|>=|&&|\|\||![^=]|(?<![-<])<(?!<)|(?<![->])>(?!>)")
+
+
+def simple_callee(lines: list[str], index: int, col: int, suffix_limit: int = 200) -> tuple[str | None, int | None]:
+    """(callee, argument index) by the last unclosed `name(` in the lines before the occurrence (0-based line)."""
+    first = index
+    while first > 0 and index - first < LOOKBACK_LINES and lines[first - 1].rstrip().endswith("\\"):
+        first -= 1
+    in_define = re.match(r"\s*#\s*define\s+\w+(\([^)]*\))?", lines[first])
+    if in_define:  # a macro body: only the body counts
+        before = "\n".join([*lines[first:index], lines[index][: col - 1]])[in_define.end() :]
+    else:
+        first = max(0, index - LOOKBACK_LINES)
+        kept = [line for line in lines[first:index] if not line.lstrip().startswith("#")]
+        before = "\n".join([*kept, lines[index][: col - 1]])
+    before = _COMMENT_OR_LITERAL.sub(" ", before.replace("\\\n", " "))
+    if "*/" in before:  # the window began inside a comment
+        before = before[before.rindex("*/") + 2 :]
+    while True:
+        collapsed = _BALANCED.sub("@", before)
+        if collapsed == before:
+            break
+        before = collapsed
+    before = re.split(r"[;{}]", before)[-1]
+    after = _COMMENT_OR_LITERAL.sub(" ", lines[index][col - 1 :][:suffix_limit])
+    while True:
+        collapsed = _BALANCED.sub("@", after)
+        if collapsed == after:
+            break
+        after = collapsed
+    after = re.split(r"[,;)]", after)[0]
+    for opening in reversed([m.start() for m in re.finditer(r"\(", before)]):
+        argument = before[opening + 1 :]
+        argument = re.split(r",", argument)[-1]
+        if (
+            "?" in after
+            or _TEST.search(re.split(r"[?:]", argument)[-1] + " " + after)
+            or re.search(r"(?<![=!<>])=(?!=)", argument)
+        ):
+            return None, None  # a test or an assignment: the value is not the argument
+        name = _NAME_BEFORE.search(before[:opening])
+        if name is None:
+            if before[:opening].rstrip().endswith("@"):
+                return "(?)", None  # (*fn)( or a cast before the bracket: the line method cannot tell
+            continue  # a grouping bracket
+        word = name.group(2)
+        if word in _CONTROL or word in _NOT_A_CALL:
+            return None, None
+        if word in _TRANSPARENT:
+            continue
+        return (name.group(1) or "") + word, before[opening + 1 :].count(",")
+    return None, None
+
+
+# ---- the run ---------------------------------------------------------------------------------------------
+@dataclass
+class Disagreement:
+    path: str
+    line: int
+    parser: tuple[str | None, int | None]
+    simple: tuple[str | None, int | None]
+    text: str
+
+
+def tree_blobs(repo: pygit2.Repository, tag: str) -> list[tuple[str, str]]:
+    tree = repo.revparse_single(tag).peel(pygit2.Tree)
+    found = []
+
+    def walk(tree: pygit2.Tree, prefix: str) -> None:
+        for entry in tree:
+            path = prefix + entry.name
+            if entry.type_str == "tree":
+                walk(entry, path + "/")
+            elif entry.filemode in REGULAR_FILE_MODES and path.endswith((".c", ".h")):
+                found.append((path, str(entry.id)))
+
+    walk(tree, "")
+    return found
+
+
+def directory_of(path: str) -> str:
+    return next((d for d in DIRECTORIES if path.startswith(d + "/")), "elsewhere")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("repo")
+    parser.add_argument("--tag", help="default: the newest tag; 'all': every distinct blob of every tag, once")
+    parser.add_argument("--show", type=int, default=1000, help="disagreements to list")
+    parser.add_argument("--identifiers", default=",".join(CHECKED), help="comma-separated; 'all' for every one")
+    args = parser.parse_args()
+    repo = pygit2.Repository(args.repo)
+    tags = sorted(
+        (r.removeprefix("refs/tags/") for r in repo.references if r.startswith("refs/tags/")),
+        key=lambda t: tuple(int(x) for x in re.findall(r"\d+", t)),
+    )
+    tag = args.tag or tags[-1]
+    checked_names = set(NAMES if args.identifiers == "all" else args.identifiers.split(","))
+    if tag == "all":  # what an ingest of every tag scans: each distinct blob once, under its first path
+        first_path = {oid: path for t in reversed(tags) for path, oid in tree_blobs(repo, t)}
+        blobs = sorted((path, oid) for oid, path in first_path.items())
+        tag = f"{len(tags)} tags, {tags[0]} … {tags[-1]}"
+    else:
+        blobs = tree_blobs(repo, tag)
+    matcher = Matcher(NAMES)
+    scan_seconds = context_seconds = read_seconds = offset_seconds = 0.0
+    total_bytes = code_occurrences = 0
+    agree: Counter[str] = Counter()
+    checked: Counter[str] = Counter()
+    roles: Counter[str] = Counter()
+    callees: Counter[str] = Counter()
+    hard: Counter[str] = Counter()  # checked occurrences that a one-line reading would not settle
+    disagreements: list[Disagreement] = []
+    examples: dict[str, list[str]] = defaultdict(list)
+    with BlobReader(args.repo) as reader:
+        for chunk_start in range(0, len(blobs), READ_CHUNK):
+            chunk = blobs[chunk_start : chunk_start + READ_CHUNK]
+            started = time.perf_counter()
+            datas = [data for _oid, data in reader.read_many([oid for _path, oid in chunk])]
+            read_seconds += time.perf_counter() - started
+            for (path, _oid), data in zip(chunk, datas, strict=True):
+                total_bytes += len(data)
+                started = time.perf_counter()
+                scan = matcher.scan(data)
+                scanned = time.perf_counter()
+                code = [o for o in scan.occurrences if o.kind == Kind.CODE]
+                if not code:
+                    scan_seconds += scanned - started
+                    continue
+                positions = byte_offsets(data, [(o.line, o.col) for o in code])
+                offsets_done = time.perf_counter()
+                found = contexts(data, positions)
+                done = time.perf_counter()
+                scan_seconds += scanned - started
+                offset_seconds += offsets_done - scanned
+                context_seconds += done - offsets_done
+                code_occurrences += len(code)
+                lines: list[str] | None = None
+                for occurrence, context in zip(code, found, strict=True):
+                    if occurrence.identifier not in checked_names:
+                        continue
+                    if lines is None:
+                        lines = data.decode("latin-1").split("\n")
+                    directory = directory_of(path)
+                    simple = simple_callee(lines, occurrence.line - 1, occurrence.col)
+                    ours = (context.callee, context.argument_index)
+                    checked[directory] += 1
+                    roles[context.role.value] += 1
+                    callees[context.callee or "-"] += 1
+                    bare_callee = (context.callee or "").lstrip("->.")
+                    hard["callee on an earlier line"] += bool(bare_callee) and bare_callee not in occurrence.text
+                    hard["ternary branch"] += context.conditional
+                    hard["in a #define body"] += context.in_macro
+                    hard["with other flags"] += bool(context.flags)
+                    hard["not an argument"] += context.callee is None
+                    if len(examples[context.role.value]) < 3:
+                        examples[context.role.value].append(f"{path}:{occurrence.line}")
+                    if simple == ours:
+                        agree[directory] += 1
+                    else:
+                        disagreements.append(Disagreement(path, occurrence.line, ours, simple, occurrence.text.strip()))
+
+    print(f"{tag}: {len(blobs)} .c/.h files, {total_bytes / 1e6:.0f} MB")
+    print(f"read (dulwich):        {read_seconds:6.2f} s")
+    print(f"scan (count.py):       {scan_seconds:6.2f} s  (baseline)")
+    print(
+        f"context of {code_occurrences} code occurrences: {context_seconds:6.2f} s = "
+        f"{100 * context_seconds / scan_seconds:.1f} % of the scan, "
+        f"{100 * context_seconds / (scan_seconds + read_seconds):.1f} % of read + scan"
+    )
+    print(f"line/col to byte offsets (needed only because Occurrence carries no offset): {offset_seconds:6.2f} s")
+    print()
+    print(f"callee and argument index agreement, code occurrences of {', '.join(sorted(checked_names))}:")
+    for directory in (*DIRECTORIES, "elsewhere"):
+        if checked[directory]:
+            ratio = 100 * agree[directory] / checked[directory]
+            print(f"  {directory:12} {agree[directory]:5} of {checked[directory]:5}  {ratio:6.2f} %")
+    total, agreed = sum(checked.values()), sum(agree.values())
+    print(f"  {'all':12} {agreed:5} of {total:5}  {100 * agreed / total:6.2f} %")
+    print("  of which: " + ", ".join(f"{what} {n}" for what, n in hard.items()))
+    print()
+    print("roles: " + ", ".join(f"{role} {n}" for role, n in roles.most_common()))
+    for role, where in sorted(examples.items()):
+        print(f"  e.g. {role}: {', '.join(where)}")
+    print("top callees: " + ", ".join(f"{name} {n}" for name, n in callees.most_common(40)))
+    print()
+    print(f"{len(disagreements)} disagreements (parser / simple):")
+    for d in disagreements[: args.show]:
+        parser_text, simple_text = (f"{c}#{i}" if c else "-" for c, i in (d.parser, d.simple))
+        print(f"  {d.path}:{d.line}  parser={parser_text}  simple={simple_text}  | {d.text[:110]}")
+
+
+if __name__ == "__main__":
+    main()
