@@ -27,7 +27,7 @@ import pygit2
 from sqlalchemy import create_engine, text
 
 from app.registry import NAMES
-from ingest.repo import tag_names
+from ingest.refs import tag_names
 from ingest.tags import TagSelection, select_tags
 
 SAMPLE_SECONDS = 0.1
@@ -97,7 +97,7 @@ def main() -> None:
     parser.add_argument("repo")
     parser.add_argument("--jobs", type=int, default=os.cpu_count())
     args = parser.parse_args()
-    tags = [tag.name for tag in select_tags(tag_names(pygit2.Repository(args.repo)), TagSelection(include_stable=True))]
+    tags = [tag.name for tag in select_tags(tag_names(pygit2.Repository(args.repo).path), TagSelection(include_stable=True))]
     print(f"{len(tags)} tags: {' '.join(tags)}; {len(NAMES)} identifiers; {os.cpu_count()} cores")
 
     started = time.perf_counter()

@@ -9,15 +9,15 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import pygit2
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.lines import predecessors
 from ingest import commit_store, store
 from ingest.deltas import BlobCounts, Deltas, change_deltas, resolution_deltas
 from ingest.history import Interval, describe, walk_interval
+from ingest.intervals import IntervalProgress, IntervalTodo, attributed
 from ingest.merge_base import MergeBases
 from ingest.repo import ensure_commit_graph, shallow_commits
 from ingest.subsystems import SubsystemMapper
@@ -26,18 +26,6 @@ if TYPE_CHECKING:
     from ingest.scan import BlobScanner, ScannedBlob
 
 OWN, STEP = "own", "step"
-
-
-class IntervalProgress(Protocol):
-    def interval_started(self, tag: str, since: str | None) -> None: ...
-    def blobs_scanned(self, count: int) -> None: ...
-    def interval_done(self, tag: str, message: str) -> None: ...
-
-
-@dataclass(frozen=True)
-class IntervalTodo:
-    release: store.StoredRelease
-    previous: store.StoredRelease | None
 
 
 @dataclass
@@ -55,44 +43,6 @@ class IntervalResult:
     def add(self, other: "IntervalResult") -> None:
         for counter in fields(self):
             setattr(self, counter.name, getattr(self, counter.name) + getattr(other, counter.name))
-
-
-@dataclass(frozen=True)
-class _Point:
-    """A release on its line, stored as it should be (`ready`) or about to be stored by this run."""
-
-    tag: str
-    key: str
-    line: str
-    series: str
-    ready: bool
-
-
-def pending(session: Session, selected: dict[str, store.PlannedRelease] | None = None) -> list[IntervalTodo]:
-    """Releases whose interval is not attributed yet, or was attributed from another previous release.
-
-    A release's interval starts at its predecessor on its line (app/lines.py): the previous mainline
-    release, the previous release of its stable series. `selected` are the releases this run will
-    store: a release whose predecessor is among them but not stored as such yet waits (another worker
-    may be storing it).
-    """
-    stored = store.stored_releases(session)
-    points = {tag: _Point(tag, r.sort_key, r.line, r.series, True) for tag, r in stored.items()}
-    for tag, planned in (selected or {}).items():
-        if tag not in stored or stored[tag].commit_id != planned.commit_id:
-            points[tag] = _Point(tag, planned.key, planned.line, planned.series, False)
-    order = sorted(points.values(), key=lambda point: point.key)
-    done = commit_store.attributed(session)
-    todo = []
-    for point, before in zip(order, predecessors(order), strict=True):
-        if point.tag not in stored or (before is not None and not before.ready):
-            continue
-        release = stored[point.tag]
-        previous = stored[before.tag] if before is not None else None
-        wanted = (previous.tag, previous.commit_id) if previous else (None, None)
-        if done.get(release.id) != wanted:
-            todo.append(IntervalTodo(release, previous))
-    return todo
 
 
 class TreePaths:
@@ -233,7 +183,7 @@ def attribute_interval(
     metas = {oid: describe(repo, oid) for oid, _ in changes}
     with sessions() as session, session.begin():
         store.lock_writes(session)
-        if commit_store.attributed(session).get(release.id) == (header["from_tag"], header["from_commit"]):
+        if attributed(session).get(release.id) == (header["from_tag"], header["from_commit"]):
             # another worker did it meanwhile
             return IntervalResult(1, walked, 0, len(interesting) + len(clean), read, int(bool(boundary))), boundary
         store.store_blobs(session, interesting)

@@ -35,12 +35,6 @@ def store_clean(session: Session, oids: Iterable[str]) -> None:
         insert_rows(session, CleanBlob.__table__, [{"oid": oid} for oid in sorted(new)])
 
 
-def attributed(session: Session) -> dict[int, tuple[str | None, str | None]]:
-    """release id -> (previous release's tag, its commit) of every attributed interval."""
-    rows = session.execute(select(Attribution.release_id, Attribution.from_tag, Attribution.from_commit))
-    return {release_id: (tag, commit) for release_id, tag, commit in rows}
-
-
 def _commit_ids(session: Session, metas: Mapping[str, CommitMeta]) -> dict[str, int]:
     ids = ids_by(session, Commit.oid, Commit.id, metas)
     missing = [vars(meta) for oid, meta in sorted(metas.items()) if oid not in ids]

@@ -1,49 +1,23 @@
-"""Open the repository to ingest: a local clone (bare or not) or a URL mirrored into the cache."""
+"""The repository in libgit2: what only a run with work to do needs (moving refs, tags git cannot peel in
+one step, shallow boundaries, the commit-graph)."""
 
 import logging
-import re
 import subprocess
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pygit2
 
 from ingest.errors import IngestError
-from ingest.fetch import mirror
-from ingest.tags import TagSelection, is_glob, newest_matching
+from ingest.refs import SkippedTag, TagTarget, tag_names
+from ingest.tags import is_glob, newest_matching
 
 log = logging.getLogger(__name__)
 
-_SCP_LIKE = re.compile(r"^[\w.-]+@[\w.-]+:")
 
-
-@dataclass(frozen=True)
-class TagTarget:
-    name: str
-    commit_id: str
-    tree_id: str
-    commit_date: datetime
-
-
-def is_url(source: str) -> bool:
-    return "://" in source or bool(_SCP_LIKE.match(source))
-
-
-def open_repository(
-    source: str, cache_dir: Path, selection: TagSelection | None = None, refs: tuple[str, ...] = ()
-) -> pygit2.Repository:
-    """A local repository as it is; a URL mirrored first (with `selection.since`, only what it needs, and
-    the moving `refs`)."""
-    if is_url(source):
-        source = str(mirror(source, cache_dir, selection, refs))
-    path = Path(source).expanduser()
-    if not path.exists():
-        raise IngestError(f"{source}: no such file or directory")
-    try:
-        return pygit2.Repository(str(path))
-    except (pygit2.GitError, KeyError) as exc:
-        raise IngestError(f"{source} is not a git repository") from exc
+def open_repository(git_dir: str) -> pygit2.Repository:
+    """The repository ingest.refs.locate found, in libgit2: imported and opened only when there is work."""
+    return pygit2.Repository(git_dir)
 
 
 def ensure_commit_graph(repo_dir: str) -> None:
@@ -73,7 +47,7 @@ def resolve_ref(repo: pygit2.Repository, spec: str) -> TagTarget:
     """A moving ref: a branch (`for-next`, `refs/remotes/origin/for-next`), or with a glob (`next-*`) the
     newest tag matching it. Named as the branch, or as the tag it resolved to."""
     if is_glob(spec):
-        name = newest_matching(tag_names(repo), spec)
+        name = newest_matching(tag_names(repo.path), spec)
         if name is None:
             raise IngestError(f"--ref {spec}: no tag matches it")
         candidates, shown = [f"refs/tags/{name}"], name
@@ -101,23 +75,6 @@ def shallow_commits(repo: pygit2.Repository) -> frozenset[str]:
 def _commit_date(commit: pygit2.Commit) -> datetime:
     offset = timezone(timedelta(minutes=commit.commit_time_offset))
     return datetime.fromtimestamp(commit.commit_time, offset).astimezone(UTC)
-
-
-def tag_names(repo: pygit2.Repository) -> list[str]:
-    """Every tag's name. Asked of git, which reads only refs/tags: libgit2 walks every ref, 80 ms for
-    a repository of 10,000 branches (a no-op ingest's largest cost)."""
-    listing = subprocess.run(
-        ["git", "--git-dir", repo.path, "for-each-ref", "--format=%(refname)", "refs/tags/"],
-        capture_output=True,
-        check=True,
-    ).stdout
-    return [ref.removeprefix(b"refs/tags/").decode("utf-8", "surrogateescape") for ref in listing.splitlines()]
-
-
-@dataclass(frozen=True)
-class SkippedTag:
-    name: str
-    reason: str
 
 
 def resolve_tag(repo: pygit2.Repository, name: str) -> TagTarget | SkippedTag:

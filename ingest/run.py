@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Protocol
 
-import pygit2
 from sqlalchemy import Engine, insert
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,17 +18,19 @@ from app.db import safe_url
 from app.lines import Line
 from app.models import Release
 from app.registry import NAMES
-from ingest import attribute, store
-from ingest.attribute import IntervalProgress
+from ingest import intervals, refs, store
 from ingest.errors import IngestError
-from ingest.repo import SkippedTag, TagTarget, open_repository, resolve_ref, resolve_tag, tag_names
-from ingest.subsystems import SubsystemMapper
+from ingest.intervals import IntervalProgress
+from ingest.refs import SkippedTag, TagTarget
 from ingest.tags import TagSelection, select_tags
-from ingest.tree import changed_files, glob_matcher
 from ingest.versions import ReleaseVersion, parse_tag, ref_version
 from migrations.runner import upgrade_if_behind
 
-if TYPE_CHECKING:  # the scanner (dulwich, hyperscan) is imported only when there is work to do
+# The git machinery (pygit2 and what is built on it) and the scanner (dulwich, hyperscan) are imported
+# only when there is work to do: a run with nothing new is over before they would have loaded.
+if TYPE_CHECKING:
+    import pygit2
+
     from ingest.scan import BlobScanner, PendingScan, ScannedBlob
 
 log = logging.getLogger(__name__)
@@ -173,23 +174,23 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
     except OperationalError as exc:
         raise IngestError(f"cannot use the database {safe_url(str(engine.url))}: {_first_line(exc)}") from exc
     selection = options.selection
-    repo = open_repository(options.source, options.cache_dir, selection, options.refs)
-    names = tag_names(repo)
+    git_dir = refs.locate(options.source, options.cache_dir, selection, options.refs)
     try:
-        selected = select_tags(names, selection)
+        selected = select_tags(refs.tag_names(git_dir), selection)
     except IngestError as exc:
         raise IngestError(f"{options.source}: {exc}") from exc
+    git = _Git(git_dir)
+    peeled = refs.peeled_tags(git_dir)
     skipped: list[SkippedTag] = []
     targets: list[tuple[TagTarget, ReleaseVersion]] = []
     for tag in selected:
-        resolved = resolve_tag(repo, tag.name)
+        resolved = peeled.get(tag.name) or git.resolve_tag(tag.name)
         if isinstance(resolved, SkippedTag):
             skipped.append(resolved)
         else:
             targets.append((resolved, tag.version))
     for spec in options.refs:
-        ref = resolve_ref(repo, spec)
-        targets.append((ref, ref_version(spec)))
+        targets.append((git.resolve_ref(spec), ref_version(spec)))
     if not targets:
         raise IngestError(f"{options.source}: every selected tag was skipped: {_listed(skipped)}")
     sessions = sessionmaker(bind=engine, expire_on_commit=False)
@@ -204,14 +205,17 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
             t.name: store.PlannedRelease(version.key, version.line.value, version.series, t.commit_id)
             for t, version in targets
         }
-        intervals = attribute.pending(session, selected_keys) if options.commits else []
+        pending = intervals.pending(session, selected_keys) if options.commits else []
     todo = [(t, v) for t, v in targets if t.name not in stored or stored[t.name].commit_id != t.commit_id]
     stats = IngestStats(releases_unchanged=len(targets) - len(todo), skipped=skipped)
     stats.provisional = [f"{t.name} at {t.commit_id[:12]}" for t, v in targets if v.line == Line.REF]
     progress.releases(len(todo))
-    if not todo and not intervals:
+    if not todo and not pending:
         stats.seconds = time.monotonic() - started
         return stats  # nothing to scan: no workers to start
+    from ingest import attribute
+
+    repo = git.repo
     run = _Run(repo, options, stats, progress)
     claims = store.Claims(engine)
     from ingest.scan import BlobScanner
@@ -242,9 +246,9 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
             if options.commits:
                 attribution_started = time.monotonic()
                 with sessions() as session:
-                    intervals = attribute.pending(session, selected_keys)
+                    pending = intervals.pending(session, selected_keys)
                 done = attribute.attribute(
-                    sessions, repo, scanner, intervals, run.tracked, claims, progress, options.jobs
+                    sessions, repo, scanner, pending, run.tracked, claims, progress, options.jobs
                 )
                 stats.intervals_attributed, stats.commits_walked = done.intervals, done.walked
                 stats.commits_with_changes = done.with_changes
@@ -267,8 +271,35 @@ def _first_line(exc: Exception) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _repo_dir(repo: pygit2.Repository) -> str:
+def _repo_dir(repo: "pygit2.Repository") -> str:
     return repo.path.rstrip("/")
+
+
+class _Git:
+    """The repository in libgit2, imported and opened on first use."""
+
+    def __init__(self, git_dir: str) -> None:
+        self.dir = git_dir
+        self._repo: pygit2.Repository | None = None
+
+    @property
+    def repo(self) -> "pygit2.Repository":
+        if self._repo is None:
+            from ingest.repo import open_repository
+
+            self._repo = open_repository(self.dir)
+        return self._repo
+
+    def resolve_tag(self, name: str) -> TagTarget | SkippedTag:
+        """A tag git could not peel in one step: a tag of a tag, or one whose object a shallow clone lacks."""
+        from ingest.repo import resolve_tag
+
+        return resolve_tag(self.repo, name)
+
+    def resolve_ref(self, spec: str) -> TagTarget:
+        from ingest.repo import resolve_ref
+
+        return resolve_ref(self.repo, spec)
 
 
 def _base_for(stored: dict[str, store.StoredRelease], previous: _Base | None, tag: str, key: str) -> _Base | None:
@@ -283,7 +314,10 @@ def _base_for(stored: dict[str, store.StoredRelease], previous: _Base | None, ta
 
 
 class _Run:
-    def __init__(self, repo: pygit2.Repository, options: IngestOptions, stats: IngestStats, progress: Progress):
+    def __init__(self, repo: "pygit2.Repository", options: IngestOptions, stats: IngestStats, progress: Progress):
+        from ingest.subsystems import SubsystemMapper
+        from ingest.tree import glob_matcher
+
         self.repo = repo
         self.stats = stats
         self.progress = progress
@@ -297,6 +331,8 @@ class _Run:
         self, session: Session, scanner: "BlobScanner", target: TagTarget, version: ReleaseVersion, base: _Base | None
     ) -> _Prepared:
         """Diff against the base and hand the blobs nobody has counted yet to the workers."""
+        from ingest.tree import changed_files
+
         changed = dict(changed_files(self.repo, base.tree_id if base else None, target.tree_id, self.tracked))
         # Path order keeps delta chains warm in the reader's base cache; oid order costs four times as much.
         if self.known is None:

@@ -7,10 +7,11 @@ from sqlalchemy import Engine
 from app.settings import get_settings
 from ingest.errors import IngestError
 from ingest.fetch import mirror_path
-from ingest.repo import is_url, open_repository
+from ingest.refs import is_url, locate, peeled_tags, tag_names
+from ingest.repo import open_repository, resolve_tag
 from ingest.run import IngestOptions, ingest
 from tests.dump import RELEASE_TABLES, dump, wipe
-from tests.kernel_like import WITH_STABLE, build_history
+from tests.kernel_like import WITH_STABLE, build_history, build_torvalds_oddities
 
 
 def test_url_forms() -> None:
@@ -35,8 +36,8 @@ def test_url_is_mirrored_then_fetched_again(engine: Engine, tmp_path: Path) -> N
 def test_bare_and_non_bare_clones_give_the_same_result(engine: Engine, tmp_path: Path) -> None:
     build_history(tmp_path / "work")
     subprocess.run(["git", "clone", "-q", "--bare", str(tmp_path / "work"), str(tmp_path / "bare.git")], check=True)
-    assert not open_repository(str(tmp_path / "work"), tmp_path).is_bare
-    assert open_repository(str(tmp_path / "bare.git"), tmp_path).is_bare
+    assert not open_repository(locate(str(tmp_path / "work"), tmp_path)).is_bare
+    assert open_repository(locate(str(tmp_path / "bare.git"), tmp_path)).is_bare
     ingest(engine, IngestOptions(str(tmp_path / "work"), tmp_path, jobs=1))
     from_work = dump(engine)
     wipe(engine, RELEASE_TABLES)
@@ -46,4 +47,19 @@ def test_bare_and_non_bare_clones_give_the_same_result(engine: Engine, tmp_path:
 
 def test_unreachable_url_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(IngestError, match="cloning file:///nonexistent failed"):
-        open_repository("file:///nonexistent", tmp_path)
+        locate("file:///nonexistent", tmp_path)
+
+
+def test_git_peels_tags_as_libgit2_does(tmp_path: Path) -> None:
+    """The no-op path reads tags with one `git for-each-ref`; what it cannot peel in one step, libgit2 does."""
+    build_torvalds_oddities(tmp_path / "linux")
+    git_dir = locate(str(tmp_path / "linux"), tmp_path)
+    repo = open_repository(git_dir)
+    peeled = peeled_tags(git_dir)
+    assert set(peeled) == set(tag_names(git_dir))
+    for name, found in peeled.items():
+        if found is None:
+            assert repo.references[f"refs/tags/{name}"].peel(None).type_str == "commit"  # through a tag of a tag
+            continue
+        assert found == resolve_tag(repo, name), name
+    assert [name for name, found in peeled.items() if found is None] == ["v2.6.13"]  # the tag of a tag
