@@ -97,7 +97,9 @@ def main() -> None:
     parser.add_argument("repo")
     parser.add_argument("--jobs", type=int, default=os.cpu_count())
     args = parser.parse_args()
-    tags = [tag.name for tag in select_tags(tag_names(pygit2.Repository(args.repo).path), TagSelection(include_stable=True))]
+    tags = [
+        tag.name for tag in select_tags(tag_names(pygit2.Repository(args.repo).path), TagSelection(include_stable=True))
+    ]
     print(f"{len(tags)} tags: {' '.join(tags)}; {len(NAMES)} identifiers; {os.cpu_count()} cores")
 
     started = time.perf_counter()

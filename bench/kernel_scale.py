@@ -407,10 +407,11 @@ def timed_ingest(url: str, repo: str, cache: Path, jobs: int, until: str | None 
     return stats
 
 
-def full_ingest(run: Run, repo: str, cache: Path, jobs: int, first_tag: str) -> None:
-    """The first tree on its own (what a real history's first release costs), then the rest of the releases."""
+def full_ingest(run: Run, repo: str, cache: Path, jobs: int, first_tag: str, last_tag: str | None = None) -> None:
+    """The first tree on its own (what a real history's first release costs), then the rest of the releases
+    (up to `last_tag`)."""
     run.first = timed_ingest(run.url, repo, cache, jobs, until=first_tag)
-    rest = timed_ingest(run.url, repo, cache, jobs)
+    rest = timed_ingest(run.url, repo, cache, jobs, until=last_tag)
     run.full = IngestStats(
         releases_ingested=run.first.releases_ingested + rest.releases_ingested,
         blobs_scanned=run.first.blobs_scanned + rest.blobs_scanned,
@@ -584,6 +585,28 @@ def extrapolate(run: Run, last_commits: int, last_files: int) -> None:
           f"{verdict(rate, TARGETS['rate'], below=False)})")  # fmt: skip
 
 
+def reingest(scratch: Path, postgres: str | None, jobs: int) -> None:
+    """The full and incremental ingests and the extrapolation, on a history written by an earlier run."""
+    repo = str(scratch / "mainline.git")
+    tags = sorted(git_out(repo, "tag", "--list", "v7.*").split(), key=lambda t: int(t.split(".")[1]))
+    last_commits = int(git_out(repo, "rev-list", "--count", f"{tags[-2]}..{tags[-1]}"))
+    last_files = len(git_out(repo, "diff", "--name-only", tags[-2], tags[-1], "--", "*.c", "*.h").splitlines())
+    runs = [Run("SQLite", f"sqlite:///{scratch / 'reingest.sqlite3'}")] + (
+        [Run("PostgreSQL", postgres)] if postgres else []
+    )
+    for run in runs:
+        full_ingest(run, repo, scratch / "cache", jobs, tags[0], tags[-2])
+        assert run.first and run.full
+        print(f"{run.name} full ingest: {describe(run.full)}; of it the first tree {run.first.seconds:.1f} s")
+        run.incremental = timed_ingest(run.url, repo, scratch / "cache", jobs)
+        run.size = database_size(run.url)
+        print(f"{run.name} incremental ingest of {tags[-1]}: {describe(run.incremental)}; "
+              f"database {run.size / 2**20:,.0f} MiB")  # fmt: skip
+    print("extrapolated (linear):")
+    for run in runs:
+        extrapolate(run, last_commits, last_files)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     root = parser.add_mutually_exclusive_group(required=True)
@@ -592,6 +615,12 @@ def main() -> None:
     root.add_argument("--pages-only", metavar="DIR", help="only the pages, on the databases of an earlier --keep DIR")
     root.add_argument(
         "--first-tree-only", metavar="DIR", help="only the first tree of an earlier --keep DIR, into empty databases"
+    )
+    root.add_argument(
+        "--reingest",
+        metavar="DIR",
+        help="the ingests again on the history of an earlier --keep DIR, into empty "
+        "databases (SQLite: DIR/reingest.sqlite3, which must not exist; PostgreSQL: --postgres)",
     )
     parser.add_argument("--releases", type=int, default=100, help="mainline tags before the incremental one")
     parser.add_argument("--commits", type=int, default=1_000, help="commits a release cycle")
@@ -614,6 +643,9 @@ def main() -> None:
         for name, url in urls.items():
             stats = timed_ingest(url, str(scratch / "mainline.git"), scratch / "cache", args.jobs, until="v7.0")
             print(f"{name}: the first tree alone: {describe(stats)}")
+        return
+    if args.reingest:
+        reingest(Path(args.reingest), args.postgres, args.jobs)
         return
     if args.pages_only:
         urls = [f"sqlite:///{Path(args.pages_only) / 'nofs.sqlite3'}", *([args.postgres] if args.postgres else [])]

@@ -229,6 +229,10 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
             with sessions() as session, session.begin():
                 run.finish(session, done)
             claims.give_back(done.target.name)
+            stored_now = len(stats.releases_ingested)
+            if stored_now and stored_now & (stored_now - 1) == 0:  # 1, 2, 4, 8 …: statistics within twice the truth
+                with sessions() as session, session.begin():
+                    store.refresh_statistics(session)
 
         try:
             for target, version in todo:
@@ -256,6 +260,8 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
                 stats.blobs_scanned += done.blobs_scanned
                 stats.bytes_scanned += done.bytes_scanned
                 stats.attribution_seconds = time.monotonic() - attribution_started
+            with sessions() as session, session.begin():
+                store.refresh_statistics(session)
         finally:
             claims.close()
     stats.seconds = time.monotonic() - started
