@@ -2,7 +2,6 @@
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
@@ -11,13 +10,13 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from app import attribution, cache, charts, queries
+from app.assets import asset_dir
 from app.db import get_sessionmaker
 from app.links import source_links
 from app.metrics import DEFAULT_METRIC, METRICS, Count, Metric, MetricKey, goes_down
 from app.registry import IDENTIFIERS, KIND_RULES, RULE_TEXT
 
-ROOT = Path(__file__).resolve().parents[2]
-templates = Jinja2Templates(directory=str(ROOT / "templates"))
+templates = Jinja2Templates(directory=str(asset_dir("templates")))
 templates.env.globals.update(
     METRICS=METRICS,
     Count=Count,
