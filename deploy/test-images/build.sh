@@ -38,5 +38,11 @@ fi
 if ! have "$postgres_image"; then
   docker build -q --network host --build-arg "BASE=$debian" -f postgres.Dockerfile -t "$postgres_image" . >&2
 fi
+# Earlier versions of the two images are only in the way now.
+for stale in $(docker image ls --format '{{.Repository}}:{{.Tag}}' --filter reference=nofs-test/python --filter reference=nofs-test/postgres); do
+  if [ "$stale" != "$python_image" ] && [ "$stale" != "$postgres_image" ]; then
+    docker image rm "$stale" >/dev/null || true
+  fi
+done
 echo "NOFS_PYTHON_IMAGE=$python_image"
 echo "NOFS_POSTGRES_IMAGE=$postgres_image"
