@@ -15,12 +15,13 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from app import cache
 from app.api import create_api
+from app.assets import asset_dir
 from app.db import get_sessionmaker, is_missing_schema
 from app.queries import NotFound
 from app.request import BadParameter
 from app.web import bots, chart_routes, pages, warmup
 from app.web.head import HeadAsGet
-from app.web.rendering import ROOT, render
+from app.web.rendering import render
 from app.web.response_cache import ResponseCache
 from app.web.security import SecurityHeaders
 
@@ -50,7 +51,7 @@ def create_app() -> FastAPI:
     app.add_middleware(ResponseCache, version=_data_version)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(HeadAsGet)  # outermost: everything below sees a GET
-    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    app.mount("/static", StaticFiles(directory=asset_dir("static")), name="static")
     app.mount("/api/v1", create_api())
     app.include_router(pages.router)
     app.include_router(chart_routes.router)

@@ -50,6 +50,7 @@ def _fail_on_errors(func: Any) -> Any:
 
 
 @click.group()
+@click.version_option(package_name="nofs", message="%(prog)s %(version)s")
 @click.option("-v", "--verbose", is_flag=True, help="log more")
 def main(verbose: bool) -> None:
     """Count GFP_NOFS/GFP_NOIO and the scoped memalloc_* APIs in a kernel's history, release by release."""

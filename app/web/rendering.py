@@ -1,6 +1,5 @@
 """Rendering pages: the templates, with the globals every page uses."""
 
-from pathlib import Path
 from typing import Any
 
 from fastapi import Request
@@ -8,13 +7,13 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from app import attribution, charts, queries
+from app.assets import asset_dir
 from app.links import source_links
 from app.metrics import METRICS, Count, goes_down
 from app.registry import IDENTIFIERS, KIND_RULES, RULE_TEXT
 from app.request import View
 
-ROOT = Path(__file__).resolve().parents[2]
-templates = Jinja2Templates(directory=str(ROOT / "templates"))
+templates = Jinja2Templates(directory=str(asset_dir("templates")))
 templates.env.globals.update(
     METRICS=METRICS,
     Count=Count,
