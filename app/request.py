@@ -4,6 +4,7 @@ metric, count and release the reader asked for. Pages (app/web) and the API (app
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import quote, urlencode
 
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
@@ -41,8 +42,8 @@ class View:
         """The query string for links that keep the reader's choices, with some changed."""
         values = {"metric": self.metric.key, "count": self.count.value, "release": self.tag, **changes}
         defaults = {"metric": DEFAULT_METRIC, "count": Count.USES.value, "release": None}
-        pairs = [f"{k}={v}" for k, v in values.items() if v is not None and defaults.get(k, "\0") != v]
-        return ("?" + "&".join(pairs)) if pairs else ""
+        pairs = {k: v for k, v in values.items() if v is not None and defaults.get(k, "\0") != v}
+        return ("?" + urlencode(pairs, quote_via=quote)) if pairs else ""
 
 
 def view(

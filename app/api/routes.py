@@ -111,7 +111,7 @@ def _history(session: Session, series: tuple[KindCounts, ...], view: View) -> li
 
 
 @router.get(
-    "/subsystems/{name}/history",
+    "/subsystems/{name:path}/history",
     response_model=Page[HistoryRow],
     summary="A subsystem, release by release",
     responses=CSV,

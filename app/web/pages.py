@@ -2,13 +2,13 @@
 
 from dataclasses import dataclass
 from typing import Annotated, Any, Final
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from app import attribution, queries
 from app.attribution import CommitView
+from app.links import api_url
 from app.metrics import METRICS, Count
 from app.request import SessionDep, View, ViewDep
 from app.web.rendering import render
@@ -110,7 +110,7 @@ def overview(request: Request, session: SessionDep, view: ViewDep) -> Response:
         fewer=[m for m in movers if m.change < 0][:MOVERS],
         more=[m for m in movers if m.change > 0][:MOVERS],
         rows=_subsystem_rows(session, view, "", "value", OVERVIEW_SUBSYSTEMS),
-        json_twin="/api/v1/subsystems" + view.query(),
+        json_twin=api_url("subsystems") + view.query(),
         q="",
         sort="value",
         limit=OVERVIEW_SUBSYSTEMS,
@@ -128,7 +128,7 @@ def subsystems(
     context = _context(session, view)
     rows = _subsystem_rows(session, view, q, sort)
     template = "partials/_subsystem_table.html" if _is_htmx(request) else "subsystems.html"
-    twin = "/api/v1/subsystems" + view.query()
+    twin = api_url("subsystems") + view.query()
     return render(request, template, **context, rows=rows, q=q, sort=sort, limit=None, json_twin=twin)
 
 
@@ -146,11 +146,11 @@ def subsystem(request: Request, session: SessionDep, view: ViewDep, name: str) -
         series=series,
         projection=queries.project(series),
         files=queries.subsystem_files(session, name, release, view.metric, view.count),
-        json_twin=f"/api/v1/subsystems/{quote(name)}/history" + view.query(),
+        json_twin=api_url("subsystems", name, "history") + view.query(),
         commits=attribution.commits_up_to(
             session, view.metric, view.count, CommitView.COMMITS, release, subsystem=name
         ),
-        commits_twin=f"/api/v1/subsystems/{quote(name)}/commits" + view.query(),
+        commits_twin=api_url("subsystems", name, "commits") + view.query(),
     )
 
 
@@ -172,13 +172,13 @@ def tree(request: Request, session: SessionDep, view: ViewDep, path: str = "") -
         common["commits"] = attribution.commits_up_to(
             session, view.metric, view.count, CommitView.COMMITS, release, path=path
         )
-        common["commits_twin"] = f"/api/v1/files/{path}/commits" + view.query()
+        common["commits_twin"] = api_url("files", path, "commits") + view.query()
     if found is not None and not found[1]:
         occurrences = queries.occurrences(session, release, path)
-        json_twin = f"/api/v1/files/{path}/occurrences" + view.query()
+        json_twin = api_url("files", path, "occurrences") + view.query()
         return render(request, "file.html", **common, occurrences=occurrences, json_twin=json_twin)
     children = queries.children_places(session, release, path, view.metric, view.count)
-    return render(request, "tree.html", **common, children=children, json_twin=f"/api/v1/tree/{path}" + view.query())
+    return render(request, "tree.html", **common, children=children, json_twin=api_url("tree", path) + view.query())
 
 
 @router.get("/releases", summary="Every ingested release")

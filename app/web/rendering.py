@@ -8,7 +8,7 @@ from fastapi.templating import Jinja2Templates
 
 from app import attribution, charts, queries
 from app.assets import asset_dir
-from app.links import source_links
+from app.links import api_url, release_url, source_links, subsystem_url, tree_url
 from app.metrics import METRICS, Count, goes_down
 from app.registry import IDENTIFIERS, KIND_RULES, RULE_TEXT
 from app.request import View
@@ -24,6 +24,10 @@ templates.env.globals.update(
     sparkline=charts.sparkline_points,
     commit_url=attribution.commit_url,
     source_links=source_links,
+    tree_url=tree_url,
+    subsystem_url=subsystem_url,
+    release_url=release_url,
+    api_url=api_url,
 )
 
 
