@@ -18,7 +18,7 @@ from app.api import create_api
 from app.db import get_sessionmaker, is_missing_schema
 from app.queries import NotFound
 from app.request import BadParameter
-from app.web import bots, chart_routes, pages, warmup
+from app.web import bots, chart_routes, pages, slides, warmup
 from app.web.head import HeadAsGet
 from app.web.rendering import ROOT, render
 from app.web.response_cache import ResponseCache
@@ -53,6 +53,7 @@ def create_app() -> FastAPI:
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     app.mount("/api/v1", create_api())
     app.include_router(pages.router)
+    app.include_router(slides.router)
     app.include_router(chart_routes.router)
     app.include_router(bots.router)
 

@@ -115,7 +115,7 @@ def test_switching_the_metric_changes_the_page(base_url: str, page: Page) -> Non
 def test_slides_move_with_the_arrow_keys(base_url: str, page: Page) -> None:
     page.set_viewport_size({"width": 1600, "height": 900})
     page.goto(base_url + "/slides")
-    expect(page.locator("#slide-2 .vega svg").first).to_be_visible()
+    expect(page.locator("#slide-2 img.chart")).to_be_visible()
     page.keyboard.press("ArrowRight")
     page.wait_for_function("document.querySelector('#slide-2').getBoundingClientRect().top < 5")
     shot(page, "slides")
@@ -143,7 +143,7 @@ def test_from_a_file_to_its_commit_and_the_release_pull(base_url: str, page: Pag
 
 def test_the_converters_slide(base_url: str, page: Page) -> None:
     page.goto(base_url + "/slides?release=v1.10")
-    slide = page.locator("#slide-4")
+    slide = page.locator("#slide-6")
     slide.scroll_into_view_if_needed()
     expect(slide).to_contain_text("Alice Btrfs")
     expect(slide.locator("table").nth(1)).to_contain_text("Merge tag 'btrfs-for-1.10'")
