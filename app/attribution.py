@@ -12,7 +12,16 @@ from sqlalchemy.orm import Session
 from app.cache import cached
 from app.metrics import Count, Metric
 from app.models import Attribution, Commit, CommitChange, Path, Release, ReleaseCommit, Subsystem
-from app.queries import ReleaseRef, previous_release, upto
+from app.queries import (
+    OccurrenceChange,
+    OccurrenceRow,
+    ReleaseRef,
+    occurrence_changes,
+    occurrences,
+    previous_release,
+    upto,
+)
+from app.registry import IDENTIFIERS, Group, Kind
 from app.settings import get_settings
 
 
@@ -296,6 +305,65 @@ def attributed_between(session: Session, within: Sequence[ReleaseRef]) -> bool:
         if info is None or info.from_tag != expected:
             return False
     return True
+
+
+def lowered_paths(session: Session, release: ReleaseRef, commit_id: int, metric: Metric, count: Count) -> list[str]:
+    """The files in which a commit's own change lowered the metric, in a release's interval; most lowered first."""
+    c = CommitChange
+    value = func.sum(_value(count))
+    query = (
+        select(Path.path, value)
+        .join(Path, Path.id == c.path_id)
+        .where(c.release_id == release.id, c.commit_id == commit_id, c.view == _STORED_VIEW[CommitView.COMMITS])
+        .where(c.identifier.in_(metric.identifiers))
+        .group_by(Path.path)
+        .having(value < 0)
+        .order_by(value, Path.path)
+    )
+    return [path for path, _ in session.connection().execute(query)]
+
+
+SCOPED_NAMES: frozenset[str] = frozenset(i.name for i in IDENTIFIERS if i.group is Group.SCOPED)
+
+
+@dataclass(frozen=True)
+class CodePair:
+    """Code before and after the commit of a release's interval that lowered the metric most, from stored
+    occurrences (the app reads no git, so not the commit's own diff): in the file the commit lowered it most
+    in, `before` holds the metric's lines the release diff removed there, `after` that file's lines at the
+    release, in the same functions, that hold a scoped API name or a line of the metric the diff added."""
+
+    commit: CommitRow
+    older: ReleaseRef
+    path: str
+    before: tuple[OccurrenceChange, ...]
+    after: tuple[OccurrenceRow, ...]
+    other_paths: tuple[str, ...]  # the other files the commit lowered it in
+
+
+def biggest_conversion(session: Session, release: ReleaseRef, metric: Metric, count: Count) -> CodePair | None:
+    """The code pair of the release's interval, or None when no commit of it lowered the metric."""
+    older = previous_release(session, release)
+    effects = commit_effects(session, metric, count, CommitView.COMMITS, (release,)) if older else ()
+    biggest = top(effects, lowered=True, limit=1)
+    if older is None or not biggest:
+        return None
+    paths = lowered_paths(session, release, biggest[0].commit_id, metric, count)
+    counted = {Kind.CODE.value} if count is Count.USES else {k.value for k in Kind}
+    changes = [c for c in occurrence_changes(session, older, release, metric) if c.path in paths and c.kind in counted]
+    removed = {path: [c for c in changes if c.path == path and not c.added] for path in paths}
+    path = max(paths, key=lambda p: len(removed[p]))  # paths come most lowered first: ties keep that order
+    functions = {c.function for c in removed[path]}
+    added_lines = {(c.line, c.identifier) for c in changes if c.path == path and c.added}
+    after = tuple(
+        o
+        for o in occurrences(session, release, path)
+        if o.kind in counted
+        and o.function in functions
+        and (o.identifier in SCOPED_NAMES or (o.line, o.identifier) in added_lines)
+    )
+    others = tuple(p for p in paths if p != path)
+    return CodePair(with_details(session, biggest)[0], older, path, tuple(removed[path]), after, others)
 
 
 class Order(StrEnum):

@@ -127,11 +127,13 @@ def bars(
     spec = _base(title, subtitle, width, max(120, (34 if large else 22) * len(rows)), large)
     spec.update(
         {
+            # the height is the bars' own: fitted whole, a few bars under a four-line subtitle had none left
+            "autosize": {"type": "fit-x", "contains": "padding"},
             "data": {"values": [{"name": name, "value": value} for name, value in rows]},
             "mark": {"type": "bar", "tooltip": True, "color": PALETTE[0]},
             "encoding": {
                 "y": {"field": "name", "type": "nominal", "sort": "-x", "title": None, "axis": {"labelLimit": 320}},
-                "x": {"field": "value", "type": "quantitative", "title": "count"},
+                "x": {"field": "value", "type": "quantitative", "title": "count", "axis": {"tickMinStep": 1}},
             },
         }
     )

@@ -19,7 +19,7 @@ from app.assets import asset_dir
 from app.db import get_sessionmaker, is_missing_schema
 from app.queries import NotFound
 from app.request import BadParameter
-from app.web import bots, chart_routes, pages, warmup
+from app.web import bots, chart_routes, pages, slides, warmup
 from app.web.head import HeadAsGet
 from app.web.rendering import render
 from app.web.response_cache import ResponseCache
@@ -54,6 +54,7 @@ def create_app() -> FastAPI:
     app.mount("/static", StaticFiles(directory=asset_dir("static")), name="static")
     app.mount("/api/v1", create_api())
     app.include_router(pages.router)
+    app.include_router(slides.router)
     app.include_router(chart_routes.router)
     app.include_router(bots.router)
 

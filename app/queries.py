@@ -375,6 +375,52 @@ def children_places(session: Session, release: ReleaseRef, path: str, metric: Me
     return _places(lambda key: (key[0], "dir" if key[1] else "file"), now, then, count)
 
 
+FILESYSTEMS = "fs"  # each directory right below it is one filesystem (fs/btrfs, fs/xfs); its own files are the VFS
+DEFAULT_BACK = 5  # releases back a filesystem table compares with, unless asked
+
+
+@dataclass(frozen=True)
+class FilesystemTable:
+    """fs/ filesystem by filesystem, at a release and `back` releases before it on its axis (`since`): each
+    Place's `then` is its count at `since`. The files right in fs/ (namei.c, …: the VFS) are one row apart."""
+
+    release: ReleaseRef
+    since: ReleaseRef
+    back: int
+    filesystems: tuple[Place, ...]  # most left now first; those with nothing at either release are left out
+    vfs: Place
+
+    @property
+    def whole(self) -> Place:
+        """All of fs/: the filesystems and the VFS's files added up."""
+        return _sum_of(f"{FILESYSTEMS}/", "dir", (*self.filesystems, self.vfs), self.vfs.count)
+
+    def top(self, shown: int) -> tuple[tuple[Place, ...], Place | None]:
+        """The first `shown` filesystems, and the others added up into one row (None when there are none)."""
+        rest = self.filesystems[shown:]
+        others = _sum_of(f"the other {len(rest)} filesystems", "dir", rest, self.vfs.count) if rest else None
+        return self.filesystems[:shown], others
+
+
+def _sum_of(name: str, type: str, places: Sequence[Place], count: Count) -> Place:
+    now, then = sum((p.now for p in places), ZERO_COUNTS), sum((p.then for p in places), ZERO_COUNTS)
+    return Place(name, type, now, then, count)
+
+
+def filesystem_table(session: Session, release: ReleaseRef, back: int, metric: Metric, count: Count) -> FilesystemTable:
+    """What presenters tabulate by hand: per filesystem, what is left now and `back` releases ago (fewer
+    when the axis is shorter), and the change."""
+    axis = upto(session, release)
+    back = max(0, min(back, len(axis) - 1))
+    since = axis[-1 - back]
+    now = children_counts(session, release, FILESYSTEMS, metric)
+    then = children_counts(session, since, FILESYSTEMS, metric)
+    places = _places(lambda key: (key[0], "dir" if key[1] else "file"), now, then, count)
+    dirs = tuple(p for p in places if p.type == "dir" and (p.value or p.previous))
+    vfs = _sum_of(f"{FILESYSTEMS}/*.c, *.h (the VFS)", "file", [p for p in places if p.type == "file"], count)
+    return FilesystemTable(release, since, back, dirs, vfs)
+
+
 @cached
 def file_changes(
     session: Session, older: ReleaseRef, newer: ReleaseRef, metric: Metric, count: Count

@@ -22,19 +22,3 @@
     if (form) form.requestSubmit();
   });
 })();
-// Slides: arrow keys and Page Up/Down move one screen.
-(function () {
-  "use strict";
-  document.addEventListener("keydown", function (event) {
-    if (!document.body.classList.contains("slides")) return;
-    var slides = Array.prototype.slice.call(document.querySelectorAll(".slide"));
-    var current = slides.findIndex(function (s) { return s.getBoundingClientRect().top >= -5; });
-    if (current < 0) current = slides.length - 1;
-    var next = null;
-    if (["ArrowRight", "ArrowDown", "PageDown", " "].indexOf(event.key) >= 0) next = Math.min(current + 1, slides.length - 1);
-    if (["ArrowLeft", "ArrowUp", "PageUp"].indexOf(event.key) >= 0) next = Math.max(current - 1, 0);
-    if (next === null) return;
-    event.preventDefault();
-    slides[next].scrollIntoView({ behavior: "instant", block: "start" });
-  });
-})();

@@ -195,3 +195,42 @@ def build_wide_history(path: Path) -> RepoBuilder:
                 repo.tag(f"v3.50.{fix}")
             repo.head = release
     return repo
+
+
+MANY_FILESYSTEMS = (
+    "btrfs", "xfs", "ext4", "ubifs", "ntfs3", "f2fs", "ocfs2", "gfs2", "nfs", "ceph", "jfs", "reiserfs",
+    "udf", "ext2", "nilfs2", "hfsplus", "smb", "fuse", "erofs", "jbd2", "afs", "9p", "orangefs", "squashfs",
+)  # fmt: skip
+MANY_BACK = 6  # v4.0 ... v4.6
+CONVERSION_SUBJECT = "btrfs: use a NOFS scope for the whole of extent buffer allocation instead of GFP_NOFS per call"
+CONVERSION_CALLS = 16  # GFP_NOFS calls the conversion removes from one function
+
+
+def fs_function(name: str, nofs: int, scoped: bool) -> bytes:
+    """One function of a filesystem with `nofs` GFP_NOFS allocations, inside a NOFS scope or not."""
+    calls = "".join(f"\tp[{i}] = kmalloc({8 + i}, {'GFP_KERNEL' if scoped else 'GFP_NOFS'});\n" for i in range(nofs))
+    if scoped:
+        calls = f"\tnofs_flag = memalloc_nofs_save();\n{calls}\tmemalloc_nofs_restore(nofs_flag);\n"
+    return f"int {name}(void **p)\n{{\n\tunsigned int nofs_flag;\n{calls}\treturn 0;\n}}\n".encode()
+
+
+def build_many_filesystems(path: Path) -> RepoBuilder:
+    """A kernel's worth of filesystems (more than a slide's table lists) over seven releases; in the last, a
+    pull converts a whole function of btrfs to a NOFS scope: more lines than a slide's code pair shows."""
+    repo = RepoBuilder(path)
+    files: dict[str, bytes] = {"MAINTAINERS": MAINTAINERS, "fs/namei.c": b"static int x = GFP_NOFS;\n"}
+    for rank, name in enumerate(MANY_FILESYSTEMS):
+        files[f"fs/{name}/super.c"] = fs_function(f"{name}_fill_super", len(MANY_FILESYSTEMS) - rank, False)
+    files["fs/btrfs/extent_io.c"] = fs_function("alloc_extent_buffer", CONVERSION_CALLS, False)
+    repo.commit(files, "Linux 4.0")
+    repo.tag("v4.0")
+    for number in range(1, MANY_BACK):
+        name = MANY_FILESYSTEMS[number]
+        repo.release(f"v4.{number}", {f"fs/{name}/super.c": fs_function(f"{name}_fill_super", number, False)})
+    base = repo.head
+    assert base is not None
+    converted = {**repo.files, "fs/btrfs/extent_io.c": fs_function("alloc_extent_buffer", CONVERSION_CALLS, True)}
+    topic = repo.commit_on([base], converted, CONVERSION_SUBJECT + "\n", author="Alice Btrfs")
+    repo.merge([base, topic], converted, BTRFS_MERGE_SUBJECT.replace("1.10", "4.6"))
+    repo.tag(f"v4.{MANY_BACK}")
+    return repo

@@ -14,6 +14,7 @@ from app.api.schemas import (
     Counts,
     CountsRow,
     FileChange,
+    FilesystemPage,
     HistoryRow,
     IdentifierOut,
     MetricOut,
@@ -150,6 +151,31 @@ def tree(
     rows = _rows(queries.children_places(session, release, path, view.metric, view.count))
     page = page_of(request, rows, limit, offset, **at_release(release), **context_of(view))
     return respond(request, session, Page[CountsRow](**page), format)
+
+
+@router.get(
+    "/filesystems",
+    response_model=FilesystemPage,
+    summary="fs/ by filesystem: left now, left `back` releases ago, and the change",
+    responses=CSV,
+)
+def filesystems(
+    request: Request,
+    session: SessionDep,
+    view: ViewDep,
+    back: Annotated[int, Query(ge=0, le=10_000, description="releases back to compare with (clamped to the axis)")] = (
+        queries.DEFAULT_BACK
+    ),
+    limit: Limit = 100,
+    offset: Offset = 0,
+    format: Format = None,
+):
+    release = queries.release_ref(session, view.tag)
+    table = queries.filesystem_table(session, release, back, view.metric, view.count)
+    page = page_of(request, _rows(table.filesystems), limit, offset, **at_release(release), **context_of(view))
+    vfs, whole = _rows([table.vfs, table.whole])
+    extra = {"since": table.since.tag, "back": table.back, "vfs": vfs, "whole": whole}
+    return respond(request, session, FilesystemPage(**page, **extra), format)
 
 
 @router.get(

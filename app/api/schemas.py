@@ -110,6 +110,15 @@ class Page(BaseModel, Generic[Item]):
     count_rule: str | None = Field(default=None, description="how the counts were made")
 
 
+class FilesystemPage(Page[CountsRow]):
+    """fs/ by filesystem (each directory right below fs/), compared with `back` releases earlier: the slides' table."""
+
+    since: str = Field(description="the release compared with: `back` releases before `release` on its axis")
+    back: int = Field(description="releases back, as asked, clamped to the release's axis")
+    vfs: CountsRow = Field(description="the files right in fs/ (the VFS), added up")
+    whole: CountsRow = Field(description="all of fs/: the filesystems and the VFS's files")
+
+
 class Summary(BaseModel):
     release: ReleaseOut
     previous: str | None = Field(description="the previous ingested release, or null")

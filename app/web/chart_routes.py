@@ -86,6 +86,11 @@ def _draw(spec_json: str, fmt: str) -> bytes:
     return vl_convert.vegalite_to_png(spec, vl_version=charts.VEGA_LITE_VERSION, scale=2)
 
 
+def svg(spec: dict[str, Any]) -> str:
+    """A chart drawn here, for a page that inlines it (the slides, which must print and work offline)."""
+    return _draw(json.dumps(spec, sort_keys=True), "svg").decode()
+
+
 def warm_renderer() -> None:
     """Start the chart renderer (its JavaScript engine takes about a second to start) before the first
     request needs it."""

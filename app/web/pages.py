@@ -20,7 +20,6 @@ OVERVIEW_SUBSYSTEMS: Final = 40  # subsystem rows on the overview; all of them a
 TOP_CHANGES: Final = 25  # subsystems and files listed on a comparison; the rest are in its JSON/CSV twin
 SUMMARY_PAGE: Final = 50  # files a page of the occurrence summary lists
 TOP_COMMITS: Final = 10
-SLIDE_ROWS: Final = 6
 
 
 def _is_htmx(request: Request) -> bool:
@@ -303,36 +302,6 @@ def _who(session: SessionDep, view: View, older: queries.ReleaseRef, newer: quer
         "step_total": attribution.step_total(merges),
         "off_line": ", ".join(off_line),
     }
-
-
-@router.get("/slides", summary="Slide mode: 16:9, one chart a screen, arrow keys")
-def slides(request: Request, session: SessionDep, view: ViewDep) -> Response:
-    context = _context(session, view)
-    release = context["release"]
-    total = _series(session, queries.path_series(session, "", view.metric, view.count), release)
-    return render(
-        request,
-        "slides.html",
-        **context,
-        first=queries.upto(session, release)[0],
-        total=total[-1],
-        total_first=total[0],
-        in_fs=_series(session, queries.path_series(session, "fs", view.metric, view.count), release)[-1],
-        scoped=_series(session, queries.path_series(session, "", METRICS["scoped"], view.count), release)[-1],
-        converters=_converters(session, view, context["release"], context["previous"]),
-    )
-
-
-def _converters(
-    session: SessionDep, view: View, release: queries.ReleaseRef, previous: queries.ReleaseRef | None
-) -> dict[str, Any] | None:
-    """The cycle's top authors and pulls, for the slide that thanks them; None without an interval."""
-    who = _who(session, view, previous, release) if previous is not None else None
-    if who is None or not who["attributed"]:
-        return None
-    lowered_most = [a for a in who["authors"] if a.removed][:SLIDE_ROWS]
-    pulls = attribution.with_details(session, attribution.top(who["merges"], lowered=True, limit=SLIDE_ROWS))
-    return {"authors": lowered_most, "pulls": pulls}
 
 
 @router.get("/about", summary="How every number is counted")

@@ -4,6 +4,7 @@ Screenshots land in test-artifacts/ for a person to look at.
 """
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.conftest import ingested_sqlite, live_server
-from tests.kernel_like import WIDE_MAINLINE, WIDE_STABLE, build_wide_history
+from tests.kernel_like import WIDE_MAINLINE, WIDE_STABLE, build_many_filesystems, build_wide_history
 
 CHROMIUM = os.environ.get("NOFS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -42,6 +43,14 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def wide_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with _served(tmp_path_factory.mktemp("wide"), build_wide_history) as url:
+        yield url
+
+
+# The live servers of one module share DATABASE_URL, the newest fixture's: tests on base_url come first in this
+# file, then those on many_url, then those on wide_url.
+@pytest.fixture(scope="module")
+def many_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with _served(tmp_path_factory.mktemp("many"), build_many_filesystems) as url:
         yield url
 
 
@@ -115,7 +124,7 @@ def test_switching_the_metric_changes_the_page(base_url: str, page: Page) -> Non
 def test_slides_move_with_the_arrow_keys(base_url: str, page: Page) -> None:
     page.set_viewport_size({"width": 1600, "height": 900})
     page.goto(base_url + "/slides")
-    expect(page.locator("#slide-2 .vega svg").first).to_be_visible()
+    expect(page.locator("#slide-2 img.chart")).to_be_visible()
     page.keyboard.press("ArrowRight")
     page.wait_for_function("document.querySelector('#slide-2').getBoundingClientRect().top < 5")
     shot(page, "slides")
@@ -143,11 +152,77 @@ def test_from_a_file_to_its_commit_and_the_release_pull(base_url: str, page: Pag
 
 def test_the_converters_slide(base_url: str, page: Page) -> None:
     page.goto(base_url + "/slides?release=v1.10")
-    slide = page.locator("#slide-4")
+    slide = page.locator("#slide-6")
     slide.scroll_into_view_if_needed()
     expect(slide).to_contain_text("Alice Btrfs")
     expect(slide.locator("table").nth(1)).to_contain_text("Merge tag 'btrfs-for-1.10'")
     slide.screenshot(path=str(ARTIFACTS / "slide-converters.png"))
+
+
+SLIDE = (1600, 900)  # px: the deck's design size, a 16:9 projector
+
+
+def _pdf_pages(pdf: bytes) -> list[tuple[float, float]]:
+    """Each page's width and height in points, from its MediaBox (Chromium writes no object streams)."""
+    pages = re.findall(rb"/Type\s*/Page\b", pdf)
+    boxes = re.findall(rb"/MediaBox\s*\[\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*\]", pdf)
+    assert len(boxes) == len(pages)
+    return [(float(x1) - float(x0), float(y1) - float(y0)) for x0, y0, x1, y1 in boxes]
+
+
+def test_the_deck_prints_one_slide_a_16_9_page(many_url: str, page: Page) -> None:
+    page.set_viewport_size({"width": SLIDE[0], "height": SLIDE[1]})
+    page.goto(many_url + "/slides")
+    slides = page.locator("section.slide").count()
+    pdf = page.pdf(prefer_css_page_size=True, print_background=True)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "slides.pdf").write_bytes(pdf)
+    pages = _pdf_pages(pdf)
+    assert slides == 6 and len(pages) == slides
+    assert all(abs(width / height - 16 / 9) < 0.005 for width, height in pages), pages
+
+
+@pytest.mark.parametrize(("media", "width", "height"), [("screen", *SLIDE), ("print", *SLIDE), ("screen", 1366, 768)])
+def test_nothing_runs_off_a_slide(many_url: str, page: Page, media: str, width: int, height: int) -> None:
+    """The busiest deck (a long filesystem table, a long subject, a code pair cut short) fits every slide."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.emulate_media(media=media)  # type: ignore[arg-type]
+    page.goto(many_url + "/slides")
+    sizes = page.locator("section.slide").evaluate_all(
+        "slides => slides.map(s => [s.id, s.scrollWidth <= s.clientWidth && s.scrollHeight <= s.clientHeight])"
+    )
+    assert sizes and all(fits for _, fits in sizes), sizes
+    if media == "screen" and width == SLIDE[0]:
+        for index in range(len(sizes)):
+            slide = page.locator("section.slide").nth(index)
+            slide.scroll_into_view_if_needed()
+            slide.screenshot(path=str(ARTIFACTS / f"slide-{index + 1}.png"))
+
+
+def test_the_downloaded_deck_works_offline(many_url: str, browser: Browser, tmp_path: Path) -> None:
+    context = browser.new_context(viewport={"width": SLIDE[0], "height": SLIDE[1]})
+    answer = context.request.get(many_url + "/slides.html")
+    assert answer.ok and answer.headers["content-disposition"] == 'attachment; filename="nofs-slides-v4.6.html"'
+    deck = tmp_path / "deck.html"
+    deck.write_bytes(answer.body())
+    asked: list[str] = []
+    context.on("request", lambda request: asked.append(request.url))
+    context.route(re.compile(r"^(?!file:|data:)"), lambda route: route.abort())  # no network, and we would see it
+    context.set_offline(True)
+    page = context.new_page()
+    page.goto(deck.as_uri())
+    assert page.locator("section.slide").count() == 6
+    charts = page.locator("img.chart")
+    assert charts.count() == 2
+    assert all(charts.nth(i).evaluate("img => img.complete && img.naturalWidth > 1000") for i in range(2))
+    assert all(url.startswith(("file:", "data:")) for url in asked), asked
+    page.keyboard.press("ArrowRight")  # the inlined script moves it too
+    page.wait_for_function("document.querySelector('#slide-2').getBoundingClientRect().top < 5")
+    shot = page.screenshot()
+    assert len(shot) > 20_000  # a drawn chart, not a blank page
+    pages = _pdf_pages(page.pdf(prefer_css_page_size=True, print_background=True))
+    assert len(pages) == 6
+    context.close()
 
 
 MAX_PAGE_HEIGHT = 8000  # px

@@ -1,0 +1,149 @@
+"""The deck for a talk (an LSF/MM session): /slides on screen (arrow keys) and printed one slide a 16:9 page,
+/slides.html the same deck as one self-contained HTML file that works offline. Numbers come from app.queries
+and app.attribution; charts are drawn here, so the deck needs no script to show them or to print."""
+
+import base64
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Annotated, Final
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from app import attribution, queries
+from app.attribution import AuthorRow, CodePair, CommitRow, CommitView
+from app.metrics import SCOPES_OPENED, Metric
+from app.request import SessionDep, View, ViewDep
+from app.web import chart_routes
+from app.web.rendering import ROOT, render
+
+router = APIRouter()
+
+SLIDE_ROWS: Final = 6  # authors and pulls on the converters' slide
+FILESYSTEM_ROWS: Final = 15  # filesystems listed; the others are added up in one row (all are in the JSON twin)
+PAIR_LINES: Final = 12  # code lines on each side of the before/after pair
+CHART_WIDTH: Final = 1480  # px: a 1600 px slide less its margins
+Back = Annotated[
+    int, Query(ge=0, le=10_000, description="releases back the filesystem table compares with (clamped to the axis)")
+]
+
+
+@dataclass(frozen=True)
+class Headline:
+    label: str
+    now: int
+    first: int
+
+    @property
+    def change(self) -> int:
+        return self.now - self.first
+
+
+@dataclass(frozen=True)
+class Converters:
+    authors: list[AuthorRow]
+    pulls: tuple[CommitRow, ...]
+
+
+@dataclass(frozen=True)
+class Deck:
+    """What templates/slides.html draws, slide by slide."""
+
+    release: queries.ReleaseRef
+    previous: queries.ReleaseRef | None
+    first: queries.ReleaseRef
+    headlines: tuple[Headline, ...]
+    trend: str  # data: URI of the chart's SVG
+    subsystems: str
+    filesystems: queries.FilesystemTable
+    filesystem_rows: int
+    attributed: bool  # the release's interval is attributed to commits
+    conversion: CodePair | None
+    pair_lines: int
+    converters: Converters | None
+
+
+def _svg_uri(spec: dict) -> str:
+    """An image, not inline markup: two charts' SVG cannot clash, and no text in one is ever run as markup."""
+    return "data:image/svg+xml;base64," + base64.b64encode(chart_routes.svg(spec).encode()).decode()
+
+
+def _now_and_first(session: Session, path: str, metric: Metric, view: View, axis: tuple) -> tuple[int, int]:
+    series = queries.along(session, queries.path_series(session, path, metric, view.count), axis)
+    return series[-1], series[0]
+
+
+def _converters(session: Session, view: View, within: tuple[queries.ReleaseRef, ...]) -> Converters:
+    """The interval's authors who lowered the metric most, and its pulls (first-parent steps) that did."""
+    commits = attribution.commit_effects(session, view.metric, view.count, CommitView.COMMITS, within)
+    merges = attribution.commit_effects(session, view.metric, view.count, CommitView.MERGES, within)
+    authors = [a for a in attribution.authors(commits) if a.removed][:SLIDE_ROWS]
+    return Converters(
+        authors, attribution.with_details(session, attribution.top(merges, lowered=True, limit=SLIDE_ROWS))
+    )
+
+
+def deck(session: Session, view: View, back: int) -> Deck:
+    release = queries.release_ref(session, view.tag)
+    previous = queries.previous_release(session, release)
+    axis = queries.upto(session, release)
+    label = view.metric.label
+    fs_now, fs_first = _now_and_first(session, "fs", view.metric, view, axis)
+    all_now, all_first = _now_and_first(session, "", view.metric, view, axis)
+    headlines = (
+        Headline(f"{label} in fs/", fs_now, fs_first),
+        Headline(f"{label} elsewhere", all_now - fs_now, all_first - fs_first),
+        Headline("scopes opened (memalloc_*_save)", *_now_and_first(session, "", SCOPES_OPENED, view, axis)),
+    )
+    attributed = previous is not None and attribution.attributed_between(session, (release,))
+    return Deck(
+        release=release,
+        previous=previous,
+        first=axis[0],
+        headlines=headlines,
+        trend=_svg_uri(chart_routes.trend_spec(session, view, None, None, CHART_WIDTH, large=True)),
+        subsystems=_svg_uri(chart_routes.subsystems_spec(session, view, CHART_WIDTH, large=True)),
+        filesystems=queries.filesystem_table(session, release, back, view.metric, view.count),
+        filesystem_rows=FILESYSTEM_ROWS,
+        attributed=attributed,
+        conversion=attribution.biggest_conversion(session, release, view.metric, view.count) if attributed else None,
+        pair_lines=PAIR_LINES,
+        converters=_converters(session, view, (release,)) if attributed else None,
+    )
+
+
+@cache
+def _asset(name: str) -> str:
+    return (ROOT / "static" / name).read_text()
+
+
+def _render(request: Request, session: Session, view: View, back: int, offline: bool) -> Response:
+    shown = deck(session, view, back)
+    assets = {"css": _asset("app.css") + _asset("slides.css"), "js": _asset("slides.js")} if offline else None
+    query = view.query(back=None if back == queries.DEFAULT_BACK else str(back))  # links keep the reader's choices
+    return render(
+        request,
+        "slides.html",
+        view=view,
+        release=shown.release,
+        axis_label=queries.axis_label(session, shown.release),
+        deck=shown,
+        assets=assets,
+        query=query,
+        json_twin=None if offline else "/api/v1/filesystems" + query,
+    )
+
+
+@router.get("/slides", summary="The deck: 16:9 slides, arrow keys; prints one slide a page")
+def slides(request: Request, session: SessionDep, view: ViewDep, back: Back = queries.DEFAULT_BACK) -> Response:
+    return _render(request, session, view, back, offline=False)
+
+
+@router.get("/slides.html", summary="The deck as one HTML file to download: styles and charts inlined, no network")
+def slides_file(request: Request, session: SessionDep, view: ViewDep, back: Back = queries.DEFAULT_BACK) -> Response:
+    response = _render(request, session, view, back, offline=True)
+    tag = re.sub(r"[^A-Za-z0-9._-]", "_", queries.release_ref(session, view.tag).tag)
+    response.headers["Content-Disposition"] = f'attachment; filename="nofs-slides-{tag}.html"'
+    return response
