@@ -13,11 +13,12 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from app import attribution, queries
+from app.assets import asset_dir
 from app.attribution import AuthorRow, CodePair, CommitRow, CommitView
 from app.metrics import SCOPES_OPENED, Metric
 from app.request import SessionDep, View, ViewDep
 from app.web import chart_routes
-from app.web.rendering import ROOT, render
+from app.web.rendering import render
 
 router = APIRouter()
 
@@ -116,7 +117,7 @@ def deck(session: Session, view: View, back: int) -> Deck:
 
 @cache
 def _asset(name: str) -> str:
-    return (ROOT / "static" / name).read_text()
+    return (asset_dir("static") / name).read_text()
 
 
 def _render(request: Request, session: Session, view: View, back: int, offline: bool) -> Response:
