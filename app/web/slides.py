@@ -4,6 +4,7 @@ and app.attribution; charts are drawn here, so the deck needs no script to show 
 
 import base64
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Final
@@ -86,7 +87,16 @@ def _converters(session: Session, view: View, within: tuple[queries.ReleaseRef, 
     )
 
 
-def deck(session: Session, view: View, back: int) -> Deck:
+def _chart(chart: str, view: View, spec: Callable[[], dict], offline: bool) -> str:
+    """The chart's address: its SVG endpoint on the web (drawn while the page is read, and cached like any
+    chart), or the SVG itself inlined in the file to download (drawing two slide-sized charts takes most
+    of a second at a hundred releases)."""
+    if offline:
+        return _svg_uri(spec())
+    return f"/charts/{chart}.svg" + view.query(size="slide", width=str(CHART_WIDTH))
+
+
+def deck(session: Session, view: View, back: int, offline: bool = False) -> Deck:
     release = queries.release_ref(session, view.tag)
     previous = queries.previous_release(session, release)
     axis = queries.upto(session, release)
@@ -104,8 +114,12 @@ def deck(session: Session, view: View, back: int) -> Deck:
         previous=previous,
         first=axis[0],
         headlines=headlines,
-        trend=_svg_uri(chart_routes.trend_spec(session, view, None, None, CHART_WIDTH, large=True)),
-        subsystems=_svg_uri(chart_routes.subsystems_spec(session, view, CHART_WIDTH, large=True)),
+        trend=_chart(
+            "trend", view, lambda: chart_routes.trend_spec(session, view, None, None, CHART_WIDTH, large=True), offline
+        ),
+        subsystems=_chart(
+            "subsystems", view, lambda: chart_routes.subsystems_spec(session, view, CHART_WIDTH, large=True), offline
+        ),
         filesystems=queries.filesystem_table(session, release, back, view.metric, view.count),
         filesystem_rows=FILESYSTEM_ROWS,
         attributed=attributed,
@@ -121,7 +135,7 @@ def _asset(name: str) -> str:
 
 
 def _render(request: Request, session: Session, view: View, back: int, offline: bool) -> Response:
-    shown = deck(session, view, back)
+    shown = deck(session, view, back, offline)
     assets = {"css": _asset("app.css") + _asset("slides.css"), "js": _asset("slides.js")} if offline else None
     query = view.query(back=None if back == queries.DEFAULT_BACK else str(back))  # links keep the reader's choices
     return render(
