@@ -585,6 +585,13 @@ def extrapolate(run: Run, last_commits: int, last_files: int) -> None:
           f"{verdict(rate, TARGETS['rate'], below=False)})")  # fmt: skip
 
 
+def incremental_ingest(run: Run, repo: str, cache: Path, jobs: int, tag: str) -> None:
+    run.incremental = timed_ingest(run.url, repo, cache, jobs)
+    run.size = database_size(run.url)
+    print(f"{run.name} incremental ingest of {tag}: {describe(run.incremental)}; "
+          f"database {run.size / 2**20:,.0f} MiB")  # fmt: skip
+
+
 def reingest(scratch: Path, postgres: str | None, jobs: int) -> None:
     """The full and incremental ingests and the extrapolation, on a history written by an earlier run."""
     repo = str(scratch / "mainline.git")
@@ -598,10 +605,7 @@ def reingest(scratch: Path, postgres: str | None, jobs: int) -> None:
         full_ingest(run, repo, scratch / "cache", jobs, tags[0], tags[-2])
         assert run.first and run.full
         print(f"{run.name} full ingest: {describe(run.full)}; of it the first tree {run.first.seconds:.1f} s")
-        run.incremental = timed_ingest(run.url, repo, scratch / "cache", jobs)
-        run.size = database_size(run.url)
-        print(f"{run.name} incremental ingest of {tags[-1]}: {describe(run.incremental)}; "
-              f"database {run.size / 2**20:,.0f} MiB")  # fmt: skip
+        incremental_ingest(run, repo, scratch / "cache", jobs, tags[-1])
     print("extrapolated (linear):")
     for run in runs:
         extrapolate(run, last_commits, last_files)
@@ -695,10 +699,7 @@ def main() -> None:
     last_files = len(git_out(repo, "diff", "--name-only", tags[-2], tags[-1], "--", "*.c", "*.h").splitlines())
     print(f"incremental release {tags[-1]}: {shape}, written in {time.perf_counter() - started:.0f} s")
     for run in runs:
-        run.incremental = timed_ingest(run.url, repo, cache, args.jobs)
-        run.size = database_size(run.url)
-        print(f"{run.name} incremental ingest of {tags[-1]}: {describe(run.incremental)}; "
-              f"database {run.size / 2**20:,.0f} MiB")  # fmt: skip
+        incremental_ingest(run, repo, cache, args.jobs, tags[-1])
     print("extrapolated (linear):")
     for run in runs:
         extrapolate(run, last_commits, last_files)
