@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from app import attribution, queries
 from app.attribution import CommitView
 from app.metrics import METRICS, Count
-from app.request import SessionDep, View, ViewDep
+from app.request import ContextFilter, ContextFilterDep, SessionDep, View, ViewDep
 from app.web.rendering import render
 
 router = APIRouter()
@@ -21,6 +21,22 @@ TOP_CHANGES: Final = 25  # subsystems and files listed on a comparison; the rest
 SUMMARY_PAGE: Final = 50  # files a page of the occurrence summary lists
 TOP_COMMITS: Final = 10
 SLIDE_ROWS: Final = 6
+
+
+def _context_table(
+    session: SessionDep,
+    view: View,
+    release: queries.ReleaseRef,
+    filters: ContextFilter,
+    here: str,
+    path: str | None = None,
+    subsystem: str | None = None,
+) -> dict[str, Any]:
+    """The context table's variables (partials/_context.html): the breakdown and its JSON twin."""
+    found = queries.context_breakdown(session, release, view.metric, path, subsystem, filters.callee, filters.flag)
+    scope = {"path": path, "subsystem": subsystem, **filters.params()}
+    twin = "/api/v1/context" + view.query(**{key: quote(value, safe="") for key, value in scope.items() if value})
+    return {"ctx": found, "here": here, "ctx_twin": twin}
 
 
 def _is_htmx(request: Request) -> bool:
@@ -133,7 +149,7 @@ def subsystems(
 
 
 @router.get("/subsystems/{name:path}", summary="One MAINTAINERS subsystem")
-def subsystem(request: Request, session: SessionDep, view: ViewDep, name: str) -> Response:
+def subsystem(request: Request, session: SessionDep, view: ViewDep, name: str, filters: ContextFilterDep) -> Response:
     context = _context(session, view)
     release = context["release"]
     info = queries.subsystem_info(session, queries.known_subsystem(session, name), release)
@@ -151,6 +167,7 @@ def subsystem(request: Request, session: SessionDep, view: ViewDep, name: str) -
             session, view.metric, view.count, CommitView.COMMITS, release, subsystem=name
         ),
         commits_twin=f"/api/v1/subsystems/{quote(name)}/commits" + view.query(),
+        **_context_table(session, view, release, filters, f"/subsystems/{quote(name)}", subsystem=name),
     )
 
 
@@ -161,22 +178,28 @@ def _crumbs(path: str) -> list[tuple[str, str]]:
 
 @router.get("/tree", summary="The whole tree")
 @router.get("/tree/{path:path}", summary="A directory or a file")
-def tree(request: Request, session: SessionDep, view: ViewDep, path: str = "") -> Response:
+def tree(request: Request, session: SessionDep, view: ViewDep, filters: ContextFilterDep, path: str = "") -> Response:
     path = queries.known_path(session, path)
     context = _context(session, view)
     found = queries.path_id(session, path)
     release = context["release"]
     series = _series(session, queries.path_series(session, path, view.metric, view.count), release)
     common = {**context, "path": path, "crumbs": _crumbs(path), "series": series}
+    common |= _context_table(session, view, release, filters, f"/tree/{path}" if path else "/tree", path=path or None)
     if path:  # the whole tree's page lists no commits: every commit would be there
         common["commits"] = attribution.commits_up_to(
             session, view.metric, view.count, CommitView.COMMITS, release, path=path
         )
         common["commits_twin"] = f"/api/v1/files/{path}/commits" + view.query()
     if found is not None and not found[1]:
-        occurrences = queries.occurrences(session, release, path)
-        json_twin = f"/api/v1/files/{path}/occurrences" + view.query()
-        return render(request, "file.html", **common, occurrences=occurrences, json_twin=json_twin)
+        occurrences = queries.occurrences(session, release, path, filters.callee, filters.flag)
+        every = len(queries.occurrences(session, release, path))
+        json_twin = f"/api/v1/files/{path}/occurrences" + view.query(
+            count=None, metric=None, **{key: quote(value, safe="") for key, value in filters.params().items()}
+        )
+        return render(
+            request, "file.html", **common, occurrences=occurrences, every=every, filters=filters, json_twin=json_twin
+        )
     children = queries.children_places(session, release, path, view.metric, view.count)
     return render(request, "tree.html", **common, children=children, json_twin=f"/api/v1/tree/{path}" + view.query())
 
@@ -209,10 +232,12 @@ DetailsDep = Annotated[Details, Depends()]
 
 
 @router.get("/releases/{tag}", summary="What changed in a release since the one before")
-def release_page(request: Request, session: SessionDep, view: ViewDep, tag: str, details: DetailsDep) -> Response:
+def release_page(
+    request: Request, session: SessionDep, view: ViewDep, tag: str, details: DetailsDep, filters: ContextFilterDep
+) -> Response:
     newer = queries.release_ref(session, tag)
     older = queries.previous_release(session, newer)
-    return _comparison(request, session, View(view.metric, view.count, tag), older, newer, details)
+    return _comparison(request, session, View(view.metric, view.count, tag), older, newer, details, filters)
 
 
 @router.get("/compare", summary="What changed between any two releases")
@@ -221,11 +246,12 @@ def compare(
     session: SessionDep,
     view: ViewDep,
     details: DetailsDep,
+    filters: ContextFilterDep,
     from_: str = Query(..., alias="from", max_length=255),
     to: str = Query(..., max_length=255),
 ) -> Response:
     older, newer = queries.release_ref(session, from_), queries.release_ref(session, to)
-    return _comparison(request, session, View(view.metric, view.count, newer.tag), older, newer, details)
+    return _comparison(request, session, View(view.metric, view.count, newer.tag), older, newer, details, filters)
 
 
 def _comparison(
@@ -235,8 +261,9 @@ def _comparison(
     older: queries.ReleaseRef | None,
     newer: queries.ReleaseRef,
     details: Details,
+    filters: ContextFilter,
 ) -> Response:
-    context = _context(session, view)
+    context = _context(session, view) | _context_table(session, view, newer, filters, f"/releases/{newer.tag}")
     if older is None:
         return render(request, "release.html", **context, older=None, newer=newer)
     totals = queries.path_series(session, "", view.metric, view.count)

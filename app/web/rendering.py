@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from app import attribution, charts, queries
+from app.context_rules import CONTEXT_COUNT_RULE, CONTEXT_RULE_TEXT, NOFAIL, ROLE_RULES
 from app.links import source_links
 from app.metrics import METRICS, Count, goes_down
 from app.registry import IDENTIFIERS, KIND_RULES, RULE_TEXT
@@ -25,6 +26,10 @@ templates.env.globals.update(
     sparkline=charts.sparkline_points,
     commit_url=attribution.commit_url,
     source_links=source_links,
+    NOFAIL=NOFAIL,
+    ROLE_RULES=ROLE_RULES,
+    CONTEXT_RULE_TEXT=CONTEXT_RULE_TEXT,
+    CONTEXT_COUNT_RULE=CONTEXT_COUNT_RULE,
 )
 
 
