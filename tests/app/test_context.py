@@ -82,7 +82,9 @@ def test_the_file_page_shows_each_occurrences_context_and_filters_it(client: Tes
     assert "9 GFP_NOFS code xfs_ctx policy b->gfp = GFP_NOFS;" in words
     assert "10 GFP_NOFS code xfs_ctx mask if (gfp" in words
     assert "11 __GFP_FS code xfs_ctx mask, negated gfp &= ~__GFP_FS;" in words
-    assert CONTEXT_RULE_TEXT in html.unescape(page.text)
+    assert CONTEXT_RULE_TEXT in html.unescape(page.text) and CONTEXT_RULE_TEXT in html.unescape(
+        client.get("/about").text
+    )
 
     def lines(query: str) -> list[int]:
         table = client.get(f"/tree/{XFS_CONTEXT_PATH}{query}").text.split('class="occurrences"')[1]
