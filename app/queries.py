@@ -560,6 +560,13 @@ class ContextBreakdown:
         return dict(self.flags).get(flag, 0)
 
     @property
+    def kept(self) -> str:
+        """Which occurrences the filters keep, in words; '' without a filter."""
+        parts = [f"an argument of {self.callee}"] if self.callee else []
+        parts += [f"combined with {self.flag}"] if self.flag else []
+        return f"only those {' and '.join(parts)}" if parts else ""
+
+    @property
     def place(self) -> str:
         if self.subsystem is None:
             return f"in /{self.path}" if self.path else "in the whole tree"

@@ -132,9 +132,8 @@ def render_context(found: queries.ContextBreakdown, fmt: str) -> str:
     from rich.console import Console
     from rich.table import Table
 
-    kept = [f"an argument of {found.callee}"] * bool(found.callee) + [f"combined with {found.flag}"] * bool(found.flag)
     title = f"{identifiers} at {found.release.tag} {found.place}, by callee"
-    table = Table(title=title + (f" (only those {' and '.join(kept)})" if kept else ""))
+    table = Table(title=title + (f" ({found.kept})" if found.kept else ""))
     for column in ("callee", "role", "uses", f"with {NOFAIL}", "negated", "other flags"):
         table.add_column(column, justify="right" if column in ("uses", f"with {NOFAIL}", "negated") else "left")
     for row in rows:

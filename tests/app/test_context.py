@@ -132,6 +132,9 @@ def test_each_pages_context_table_is_its_json_twin(client: TestClient, page: str
     assert body["items"] and body["rule"] == CONTEXT_RULE_TEXT and "code occurrences only" in body["count_rule"]
     words = text_of(html)
     assert f"{body['uses']} code occurrence" in words and f"with {NOFAIL}: {body['with_nofail']}" in words
+    kept = [f"an argument of {body['callee']}"] if body["callee"] else []
+    kept += [f"combined with {body['flag']}"] if body["flag"] else []
+    assert (f", only those {' and '.join(kept)}." in words) == bool(kept)
     link = re.search(r'<a href="(/api/v1/context[^"]*)">JSON</a>', html)
     assert link and client.get(link.group(1).replace("&amp;", "&")).json() == body  # the page links its twin
 

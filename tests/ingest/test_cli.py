@@ -109,6 +109,8 @@ def test_report_by_callee_agrees_with_the_api_in_every_format(db_url: str, tmp_p
     assert table.rstrip().endswith(CONTEXT_RULE_TEXT)
     nofail = json.loads(nofs("report", "--by", "callee", "--flag", "__GFP_NOFAIL", "--format", "json").stdout)
     assert [(r["callee"], r["uses"]) for r in nofail["items"]] == [("kmalloc", 2), ("mempool_alloc", 1)]
+    kmalloc = nofs("report", "--by", "callee", "--callee", "kmalloc", "--flag", "__GFP_NOFAIL").stdout
+    assert "(only those an argument of kmalloc and combined with __GFP_NOFAIL)" in " ".join(kmalloc.split())
 
 
 def test_report_on_an_empty_database_says_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
