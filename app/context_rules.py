@@ -19,6 +19,15 @@ class Role(StrEnum):
     OTHER = "other"
 
 
+# The flag the context tables single out: a NOFS allocation that may not fail is the hardest to convert.
+NOFAIL: Final = "__GFP_NOFAIL"
+# What a context count counts, said beside every one of them.
+CONTEXT_COUNT_RULE: Final = (
+    "code occurrences only (not comments, strings or definitions), whatever the count selector says; each "
+    "grouped by its role and callee as read from its own statement; a flag counts the occurrences combined "
+    "with it in the same operand"
+)
+
 # Calls whose purpose is to store a mask for later allocations: the occurrence is a policy, not one request.
 POLICY_CALLEES: Final = frozenset({"mapping_set_gfp_mask", "INIT_RADIX_TREE", "RADIX_TREE"})
 # Calls that compute a mask from another one: mapping_gfp_constraint(m, GFP_NOFS) is mapping_gfp_mask(m) & GFP_NOFS.

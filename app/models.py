@@ -16,6 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -81,9 +82,20 @@ class BlobCount(CountColumns, Base):
     identifier: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
+# A code occurrence stored before its context existed (migration 0004): what the ingest backfills.
+UNCLASSIFIED = text("kind = 'code' AND role IS NULL")
+
+
 class Occurrence(Base):
+    """One occurrence of a tracked identifier. The context columns (ingest/context.py, app/context_rules.py)
+    are set for code occurrences only; NULL role on a code occurrence means not classified yet."""
+
     __tablename__ = "occurrences"
-    __table_args__ = (Index("ix_occurrences_blob_line", "blob_id", "line"),)
+    __table_args__ = (
+        Index("ix_occurrences_blob_line", "blob_id", "line"),
+        # partial: empty once every code occurrence is classified, so the ingest's check for work is instant
+        Index("ix_occurrences_unclassified", "blob_id", sqlite_where=UNCLASSIFIED, postgresql_where=UNCLASSIFIED),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     blob_id: Mapped[int] = mapped_column(ForeignKey("blobs.id", ondelete="CASCADE"))
@@ -93,6 +105,11 @@ class Occurrence(Base):
     kind: Mapped[str] = mapped_column(String(16))
     function: Mapped[str | None] = mapped_column(String(255))
     text: Mapped[str] = mapped_column(Text)
+    role: Mapped[str | None] = mapped_column(String(16))  # app.context_rules.Role
+    callee: Mapped[str | None] = mapped_column(String(255))  # the call it is an argument of
+    argument: Mapped[int | None] = mapped_column(Integer)  # which argument of the callee, 0-based
+    flags: Mapped[str | None] = mapped_column(String(512))  # other GFP flags of its operand: sorted, space-separated
+    negated: Mapped[bool | None] = mapped_column(Boolean)  # under a ~
 
 
 class Path(Base):

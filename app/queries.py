@@ -17,7 +17,7 @@ from app.cache import cached
 from app.errors import NotFound
 from app.metrics import METRICS, Count, Metric
 from app.models import Occurrence, Path, PathCount, Release, ReleaseFile, Section, Subsystem, SubsystemCount
-from app.registry import BY_NAME, ZERO_COUNTS, Counts
+from app.registry import BY_NAME, ZERO_COUNTS, Counts, Kind
 
 PROJECTION_WINDOW = 5  # releases whose pace a burn-down projection follows
 NAMED_LOOKUP = 50  # subsystems looked up by id; for more, one scan of the metric's rows is quicker
@@ -199,6 +199,16 @@ class OccurrenceRow:
     kind: str
     function: str | None
     text: str
+    # the context (app/context_rules.py), for code occurrences; None for the other kinds, or not yet classified
+    role: str | None = None
+    callee: str | None = None
+    argument: int | None = None  # 0-based
+    flags: str | None = None  # the other GFP flags of its operand, sorted, space-separated
+    negated: bool | None = None  # under a ~
+
+    @property
+    def flag_names(self) -> tuple[str, ...]:
+        return tuple(self.flags.split()) if self.flags else ()
 
 
 @dataclass(frozen=True)
@@ -527,23 +537,157 @@ def subsystem_files(
     return tuple(p for p in places if p.value or p.previous)
 
 
+def occurrences(
+    session: Session, release: ReleaseRef, path: str, callee: str | None = None, flag: str | None = None
+) -> tuple[OccurrenceRow, ...]:
+    """Every tracked occurrence in a file at a release, in source order; with `callee` or `flag`, only the
+    code occurrences that are an argument of that callee, or combined with that flag."""
+    rows = _file_occurrences(session, release, path)
+    if callee is not None:
+        rows = tuple(r for r in rows if r.callee == callee)
+    if flag is not None:
+        rows = tuple(r for r in rows if flag in r.flag_names)
+    return rows
+
+
 @cached
-def occurrences(session: Session, release: ReleaseRef, path: str) -> tuple[OccurrenceRow, ...]:
+def _file_occurrences(session: Session, release: ReleaseRef, path: str) -> tuple[OccurrenceRow, ...]:
+    o = Occurrence
     query = (
         select(
-            Occurrence.line,
-            Occurrence.col,
-            Occurrence.identifier,
-            Occurrence.kind,
-            Occurrence.function,
-            Occurrence.text,
+            o.line, o.col, o.identifier, o.kind, o.function, o.text, o.role, o.callee, o.argument, o.flags, o.negated
         )
-        .join(ReleaseFile, ReleaseFile.blob_id == Occurrence.blob_id)
+        .join(ReleaseFile, ReleaseFile.blob_id == o.blob_id)
         .join(Path, Path.id == ReleaseFile.path_id)
         .where(ReleaseFile.release_id == release.id, Path.path == path)
-        .order_by(Occurrence.line, Occurrence.col)
+        .order_by(o.line, o.col)
     )
     return tuple(OccurrenceRow(*row) for row in _core(session, query))
+
+
+# ---- occurrence context: what each code occurrence does where it stands (issue 13) ---------------------
+
+
+@dataclass(frozen=True)
+class CalleeCount:
+    """Code occurrences with one role and callee (None for a role without a call: assigned, a test …)."""
+
+    role: str
+    callee: str | None
+    uses: int
+    flags: tuple[tuple[str, int], ...]  # the other flags combined with them: (flag, occurrences), most first
+    negated: int  # under a ~
+
+    def with_flag(self, flag: str) -> int:
+        return dict(self.flags).get(flag, 0)
+
+
+@dataclass(frozen=True)
+class ContextBreakdown:
+    """The code occurrences of a metric in one place at a release, by what they do there.
+
+    The place is the whole tree, a directory with all below it, a file, or a MAINTAINERS subsystem; the
+    filters keep the occurrences that are an argument of one callee, or combined with one flag."""
+
+    release: ReleaseRef
+    metric: Metric
+    path: str | None
+    subsystem: str | None
+    callee: str | None
+    flag: str | None
+    uses: int  # code occurrences kept by the filters
+    unclassified: int  # stored before the context existed and not filled in yet (see `nofs ingest`)
+    roles: tuple[tuple[str, int], ...]  # (role, occurrences), most first
+    callees: tuple[CalleeCount, ...]  # most first
+    flags: tuple[tuple[str, int], ...]  # (flag, occurrences combined with it), most first
+    negated: int
+
+    def with_flag(self, flag: str) -> int:
+        return dict(self.flags).get(flag, 0)
+
+    @property
+    def kept(self) -> str:
+        """Which occurrences the filters keep, in words; '' without a filter."""
+        parts = [f"an argument of {self.callee}"] if self.callee else []
+        parts += [f"combined with {self.flag}"] if self.flag else []
+        return f"only those {' and '.join(parts)}" if parts else ""
+
+    @property
+    def place(self) -> str:
+        if self.subsystem is None:
+            return f"in /{self.path}" if self.path else "in the whole tree"
+        return f"in {self.subsystem}" + (f" below /{self.path}" if self.path else "")
+
+
+@cached
+def context_breakdown(
+    session: Session,
+    release: ReleaseRef,
+    metric: Metric,
+    path: str | None = None,
+    subsystem: str | None = None,
+    callee: str | None = None,
+    flag: str | None = None,
+) -> ContextBreakdown:
+    """Code occurrences of the metric at a release below `path` (a directory with all below it, or a file;
+    None or '' for the whole tree), in `subsystem`'s files (both: its files below the path), grouped by
+    (role, callee) and by flag. A file held by a release at two paths counts twice, as every count does."""
+    o, rf = Occurrence, ReleaseFile
+    query = (
+        select(o.role, o.callee, o.flags, o.negated, func.count())
+        .join(rf, rf.blob_id == o.blob_id)
+        .where(rf.release_id == release.id, o.kind == Kind.CODE.value, o.identifier.in_(metric.identifiers))
+        .group_by(o.role, o.callee, o.flags, o.negated)
+    )
+    if path:
+        found = path_id(session, path)
+        top = found[0] if found is not None else -1
+        below = select(Path.id).where(Path.id == top).cte("below", recursive=True)
+        below = below.union_all(select(Path.id).join(below, Path.parent_id == below.c.id))
+        query = query.where(rf.path_id.in_(select(below.c.id)))
+    if subsystem is not None:
+        query = query.join(Subsystem, Subsystem.id == rf.subsystem_id).where(Subsystem.name == subsystem)
+    unclassified = 0
+    roles: Counter[str] = Counter()
+    groups: dict[tuple[str, str | None], tuple[Counter[str], list[int]]] = {}
+    every_flag: Counter[str] = Counter()
+    for role, called, flags, negated, amount in _core(session, query).all():
+        names = flags.split() if flags else []
+        if role is None:
+            unclassified += amount
+            continue
+        if (callee is not None and called != callee) or (flag is not None and flag not in names):
+            continue
+        roles[role] += amount
+        flag_counts, totals = groups.setdefault((role, called), (Counter(), [0, 0]))
+        totals[0] += amount
+        totals[1] += amount if negated else 0
+        for name in names:
+            flag_counts[name] += amount
+            every_flag[name] += amount
+    callees = [
+        CalleeCount(role, called, uses, _most_first(flag_counts), negated)
+        for (role, called), (flag_counts, (uses, negated)) in groups.items()
+    ]
+    callees.sort(key=lambda c: (-c.uses, c.callee is None, c.callee or "", c.role))
+    return ContextBreakdown(
+        release,
+        metric,
+        path or None,
+        subsystem,
+        callee,
+        flag,
+        sum(roles.values()),
+        unclassified,
+        _most_first(roles),
+        tuple(callees),
+        _most_first(every_flag),
+        sum(c.negated for c in callees),
+    )
+
+
+def _most_first(counter: Counter[str]) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted(counter.items(), key=lambda item: (-item[1], item[0])))
 
 
 @cached

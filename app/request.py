@@ -55,3 +55,35 @@ def view(
 
 
 ViewDep = Annotated[View, Depends(view)]
+
+
+@dataclass(frozen=True)
+class ContextFilter:
+    """Which code occurrences a context table or an occurrence list keeps: an argument of one callee, or
+    combined with one flag; None keeps all."""
+
+    callee: str | None = None
+    flag: str | None = None
+
+    def params(self) -> dict[str, str]:
+        return {key: value for key, value in (("callee", self.callee), ("flag", self.flag)) if value is not None}
+
+
+def context_filter(
+    callee: Annotated[
+        str | None,
+        Query(max_length=255, description="only code occurrences that are an argument of this call: kmalloc, ->alloc"),
+    ] = None,
+    flag: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+            description="only code occurrences combined with this flag in their operand: __GFP_NOFAIL",
+        ),
+    ] = None,
+) -> ContextFilter:
+    return ContextFilter(callee or None, flag or None)
+
+
+ContextFilterDep = Annotated[ContextFilter, Depends(context_filter)]

@@ -23,7 +23,7 @@ import pygit2
 
 from app.registry import NAMES, Kind
 from ingest.blobs import BlobReader
-from ingest.context import byte_offsets, contexts
+from ingest.context import contexts
 from ingest.count import Matcher
 from ingest.tree import REGULAR_FILE_MODES
 
@@ -145,7 +145,7 @@ def main() -> None:
     else:
         blobs = tree_blobs(repo, tag)
     matcher = Matcher(NAMES)
-    scan_seconds = context_seconds = read_seconds = offset_seconds = 0.0
+    scan_seconds = context_seconds = read_seconds = 0.0
     total_bytes = code_occurrences = 0
     agree: Counter[str] = Counter()
     checked: Counter[str] = Counter()
@@ -169,13 +169,10 @@ def main() -> None:
                 if not code:
                     scan_seconds += scanned - started
                     continue
-                positions = byte_offsets(data, [(o.line, o.col) for o in code])
-                offsets_done = time.perf_counter()
-                found = contexts(data, positions)
+                found = contexts(data, [o.offset for o in code])
                 done = time.perf_counter()
                 scan_seconds += scanned - started
-                offset_seconds += offsets_done - scanned
-                context_seconds += done - offsets_done
+                context_seconds += done - scanned
                 code_occurrences += len(code)
                 lines: list[str] | None = None
                 for occurrence, context in zip(code, found, strict=True):
@@ -210,7 +207,6 @@ def main() -> None:
         f"{100 * context_seconds / scan_seconds:.1f} % of the scan, "
         f"{100 * context_seconds / (scan_seconds + read_seconds):.1f} % of read + scan"
     )
-    print(f"line/col to byte offsets (needed only because Occurrence carries no offset): {offset_seconds:6.2f} s")
     print()
     print(f"callee and argument index agreement, code occurrences of {', '.join(sorted(checked_names))}:")
     for directory in (*DIRECTORIES, "elsewhere"):

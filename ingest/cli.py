@@ -203,29 +203,67 @@ def serve_command(host: str, port: int, workers: int) -> None:
 
 @main.command("report")
 @click.option("--release", "tag", default=None, help="release tag [the newest ingested]")
-@click.option("--path", default="", help="a directory or file; its children are listed [the whole tree]")
-@click.option("--by", type=click.Choice(["path", "subsystem"]), default="path", help="group by path or subsystem")
-@click.option("--metric", type=click.Choice(NAMES), default=None, help="one identifier [all tracked]")
+@click.option(
+    "--path",
+    default="",
+    help="a directory or file: its children are listed; with --by callee, it and all below it [the whole tree]",
+)
+@click.option("--subsystem", default=None, help="with --by callee: a MAINTAINERS subsystem's files (below --path)")
+@click.option(
+    "--by",
+    type=click.Choice(["path", "subsystem", "callee"]),
+    default="path",
+    help="group by path, subsystem, or what each code occurrence is an argument of (callee, role, flags)",
+)
+@click.option(
+    "--metric",
+    type=click.Choice(NAMES),
+    default=None,
+    help="one identifier [all tracked; with --by callee, GFP_NOFS]",
+)
+@click.option("--callee", default=None, help="with --by callee: only the occurrences that are an argument of it")
+@click.option("--flag", default=None, help="with --by callee: only the occurrences combined with it (__GFP_NOFAIL)")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
 @_fail_on_errors
-def report_command(tag: str | None, path: str, by: str, metric: str | None, fmt: str) -> None:
-    """Counts per directory child or per MAINTAINERS subsystem at one release, by kind, with totals."""
+def report_command(
+    tag: str | None,
+    path: str,
+    subsystem: str | None,
+    by: str,
+    metric: str | None,
+    callee: str | None,
+    flag: str | None,
+    fmt: str,
+) -> None:
+    """Counts per directory child or per MAINTAINERS subsystem at one release, by kind, with totals; or
+    (--by callee) the code occurrences of one identifier by callee, role and flag."""
     from sqlalchemy.orm import Session
 
     from app import queries
     from app.db import make_engine, safe_url
+    from app.metrics import DEFAULT_METRIC, METRICS
     from app.settings import get_settings
-    from ingest.report_format import render
+    from ingest import report_format
     from migrations.runner import current_revision
 
     if by == "subsystem" and path:
         raise _Fail("--path and --by subsystem cannot be combined")
+    if by != "callee" and (subsystem or callee or flag):
+        raise _Fail("--subsystem, --callee and --flag go with --by callee")
     url = get_settings().database_url
     engine = make_engine(url)
     try:
         if current_revision(engine) is None:
             raise _Fail(f"the database {safe_url(url)} holds nothing yet: run `nofs ingest REPOSITORY` first")
         with Session(engine) as session:
+            if by == "callee":
+                release = queries.release_ref(session, tag)
+                place = queries.known_path(session, path) if path else None
+                owner = queries.known_subsystem(session, subsystem) if subsystem else None
+                asked = METRICS[metric or DEFAULT_METRIC]
+                found = queries.context_breakdown(session, release, asked, place, owner, callee, flag)
+                click.echo(report_format.render_context(found, fmt))
+                return
             report = (
                 queries.subsystem_report(session, tag, metric)
                 if by == "subsystem"
@@ -233,7 +271,7 @@ def report_command(tag: str | None, path: str, by: str, metric: str | None, fmt:
             )
     finally:
         engine.dispose()
-    click.echo(render(report, fmt))
+    click.echo(report_format.render(report, fmt))
 
 
 if __name__ == "__main__":

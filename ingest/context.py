@@ -15,7 +15,6 @@ level runs between the nearest boundaries (`,` `;` an assignment, `return`, `cas
 ternary's `?` and `:` let the branch through, and a parenthesis that is not a call is climbed through.
 """
 
-import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -106,16 +105,6 @@ def contexts(text: bytes, positions: list[int]) -> list[OccurrenceContext]:
     rarely share a statement (2,094 occurrences of a whole tree: 0.05-0.07 s this way).
     """
     return [context_at(text, pos) for pos in positions]
-
-
-def byte_offsets(text: bytes, lines_cols: list[tuple[int, int]]) -> list[int]:
-    """Byte offsets of 1-based (line, byte column) pairs, as ingest/count.py reports occurrences."""
-    if not lines_cols:
-        return []
-    last = max(line for line, _col in lines_cols)
-    # lengths of the lines before each line, summed: the newlines are added back as line - 1
-    before = [0, *itertools.accumulate(map(len, text.split(b"\n", last - 1)))]
-    return [before[line - 1] + line - 1 + col - 1 for line, col in lines_cols]
 
 
 def _directive_span(text: bytes, pos: int) -> tuple[int, int] | None:

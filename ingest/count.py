@@ -63,6 +63,7 @@ class Occurrence:
     col: int
     function: str | None
     text: str
+    offset: int  # byte offset of the match in the blob: what ingest/context.py reads from
 
 
 @dataclass(slots=True)
@@ -180,6 +181,7 @@ class Matcher:
                     col=hit.pos - start + 1,
                     function=hit.function.decode("utf-8", "backslashreplace") if hit.function else None,
                     text=_bounded_line(text[start:end].rstrip(b"\r"), hit.pos - start, self.line_max_chars),
+                    offset=hit.pos - 1,  # `text` has a newline in front of the blob
                 )
             )
         return result

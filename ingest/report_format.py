@@ -7,6 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from app import queries
+from app.context_rules import CONTEXT_COUNT_RULE, CONTEXT_RULE_TEXT, NOFAIL
 from app.registry import RULE_TEXT
 
 
@@ -79,3 +80,79 @@ def render(report: queries.Report, fmt: str) -> str:
     out = io.StringIO()
     Console(file=out, width=140).print(table)
     return out.getvalue() + f"uses = code occurrences that are not definitions. {RULE_TEXT}"
+
+
+_CONTEXT_COLUMNS = ("release", "scope", "identifiers", "role", "callee", "uses", "with_nofail", "negated", "flags")
+
+
+def render_context(found: queries.ContextBreakdown, fmt: str) -> str:
+    """`nofs report --by callee`: the rows the pages' context table and /api/v1/context show."""
+    identifiers = " ".join(found.metric.identifiers)
+    rows = [
+        {
+            "role": c.role,
+            "callee": c.callee,
+            "uses": c.uses,
+            "with_nofail": c.with_flag(NOFAIL),
+            "negated": c.negated,
+            "flags": " ".join(f"{flag}:{n}" for flag, n in c.flags),
+        }
+        for c in found.callees
+    ]
+    count_rule = f"{', '.join(found.metric.identifiers)}: {CONTEXT_COUNT_RULE}."
+    if fmt == "json":
+        return json.dumps(
+            {
+                "release": found.release.tag,
+                "metric": found.metric.key,
+                "path": found.path,
+                "subsystem": found.subsystem,
+                "callee": found.callee,
+                "flag": found.flag,
+                "uses": found.uses,
+                "with_nofail": found.with_flag(NOFAIL),
+                "negated": found.negated,
+                "unclassified": found.unclassified,
+                "roles": [{"role": role, "uses": n} for role, n in found.roles],
+                "flags": [{"flag": flag, "uses": n} for flag, n in found.flags],
+                "items": rows,
+                "count_rule": count_rule,
+                "rule": CONTEXT_RULE_TEXT,
+            },
+            indent=2,
+        )
+    scope = found.place.removeprefix("in ")
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, _CONTEXT_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({"release": found.release.tag, "scope": scope, "identifiers": identifiers, **row})
+        return out.getvalue().rstrip("\n")
+    from rich.console import Console
+    from rich.table import Table
+
+    title = f"{identifiers} at {found.release.tag} {found.place}, by callee"
+    table = Table(title=title + (f" ({found.kept})" if found.kept else ""))
+    for column in ("callee", "role", "uses", f"with {NOFAIL}", "negated", "other flags"):
+        table.add_column(column, justify="right" if column in ("uses", f"with {NOFAIL}", "negated") else "left")
+    for row in rows:
+        table.add_row(
+            row["callee"] or "-",
+            row["role"],
+            str(row["uses"]),
+            str(row["with_nofail"]),
+            str(row["negated"]),
+            row["flags"],
+        )
+    table.add_section()
+    table.add_row("total", "", str(found.uses), str(found.with_flag(NOFAIL)), str(found.negated), "", style="bold")
+    out = io.StringIO()
+    Console(file=out, width=140).print(table)
+    roles = ", ".join(f"{role} {n}" for role, n in found.roles) or "none"
+    unclassified = (
+        f" {found.unclassified} more were stored before the context existed: the next `nofs ingest` fills them in."
+        if found.unclassified
+        else ""
+    )
+    return out.getvalue() + f"By role: {roles}. {count_rule}{unclassified} {CONTEXT_RULE_TEXT}"

@@ -18,7 +18,7 @@ from app.db import safe_url
 from app.lines import Line
 from app.models import Release
 from app.registry import NAMES
-from ingest import intervals, refs, store
+from ingest import backfill, intervals, refs, store
 from ingest.errors import IngestError
 from ingest.intervals import IntervalProgress
 from ingest.refs import SkippedTag, TagTarget
@@ -66,6 +66,8 @@ class IngestStats:
     binary_skipped: int = 0
     not_utf8: int = 0
     occurrences_stored: int = 0
+    blobs_backfilled: int = 0  # stored before the occurrence context existed; context filled in now
+    backfill_missing: int = 0  # such blobs that this repository does not hold
     intervals_attributed: int = 0
     commits_walked: int = 0
     commits_with_changes: int = 0
@@ -82,9 +84,17 @@ class IngestStats:
             f"{f', {self.releases_elsewhere} left to other workers' if self.releases_elsewhere else ''}; "
             f"scanned {self.blobs_scanned:,} blobs ({self.bytes_scanned / 1e6:,.1f} MB), "
             f"{self.binary_skipped:,} binary skipped, {self.not_utf8:,} not UTF-8 (counted as bytes); "
-            f"stored {self.occurrences_stored:,} occurrences{self._attribution()} in {self.seconds:.1f} s"
-            f"{self._skipped()}{self._provisional()}"
+            f"stored {self.occurrences_stored:,} occurrences{self._attribution()}{self._backfill()} "
+            f"in {self.seconds:.1f} s{self._skipped()}{self._provisional()}"
         )
+
+    def _backfill(self) -> str:
+        if not self.blobs_backfilled and not self.backfill_missing:
+            return ""
+        missing = (
+            f" ({self.backfill_missing:,} not in this repository, left for later)" if self.backfill_missing else ""
+        )
+        return f"; occurrence context filled in for {self.blobs_backfilled:,} blob(s) stored before it existed{missing}"
 
     def _provisional(self) -> str:
         return f"; provisional: {', '.join(self.provisional)}" if self.provisional else ""
@@ -206,11 +216,13 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
             for t, version in targets
         }
         pending = intervals.pending(session, selected_keys) if options.commits else []
+        unclassified = backfill.pending(session, git.repo) if backfill.waiting(session) else backfill.NONE
     todo = [(t, v) for t, v in targets if t.name not in stored or stored[t.name].commit_id != t.commit_id]
     stats = IngestStats(releases_unchanged=len(targets) - len(todo), skipped=skipped)
+    stats.backfill_missing = unclassified.missing
     stats.provisional = [f"{t.name} at {t.commit_id[:12]}" for t, v in targets if v.line == Line.REF]
     progress.releases(len(todo))
-    if not todo and not pending:
+    if not todo and not pending and not unclassified.blobs:
         stats.seconds = time.monotonic() - started
         return stats  # nothing to scan: no workers to start
     from ingest import attribute
@@ -221,6 +233,7 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
     from ingest.scan import BlobScanner
 
     with BlobScanner(_repo_dir(repo), options.names, options.line_max_chars, options.jobs) as scanner:
+        stats.blobs_backfilled = backfill.backfill(sessions, scanner, unclassified.blobs)
         previous: _Base | None = None  # the last release handed to the workers
         pipeline: deque[_Prepared] = deque()
 

@@ -1,4 +1,5 @@
-"""Scan blobs for tracked identifiers on all cores: each worker reads the packs itself and runs a Matcher."""
+"""Scan blobs for tracked identifiers on all cores: each worker reads the packs itself, runs a Matcher and
+reads the context of every code occurrence while the blob's bytes are at hand."""
 
 import contextlib
 import multiprocessing
@@ -10,7 +11,9 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Final
 
+from app.registry import Kind
 from ingest.blobs import BlobReader
+from ingest.context import OccurrenceContext, contexts
 from ingest.count import BlobScan, Matcher
 
 # Blobs per task: large enough to amortise the round trip, small enough to balance the cores.
@@ -22,6 +25,13 @@ class ScannedBlob:
     oid: str
     size: int
     scan: BlobScan
+    contexts: tuple[OccurrenceContext | None, ...] = ()  # one per occurrence: its context when it is code
+
+
+def classify(data: bytes, scan: BlobScan) -> tuple[OccurrenceContext | None, ...]:
+    """The context of each code occurrence of a scanned blob, None for the other kinds, in scan order."""
+    found = iter(contexts(data, [o.offset for o in scan.occurrences if o.kind == Kind.CODE]))
+    return tuple(next(found) if o.kind == Kind.CODE else None for o in scan.occurrences)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +74,7 @@ def _scan_chunk(oids: list[str]) -> ChunkResult:
         total += len(data)
         scan = _matcher.scan(data)
         if scan.occurrences or scan.binary:
-            interesting.append(ScannedBlob(oid, len(data), scan))
+            interesting.append(ScannedBlob(oid, len(data), scan, classify(data, scan)))
     return ChunkResult(len(oids), total, interesting)
 
 

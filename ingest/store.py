@@ -39,6 +39,7 @@ from app.models import (
     SubsystemCount,
 )
 from app.registry import Counts, Kind
+from ingest.context import OccurrenceContext
 from ingest.maintainers import Section as ParsedSection
 from ingest.paths import from_stored, to_stored
 from ingest.versions import ReleaseVersion
@@ -50,6 +51,8 @@ if TYPE_CHECKING:  # the scanner (dulwich, hyperscan) is imported only by an ing
 LOOKUP_BATCH: Final = 500  # keys per IN (...) query; well under SQLite's parameter limit
 ARRAY_BATCH: Final = 50_000  # keys per = ANY(array) query on PostgreSQL
 KINDS: Final = (Kind.CODE, Kind.COMMENT, Kind.STRING, Kind.DEFINITION)
+CALLEE_CHARS: Final = 255  # Occurrence.callee
+FLAGS_CHARS: Final = 512  # Occurrence.flags
 
 
 def among(session: Session, column: ColumnElement[Any], keys: Iterable[Any]) -> Iterator[ColumnElement[bool]]:
@@ -145,12 +148,30 @@ def store_blobs(session: Session, scanned: list["ScannedBlob"]) -> dict[str, int
                 "kind": o.kind.value,
                 "function": o.function,
                 "text": o.text,
+                **context_columns(context),
             }
-            for o in blob.scan.occurrences
+            for o, context in zip(blob.scan.occurrences, blob.contexts, strict=True)
         )
     insert_rows(session, BlobCount.__table__, count_rows)
     insert_rows(session, Occurrence.__table__, occurrence_rows)
     return {**already, **ids}
+
+
+def context_columns(context: OccurrenceContext | None) -> dict[str, Any]:
+    """An occurrence's context as stored: all NULL for one that is not code; flags '' when there are none."""
+    if context is None:
+        return {"role": None, "callee": None, "argument": None, "flags": None, "negated": None}
+    flags = list(context.flags)
+    while len(" ".join(flags)) > FLAGS_CHARS:  # never in the kernel; a column limit is still a limit
+        flags.pop()
+    callee = context.callee[:CALLEE_CHARS] if context.callee is not None else None
+    return {
+        "role": context.role.value,
+        "callee": callee,
+        "argument": context.argument_index,
+        "flags": " ".join(flags),
+        "negated": context.negated,
+    }
 
 
 def count_occurrences(blob: "ScannedBlob") -> dict[str, Counts]:

@@ -10,7 +10,8 @@ QUERIES = {
     "blobs": "SELECT oid, size, is_binary, utf8 FROM blobs",
     "blob_counts": """SELECT b.oid, c.identifier, c.code, c.comment, c.string, c.definition
                       FROM blob_counts c JOIN blobs b ON b.id = c.blob_id""",
-    "occurrences": """SELECT b.oid, o.line, o.col, o.identifier, o.kind, o.function, o.text
+    "occurrences": """SELECT b.oid, o.line, o.col, o.identifier, o.kind, o.function, o.text,
+                             o.role, o.callee, o.argument, o.flags, o.negated
                       FROM occurrences o JOIN blobs b ON b.id = o.blob_id""",
     "paths": """SELECT p.path, q.path, p.is_dir FROM paths p LEFT JOIN paths q ON q.id = p.parent_id""",
     "subsystems": "SELECT name FROM subsystems",

@@ -134,6 +134,31 @@ def build_history(path: Path) -> RepoBuilder:
     return repo
 
 
+# v2.1 of the context history: GFP_NOFS in every role the context tables count, with known callees and flags.
+XFS_CONTEXT = b"""int xfs_ctx(struct address_space *m, struct bio *b, gfp_t gfp)
+{
+\tvoid *p = kmalloc(8, GFP_NOFS | __GFP_NOFAIL);
+\tvoid *q = kzalloc(8, GFP_NOFS);
+\tstruct page *pg = alloc_pages(GFP_NOFS | __GFP_NOWARN, 0);
+\tvoid *r = mempool_alloc(pool, GFP_NOFS | __GFP_NOFAIL);
+\tvoid *s = kmalloc(16, GFP_NOFS);
+\tmapping_set_gfp_mask(m, GFP_NOFS);
+\tb->gfp = GFP_NOFS;
+\tif (gfp == GFP_NOFS)
+\t\tgfp &= ~__GFP_FS;
+\treturn 0;
+}
+"""
+XFS_CONTEXT_PATH = "fs/xfs/xfs_ctx.c"
+
+
+def build_context_history(path: Path) -> RepoBuilder:
+    """The kernel-like history, then v2.1 adding XFS_CONTEXT beside v2.0's kmalloc(1, GFP_NOFS | __GFP_NOFAIL)."""
+    repo = build_history(path)
+    repo.release("v2.1", {XFS_CONTEXT_PATH: XFS_CONTEXT})
+    return repo
+
+
 def git_grep(repo: Path, tag: str, directory: str = "") -> Counter[str]:
     """The reference: `git grep -o -w IDENT TAG -- 'DIR/*.c' 'DIR/*.h'`, tallied per identifier."""
     prefix = f"{directory}/" if directory else ""

@@ -9,12 +9,15 @@ from sqlalchemy.orm import Session
 from app import queries
 from app.api.common import CSV, ERRORS, Format, Limit, Offset, at_release, context_of, page_of, respond
 from app.api.schemas import (
+    CalleeOut,
     ChangeOut,
     Comparison,
+    ContextOut,
     Counts,
     CountsRow,
     FileChange,
     FilesystemPage,
+    FlagCount,
     HistoryRow,
     IdentifierOut,
     MetricOut,
@@ -22,12 +25,14 @@ from app.api.schemas import (
     Page,
     Registry,
     ReleaseOut,
+    RoleCount,
     Summary,
 )
+from app.context_rules import CONTEXT_COUNT_RULE, CONTEXT_RULE_TEXT, NOFAIL, ROLE_RULES, Role
 from app.metrics import METRICS
 from app.registry import IDENTIFIERS, RULE_TEXT
 from app.registry import Counts as KindCounts  # schemas.Counts is the JSON object of them
-from app.request import SessionDep, View, ViewDep
+from app.request import ContextFilterDep, SessionDep, View, ViewDep
 
 router = APIRouter(responses=ERRORS)
 
@@ -210,6 +215,7 @@ def file_occurrences(
     request: Request,
     session: SessionDep,
     path: str,
+    filters: ContextFilterDep,
     release: Annotated[str | None, Query(description="a release tag; the newest when absent")] = None,
     limit: Limit = 1000,
     offset: Offset = 0,
@@ -217,9 +223,67 @@ def file_occurrences(
 ):
     path = queries.known_path(session, path)
     at = queries.release_ref(session, release)
-    rows = [OccurrenceOut(**vars(o)) for o in queries.occurrences(session, at, path)]
+    found = queries.occurrences(session, at, path, filters.callee, filters.flag)
+    rows = [OccurrenceOut(**vars(o)) for o in found]
     return respond(
         request, session, Page[OccurrenceOut](**page_of(request, rows, limit, offset, release=at.tag)), format
+    )
+
+
+@router.get(
+    "/context",
+    response_model=ContextOut,
+    summary="What the metric's code occurrences do in a place at a release: by callee, role and flag",
+    responses=CSV,
+)
+def context(
+    request: Request,
+    session: SessionDep,
+    view: ViewDep,
+    filters: ContextFilterDep,
+    path: Annotated[
+        str | None, Query(max_length=4096, description="a directory (with all below it) or a file; else the tree")
+    ] = None,
+    subsystem: Annotated[
+        str | None, Query(max_length=512, description="a MAINTAINERS subsystem; with a path, its files below it")
+    ] = None,
+    format: Format = None,
+):
+    release = queries.release_ref(session, view.tag)
+    path = queries.known_path(session, path) if path is not None else None
+    subsystem = queries.known_subsystem(session, subsystem) if subsystem is not None else None
+    found = queries.context_breakdown(session, release, view.metric, path, subsystem, filters.callee, filters.flag)
+    return respond(request, session, context_out(found), format)
+
+
+def context_out(found: queries.ContextBreakdown) -> ContextOut:
+    return ContextOut(
+        release=found.release.tag,
+        provisional=found.release.provisional,
+        metric=found.metric.key,
+        path=found.path,
+        subsystem=found.subsystem,
+        callee=found.callee,
+        flag=found.flag,
+        uses=found.uses,
+        with_nofail=found.with_flag(NOFAIL),
+        negated=found.negated,
+        unclassified=found.unclassified,
+        roles=[RoleCount(role=role, uses=n, rule=ROLE_RULES[Role(role)]) for role, n in found.roles],
+        flags=[FlagCount(flag=flag, uses=n) for flag, n in found.flags],
+        items=[
+            CalleeOut(
+                role=c.role,
+                callee=c.callee,
+                uses=c.uses,
+                with_nofail=c.with_flag(NOFAIL),
+                negated=c.negated,
+                flags=" ".join(f"{flag}:{n}" for flag, n in c.flags),
+            )
+            for c in found.callees
+        ],
+        count_rule=f"{', '.join(found.metric.identifiers)}: {CONTEXT_COUNT_RULE}.",
+        rule=CONTEXT_RULE_TEXT,
     )
 
 

@@ -60,6 +60,60 @@ class OccurrenceOut(BaseModel):
     kind: str = Field(description="code, comment, string or definition")
     function: str | None = Field(description="the enclosing C function, when there is one")
     text: str = Field(description="the source line, at most 240 characters around the match")
+    role: str | None = Field(
+        description="what a code occurrence does (argument, policy, mask, call, macro, other: see /api/v1/context's "
+        "rule); null for the other kinds"
+    )
+    callee: str | None = Field(description="the call it is an argument of (kmalloc, ->alloc, (*fn)), or null")
+    argument: int | None = Field(description="which argument of the callee, 0-based, or null")
+    flags: str | None = Field(
+        description="the other GFP_*, __GFP_*, FGP_* names of its operand, sorted, space-separated; null for the "
+        "other kinds"
+    )
+    negated: bool | None = Field(description="a code occurrence under a ~ (mask & ~__GFP_FS); null for the other kinds")
+
+
+class RoleCount(BaseModel):
+    role: str
+    uses: int = Field(description="code occurrences with this role")
+    rule: str = Field(description="how the role is decided")
+
+
+class FlagCount(BaseModel):
+    flag: str
+    uses: int = Field(description="code occurrences combined with this flag in their operand")
+
+
+class CalleeOut(BaseModel):
+    """Code occurrences with one role and callee."""
+
+    role: str = Field(description="argument, policy, mask, call, macro or other")
+    callee: str | None = Field(description="the call they are an argument of (or the setter), or null")
+    uses: int = Field(description="code occurrences")
+    with_nofail: int = Field(description="of them, combined with __GFP_NOFAIL")
+    negated: int = Field(description="of them, under a ~")
+    flags: str = Field(description="the other flags combined with them, as FLAG:occurrences, most first")
+
+
+class ContextOut(BaseModel):
+    """What the metric's code occurrences do in one place at a release: the twin of the pages' context table."""
+
+    release: str
+    provisional: bool
+    metric: str
+    path: str | None = Field(description="the directory (with all below it) or file; null: the whole tree")
+    subsystem: str | None = Field(description="the MAINTAINERS subsystem, or null")
+    callee: str | None = Field(description="the callee filter asked for, or null")
+    flag: str | None = Field(description="the flag filter asked for, or null")
+    uses: int = Field(description="code occurrences kept by the filters")
+    with_nofail: int = Field(description="of them, combined with __GFP_NOFAIL")
+    negated: int = Field(description="of them, under a ~")
+    unclassified: int = Field(description="stored before the context existed and not filled in yet: 0 after an ingest")
+    roles: list[RoleCount]
+    flags: list[FlagCount]
+    items: list[CalleeOut] = Field(description="by role and callee, most first; the CSV's rows")
+    count_rule: str = Field(description="what is counted")
+    rule: str = Field(description="how each occurrence's context is read, and what the reading cannot see")
 
 
 class ChangeOut(BaseModel):

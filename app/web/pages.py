@@ -8,9 +8,9 @@ from fastapi.responses import Response
 
 from app import attribution, queries
 from app.attribution import CommitView
-from app.links import api_url
+from app.links import api_url, release_url, subsystem_url, tree_url
 from app.metrics import METRICS, Count
-from app.request import SessionDep, View, ViewDep
+from app.request import ContextFilter, ContextFilterDep, SessionDep, View, ViewDep
 from app.web.rendering import render
 
 router = APIRouter()
@@ -20,6 +20,22 @@ OVERVIEW_SUBSYSTEMS: Final = 40  # subsystem rows on the overview; all of them a
 TOP_CHANGES: Final = 25  # subsystems and files listed on a comparison; the rest are in its JSON/CSV twin
 SUMMARY_PAGE: Final = 50  # files a page of the occurrence summary lists
 TOP_COMMITS: Final = 10
+
+
+def _context_table(
+    session: SessionDep,
+    view: View,
+    release: queries.ReleaseRef,
+    filters: ContextFilter,
+    here: str,
+    path: str | None = None,
+    subsystem: str | None = None,
+) -> dict[str, Any]:
+    """The context table's variables (partials/_context.html): the breakdown and its JSON twin."""
+    found = queries.context_breakdown(session, release, view.metric, path, subsystem, filters.callee, filters.flag)
+    scope = {"path": path, "subsystem": subsystem, **filters.params()}
+    twin = api_url("context") + view.query(**{key: value for key, value in scope.items() if value})
+    return {"ctx": found, "here": here, "ctx_twin": twin}
 
 
 def _is_htmx(request: Request) -> bool:
@@ -132,7 +148,7 @@ def subsystems(
 
 
 @router.get("/subsystems/{name:path}", summary="One MAINTAINERS subsystem")
-def subsystem(request: Request, session: SessionDep, view: ViewDep, name: str) -> Response:
+def subsystem(request: Request, session: SessionDep, view: ViewDep, name: str, filters: ContextFilterDep) -> Response:
     context = _context(session, view)
     release = context["release"]
     info = queries.subsystem_info(session, queries.known_subsystem(session, name), release)
@@ -150,6 +166,7 @@ def subsystem(request: Request, session: SessionDep, view: ViewDep, name: str) -
             session, view.metric, view.count, CommitView.COMMITS, release, subsystem=name
         ),
         commits_twin=api_url("subsystems", name, "commits") + view.query(),
+        **_context_table(session, view, release, filters, subsystem_url(name), subsystem=name),
     )
 
 
@@ -160,22 +177,26 @@ def _crumbs(path: str) -> list[tuple[str, str]]:
 
 @router.get("/tree", summary="The whole tree")
 @router.get("/tree/{path:path}", summary="A directory or a file")
-def tree(request: Request, session: SessionDep, view: ViewDep, path: str = "") -> Response:
+def tree(request: Request, session: SessionDep, view: ViewDep, filters: ContextFilterDep, path: str = "") -> Response:
     path = queries.known_path(session, path)
     context = _context(session, view)
     found = queries.path_id(session, path)
     release = context["release"]
     series = _series(session, queries.path_series(session, path, view.metric, view.count), release)
     common = {**context, "path": path, "crumbs": _crumbs(path), "series": series}
+    common |= _context_table(session, view, release, filters, tree_url(path), path=path or None)
     if path:  # the whole tree's page lists no commits: every commit would be there
         common["commits"] = attribution.commits_up_to(
             session, view.metric, view.count, CommitView.COMMITS, release, path=path
         )
         common["commits_twin"] = api_url("files", path, "commits") + view.query()
     if found is not None and not found[1]:
-        occurrences = queries.occurrences(session, release, path)
-        json_twin = api_url("files", path, "occurrences") + view.query()
-        return render(request, "file.html", **common, occurrences=occurrences, json_twin=json_twin)
+        occurrences = queries.occurrences(session, release, path, filters.callee, filters.flag)
+        every = len(queries.occurrences(session, release, path))
+        json_twin = api_url("files", path, "occurrences") + view.query(count=None, metric=None, **filters.params())
+        return render(
+            request, "file.html", **common, occurrences=occurrences, every=every, filters=filters, json_twin=json_twin
+        )
     children = queries.children_places(session, release, path, view.metric, view.count)
     return render(request, "tree.html", **common, children=children, json_twin=api_url("tree", path) + view.query())
 
@@ -208,10 +229,12 @@ DetailsDep = Annotated[Details, Depends()]
 
 
 @router.get("/releases/{tag}", summary="What changed in a release since the one before")
-def release_page(request: Request, session: SessionDep, view: ViewDep, tag: str, details: DetailsDep) -> Response:
+def release_page(
+    request: Request, session: SessionDep, view: ViewDep, tag: str, details: DetailsDep, filters: ContextFilterDep
+) -> Response:
     newer = queries.release_ref(session, tag)
     older = queries.previous_release(session, newer)
-    return _comparison(request, session, View(view.metric, view.count, tag), older, newer, details)
+    return _comparison(request, session, View(view.metric, view.count, tag), older, newer, details, filters)
 
 
 @router.get("/compare", summary="What changed between any two releases")
@@ -220,11 +243,12 @@ def compare(
     session: SessionDep,
     view: ViewDep,
     details: DetailsDep,
+    filters: ContextFilterDep,
     from_: str = Query(..., alias="from", max_length=255),
     to: str = Query(..., max_length=255),
 ) -> Response:
     older, newer = queries.release_ref(session, from_), queries.release_ref(session, to)
-    return _comparison(request, session, View(view.metric, view.count, newer.tag), older, newer, details)
+    return _comparison(request, session, View(view.metric, view.count, newer.tag), older, newer, details, filters)
 
 
 def _comparison(
@@ -234,8 +258,9 @@ def _comparison(
     older: queries.ReleaseRef | None,
     newer: queries.ReleaseRef,
     details: Details,
+    filters: ContextFilter,
 ) -> Response:
-    context = _context(session, view)
+    context = _context(session, view) | _context_table(session, view, newer, filters, release_url(newer.tag))
     if older is None:
         return render(request, "release.html", **context, older=None, newer=newer)
     totals = queries.path_series(session, "", view.metric, view.count)

@@ -223,7 +223,11 @@ PAGE_KEYS = {"items", "total", "limit", "offset", "next", "release", "metric", "
             COUNT_KEYS | {"release", "commit_date", "line", "provisional"},
         ),
         ("/api/v1/files/fs/namei.c/history", PAGE_KEYS, COUNT_KEYS | {"release", "commit_date", "line", "provisional"}),
-        ("/api/v1/files/fs/namei.c/occurrences", PAGE_KEYS, {"line", "col", "identifier", "kind", "function", "text"}),
+        (
+            "/api/v1/files/fs/namei.c/occurrences",
+            PAGE_KEYS,
+            {"line", "col", "identifier", "kind", "function", "text", "role", "callee", "argument", "flags", "negated"},
+        ),
         (
             "/api/v1/compare/occurrences?from=v1.9&to=v2.0",
             PAGE_KEYS,
@@ -253,6 +257,27 @@ def test_object_shapes_are_pinned(client: TestClient) -> None:
     assert set(comparison) == {"from", "to", "metric", "count", "before", "after", "subsystems", "files"}
     assert set(comparison["files"][0]) == {"path", "before", "after", "change"}
     assert set(client.get("/api/v1/registry").json()) == {"identifiers", "metrics", "rule"}
+    context = client.get("/api/v1/context?path=fs").json()
+    assert set(context) == {
+        "release",
+        "provisional",
+        "metric",
+        "path",
+        "subsystem",
+        "callee",
+        "flag",
+        "uses",
+        "with_nofail",
+        "negated",
+        "unclassified",
+        "roles",
+        "flags",
+        "items",
+        "count_rule",
+        "rule",
+    }
+    assert set(context["items"][0]) == {"role", "callee", "uses", "with_nofail", "negated", "flags"}
+    assert set(context["roles"][0]) == {"role", "uses", "rule"} and set(context["flags"][0]) == {"flag", "uses"}
 
 
 def test_a_summarys_changes_follow_count(client: TestClient) -> None:

@@ -13,7 +13,14 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.conftest import ingested_sqlite, live_server
-from tests.kernel_like import WIDE_MAINLINE, WIDE_STABLE, build_many_filesystems, build_wide_history
+from tests.kernel_like import (
+    WIDE_MAINLINE,
+    WIDE_STABLE,
+    XFS_CONTEXT_PATH,
+    build_context_history,
+    build_many_filesystems,
+    build_wide_history,
+)
 
 CHROMIUM = os.environ.get("NOFS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -51,6 +58,12 @@ def wide_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def many_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with _served(tmp_path_factory.mktemp("many"), build_many_filesystems) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def context_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with _served(tmp_path_factory.mktemp("context"), build_context_history) as url:
         yield url
 
 
@@ -116,8 +129,8 @@ def test_switching_the_metric_changes_the_page(base_url: str, page: Page) -> Non
     page.goto(base_url + "/tree")
     page.get_by_label("Metric").select_option("GFP_NOIO")
     page.wait_for_url("**metric=GFP_NOIO**")
-    expect(page.locator("table.numbers thead")).to_contain_text("GFP_NOIO (uses)")
-    expect(page.locator("table.numbers tbody")).to_contain_text("mm/")  # its last GFP_NOIO went in v2.0
+    expect(page.locator("table.numbers thead").first).to_contain_text("GFP_NOIO (uses)")
+    expect(page.locator("table.numbers tbody").first).to_contain_text("mm/")  # its last GFP_NOIO went in v2.0
     shot(page, "metric-noio")
 
 
@@ -274,3 +287,16 @@ def test_axis_labels_are_thinned_and_keep_the_newest(wide_url: str, page: Page) 
     labels = page.locator(".vega svg .role-axis-label text").all_text_contents()
     tags = [t for t in labels if t.startswith("v3.")]
     assert 10 <= len(tags) <= 24 and tags[-1] == f"v3.{WIDE_MAINLINE - 1}"
+
+
+def test_the_context_tables_fit_and_their_links_filter(context_url: str, page: Page) -> None:
+    page.set_viewport_size({"width": 1280, "height": 900})
+    for name, path in (("context-directory", "/tree/fs/xfs"), ("context-file", f"/tree/{XFS_CONTEXT_PATH}")):
+        page.goto(context_url + path)
+        expect(page.locator("table.callees tbody tr").first).to_contain_text("kmalloc")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+        shot(page, name)
+    page.locator("table.callees").get_by_role("link", name="mempool_alloc").click()
+    page.wait_for_url("**callee=mempool_alloc**")
+    expect(page.locator("table.occurrences tbody tr")).to_have_count(1)
+    expect(page.locator("table.occurrences tbody tr")).to_contain_text("argument 2 of mempool_alloc with __GFP_NOFAIL")

@@ -7,10 +7,11 @@ import pygit2
 import pytest
 from click.testing import CliRunner, Result
 
+from app.context_rules import CONTEXT_RULE_TEXT
 from app.registry import NAMES
 from app.settings import get_settings
 from ingest.cli import main
-from tests.kernel_like import build_history, git_grep
+from tests.kernel_like import build_context_history, build_history, git_grep
 
 
 @pytest.fixture
@@ -79,11 +80,37 @@ def test_report_by_subsystem_at_an_older_release(db_url: str, history: Path) -> 
     [
         (["report", "--release", "v9.9"], "no release 'v9.9' in the database"),
         (["report", "--by", "subsystem", "--path", "fs"], "cannot be combined"),
+        (["report", "--callee", "kmalloc"], "--subsystem, --callee and --flag go with --by callee"),
+        (["report", "--by", "callee", "--subsystem", "NO SUCH"], "no MAINTAINERS subsystem 'NO SUCH'"),
     ],
 )
 def test_report_errors_are_one_line(db_url: str, history: Path, args: list[str], message: str) -> None:
     assert nofs("ingest", str(history)).exit_code == 0
     assert message in error_line(nofs(*args))
+
+
+def test_report_by_callee_agrees_with_the_api_in_every_format(db_url: str, tmp_path: Path) -> None:
+    from tests.app.test_context import FS_XFS
+
+    build_context_history(tmp_path / "context")
+    assert nofs("ingest", "--stable", str(tmp_path / "context")).exit_code == 0
+    as_json = json.loads(nofs("report", "--by", "callee", "--path", "fs/xfs", "--format", "json").stdout)
+    assert (as_json["release"], as_json["path"], as_json["uses"], as_json["with_nofail"]) == ("v2.1", "fs/xfs", 9, 3)
+    assert [(r["role"], r["callee"], r["uses"], r["with_nofail"]) for r in as_json["items"]] == FS_XFS
+    assert as_json["rule"] == CONTEXT_RULE_TEXT and "code occurrences only" in as_json["count_rule"]
+    as_csv = list(
+        csv.DictReader(io.StringIO(nofs("report", "--by", "callee", "--path", "fs/xfs", "--format", "csv").stdout))
+    )
+    assert [(r["scope"], r["role"], r["callee"] or None, int(r["uses"]), int(r["with_nofail"])) for r in as_csv] == [
+        ("/fs/xfs", *row) for row in FS_XFS
+    ]
+    table = nofs("report", "--by", "callee", "--subsystem", "BTRFS FILE SYSTEM", "--release", "v2.1").stdout
+    assert "GFP_NOFS at v2.1 in BTRFS FILE SYSTEM, by callee" in table and "│ kmalloc " in table
+    assert table.rstrip().endswith(CONTEXT_RULE_TEXT)
+    nofail = json.loads(nofs("report", "--by", "callee", "--flag", "__GFP_NOFAIL", "--format", "json").stdout)
+    assert [(r["callee"], r["uses"]) for r in nofail["items"]] == [("kmalloc", 2), ("mempool_alloc", 1)]
+    kmalloc = nofs("report", "--by", "callee", "--callee", "kmalloc", "--flag", "__GFP_NOFAIL").stdout
+    assert "(only those an argument of kmalloc and combined with __GFP_NOFAIL)" in " ".join(kmalloc.split())
 
 
 def test_report_on_an_empty_database_says_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

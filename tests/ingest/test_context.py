@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from app.context_rules import ROLE_RULES, Role
 from app.registry import NAMES, Kind
-from ingest.context import MAX_STATEMENT_BYTES, OccurrenceContext, byte_offsets, context_at, contexts
+from ingest.context import MAX_STATEMENT_BYTES, OccurrenceContext, context_at, contexts
 from ingest.count import Matcher
 
 MATCHER = Matcher(NAMES)
@@ -21,8 +21,7 @@ KERNEL_REPO = Path(os.environ.get("NOFS_KERNEL_REPO", Path.home() / "linux-histo
 
 def code_positions(source: bytes, name: str) -> list[int]:
     """Byte offsets of the code occurrences of `name`, found by the ingest's own lexer."""
-    code = [o for o in MATCHER.scan(source).occurrences if o.kind == Kind.CODE and o.identifier == name]
-    return byte_offsets(source, [(o.line, o.col) for o in code])
+    return [o.offset for o in MATCHER.scan(source).occurrences if o.kind == Kind.CODE and o.identifier == name]
 
 
 def context(source: bytes, name: str = "GFP_NOFS", nth: int = 0) -> OccurrenceContext:
@@ -387,10 +386,12 @@ def test_a_statement_out_of_reach_is_reported_not_guessed() -> None:
     check(context(source), role=Role.OTHER, reason="no balanced statement within reach")
 
 
-def test_batch_equals_one_by_one_and_offsets_match_the_lexer() -> None:
+def test_batch_equals_one_by_one_and_offsets_match_line_and_column() -> None:
     source = BUFFER_CREATE_EMPTY + USB_HUB + F2FS_INODE + CURRENT_GFP_CONTEXT
     occurrences = [o for o in MATCHER.scan(source).occurrences if o.kind == Kind.CODE]
-    positions = byte_offsets(source, [(o.line, o.col) for o in occurrences])
+    positions = [o.offset for o in occurrences]
+    line_starts = [0] + [i + 1 for i, byte in enumerate(source) if byte == 0x0A]
+    assert positions == [line_starts[o.line - 1] + o.col - 1 for o in occurrences]
     for occurrence, pos in zip(occurrences, positions, strict=True):
         assert source[pos : pos + len(occurrence.identifier)].decode() == occurrence.identifier
     assert contexts(source, positions) == [context_at(source, pos) for pos in positions]

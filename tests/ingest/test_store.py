@@ -5,8 +5,19 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.context_rules import Role
 from app.models import Blob, Commit, Occurrence
-from ingest.store import LOOKUP_BATCH, among, ids_by, insert_ids, insert_rows
+from ingest.context import OccurrenceContext
+from ingest.store import (
+    CALLEE_CHARS,
+    FLAGS_CHARS,
+    LOOKUP_BATCH,
+    among,
+    context_columns,
+    ids_by,
+    insert_ids,
+    insert_rows,
+)
 
 AWKWARD_LINES = [
     '\tpr_err("a\\tb\\\\c\\n", GFP_NOFS);',  # tabs, backslashes, escapes as C writes them
@@ -74,3 +85,13 @@ def test_lookups_cover_more_keys_than_one_batch(session: Session) -> None:
         for oid in session.scalars(select(Blob.oid).where(condition))
     ]
     assert sorted(found) == sorted(wanted[:-1])
+
+
+def test_context_columns_are_null_for_other_kinds_and_fit_their_columns() -> None:
+    assert set(context_columns(None).values()) == {None}
+    plain = context_columns(OccurrenceContext(Role.MASK, negated=True))
+    assert plain == {"role": "mask", "callee": None, "argument": None, "flags": "", "negated": True}
+    many = tuple(f"__GFP_FLAG_{n:03d}" for n in range(100))  # 1,600 characters of flags
+    wide = context_columns(OccurrenceContext(Role.ARGUMENT, "f" * 300, 2, many))
+    assert len(wide["callee"]) == CALLEE_CHARS and len(wide["flags"]) <= FLAGS_CHARS
+    assert wide["flags"].split() == list(many[: len(wide["flags"].split())])  # whole names, in order

@@ -1,0 +1,105 @@
+"""Occurrences stored before the context existed get it from the next ingest, exactly as a fresh ingest stores it."""
+
+from pathlib import Path
+
+import pygit2
+import pytest
+from alembic import command
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.orm import Session
+
+from app.models import UNCLASSIFIED, Occurrence
+from ingest import backfill
+from ingest.run import IngestOptions, IngestStats, ingest
+from migrations.runner import HEAD_REVISION, alembic_config, current_revision
+from tests.dump import dump
+from tests.kernel_like import WITH_STABLE, build_history, build_torvalds_oddities
+
+NO_CONTEXT = {"role": None, "callee": None, "argument": None, "flags": None, "negated": None}
+
+
+def run(engine: Engine, repo: Path, tmp_path: Path) -> IngestStats:
+    return ingest(engine, IngestOptions(str(repo), tmp_path / "cache", WITH_STABLE, jobs=1))
+
+
+def blobs_with_code(engine: Engine) -> int:
+    with Session(engine) as session:
+        query = select(func.count(func.distinct(Occurrence.blob_id))).where(Occurrence.kind == "code")
+        return session.execute(query).scalar_one()
+
+
+def unclassified(engine: Engine) -> int:
+    with Session(engine) as session:
+        return session.execute(select(func.count()).select_from(Occurrence).where(UNCLASSIFIED)).scalar_one()
+
+
+def forget_context(engine: Engine) -> None:
+    """What a database ingested before migration 0004 holds once upgraded: no context anywhere."""
+    with engine.begin() as connection:
+        connection.execute(update(Occurrence).values(**NO_CONTEXT))
+
+
+def test_a_database_from_before_the_context_is_upgraded_and_filled_like_a_fresh_one(
+    engine: Engine, tmp_path: Path
+) -> None:
+    build_history(tmp_path / "linux")
+    run(engine, tmp_path / "linux", tmp_path)
+    fresh = dump(engine)
+    assert {row[7] for row in fresh["occurrences"] if row[4] == "code"} >= {"argument", "policy", "call"}
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")  # the columns go: the occurrences are those of an older nofs
+    assert current_revision(engine) == "0003"
+
+    stats = run(engine, tmp_path / "linux", tmp_path)
+    assert current_revision(engine) == HEAD_REVISION
+    assert stats.releases_ingested == [] and stats.blobs_backfilled == blobs_with_code(engine) > 5
+    assert f"occurrence context filled in for {stats.blobs_backfilled} blob(s)" in stats.summary()
+    assert dump(engine) == fresh and unclassified(engine) == 0
+    again = run(engine, tmp_path / "linux", tmp_path)
+    assert again.blobs_backfilled == 0 and "context" not in again.summary()
+
+
+def test_a_killed_backfill_resumes_where_it_stopped(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_history(tmp_path / "linux")
+    run(engine, tmp_path / "linux", tmp_path)
+    fresh = dump(engine)
+    forget_context(engine)
+    before = unclassified(engine)
+    monkeypatch.setattr(backfill, "BACKFILL_BATCH", 2)
+    real = backfill._context_rows
+    batches = []
+
+    def stop_in_the_third_batch(*args: object) -> object:
+        batches.append(1)
+        if len(batches) == 3:
+            raise KeyboardInterrupt
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(backfill, "_context_rows", stop_in_the_third_batch)
+    with pytest.raises(KeyboardInterrupt):
+        run(engine, tmp_path / "linux", tmp_path)
+    assert 0 < unclassified(engine) < before  # two batches committed, the third rolled back
+    monkeypatch.setattr(backfill, "_context_rows", real)
+    stats = run(engine, tmp_path / "linux", tmp_path)
+    assert stats.blobs_backfilled == blobs_with_code(engine) - 4
+    assert dump(engine) == fresh
+
+
+def test_blobs_the_repository_does_not_hold_are_left_and_said(engine: Engine, tmp_path: Path) -> None:
+    build_history(tmp_path / "linux")
+    run(engine, tmp_path / "linux", tmp_path)
+    forget_context(engine)
+    other = build_torvalds_oddities(tmp_path / "other").repo  # shares no blob with code occurrences
+    with Session(engine) as session:
+        here, elsewhere = (
+            backfill.pending(session, pygit2.Repository(str(tmp_path / "linux"))),
+            backfill.pending(session, other),
+        )
+    assert (len(here.blobs), here.missing) == (blobs_with_code(engine), 0)
+    assert (elsewhere.blobs, elsewhere.missing) == ([], blobs_with_code(engine))
+    said = IngestStats(blobs_backfilled=2, backfill_missing=3).summary()
+    assert "occurrence context filled in for 2 blob(s) stored before it existed (3 not in this repository" in said
