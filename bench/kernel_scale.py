@@ -485,6 +485,7 @@ from app.web import chart_routes
 from app.web.response_cache import ResponseCache
 
 client = TestClient(app)
+client.__enter__()  # the lifespan runs, as in a server: the warm-up (app/web/warmup.py)
 paths = json.loads(sys.argv[1])
 for path in paths:  # one-time costs out of the way: imports, connections, templates, the chart renderer
     client.get(path)
