@@ -56,12 +56,16 @@ def start(app: str, port: int, cwd: str) -> subprocess.Popen[bytes]:
         cwd=cwd,
         env={**os.environ, "PYTHONPATH": os.pathsep.join([cwd, str(Path(__file__).resolve().parents[1])])},
     )
-    for _ in range(100):
+    for _ in range(600):  # the app warms up before it listens (app/web/warmup.py): seconds on a big database
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 return process
+        if process.poll() is not None:
+            break
         time.sleep(0.1)
-    sys.exit(f"{app} did not start")
+    process.terminate()  # never leave a server behind
+    process.wait()
+    sys.exit(f"{app} did not start within 60 s")
 
 
 def first_request(url: str) -> tuple[float, str]:
