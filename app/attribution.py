@@ -4,9 +4,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from app.cache import cached
@@ -19,7 +19,9 @@ from app.queries import (
     occurrence_changes,
     occurrences,
     previous_release,
+    under,
     upto,
+    value_column,
 )
 from app.registry import IDENTIFIERS, Group, Kind
 from app.settings import get_settings
@@ -50,29 +52,6 @@ class IntervalInfo:
 
 
 @dataclass(frozen=True)
-class CommitRow:
-    """One commit's effect on a metric within a scope. `net` = added - removed; added and removed add up
-    each file's change (a file converted in one place and grown in another counts in both)."""
-
-    release: str
-    commit: str
-    subject: str
-    author_name: str
-    author_email: str
-    authored_at: datetime
-    merge: bool
-    step: int | None
-    links: tuple[str, ...]
-    files: int
-    added: int
-    removed: int
-
-    @property
-    def net(self) -> int:
-        return self.added - self.removed
-
-
-@dataclass(frozen=True)
 class AuthorRow:
     name: str
     email: str
@@ -83,11 +62,6 @@ class AuthorRow:
     @property
     def net(self) -> int:
         return self.added - self.removed
-
-
-def _value(count: Count) -> ColumnElement[int]:
-    c = CommitChange
-    return c.code if count is Count.USES else c.code + c.comment + c.string + c.definition
 
 
 @cached
@@ -119,7 +93,7 @@ def releases_between(session: Session, older: ReleaseRef | None, newer: ReleaseR
 
 @dataclass(frozen=True)
 class CommitEffect:
-    """A commit's effect, without what only a displayed row needs (its id, subject, date, links): enough to
+    """A commit's effect, without what only a displayed row needs (subject, date, links): enough to
     rank commits and add up authors over thousands of them quickly."""
 
     release: str
@@ -138,6 +112,16 @@ class CommitEffect:
         return self.added - self.removed
 
 
+@dataclass(frozen=True)
+class CommitRow(CommitEffect):
+    """A commit's effect with what a displayed row shows. `net` = added - removed; added and removed add up
+    each file's change (a file converted in one place and grown in another counts in both)."""
+
+    subject: str
+    authored_at: datetime
+    links: tuple[str, ...]
+
+
 @cached
 def commit_effects(
     session: Session,
@@ -152,7 +136,7 @@ def commit_effects(
     directory and all below it) or in a subsystem; newest release first, then newest commit."""
     c = CommitChange
     per_file = (
-        select(c.release_id, c.commit_id, c.path_id, func.sum(_value(count)).label("value"))
+        select(c.release_id, c.commit_id, c.path_id, func.sum(value_column(CommitChange, count)).label("value"))
         .where(c.view == _STORED_VIEW[view], c.identifier.in_(metric.identifiers))
         .where(c.release_id.in_([r.id for r in within]))
         .group_by(c.release_id, c.commit_id, c.path_id)
@@ -160,9 +144,7 @@ def commit_effects(
     if subsystem is not None:
         per_file = per_file.join(Subsystem, Subsystem.id == c.subsystem_id).where(Subsystem.name == subsystem)
     if path:
-        per_file = per_file.join(Path, Path.id == c.path_id).where(
-            (Path.path == path) | (func.substr(Path.path, 1, len(path) + 1) == path + "/")
-        )
+        per_file = per_file.join(Path, Path.id == c.path_id).where(under(path))
     files = per_file.subquery()
     value = files.c.value
     query = (
@@ -197,34 +179,15 @@ def commit_effects(
 
 def with_details(session: Session, effects: Sequence[CommitEffect]) -> tuple[CommitRow, ...]:
     """The effects as displayable rows, in their order: one read of the commits they name."""
-    details: dict[int, tuple[str, datetime, tuple[str, ...]]] = {}
+    details: dict[int, dict[str, Any]] = {}
     ids = sorted({e.commit_id for e in effects})
     for start in range(0, len(ids), DETAILS_AT_ONCE):
         query = select(Commit.id, Commit.subject, Commit.authored_at, Commit.links).where(
             Commit.id.in_(ids[start : start + DETAILS_AT_ONCE])
         )
         for commit_id, subject, at, links in session.connection().execute(query):
-            details[commit_id] = (subject, at, tuple(links or ()))
-    rows = []
-    for e in effects:
-        subject, at, links = details[e.commit_id]
-        rows.append(
-            CommitRow(
-                e.release,
-                e.commit,
-                subject,
-                e.author_name,
-                e.author_email,
-                at,
-                e.merge,
-                e.step,
-                links,
-                e.files,
-                e.added,
-                e.removed,
-            )
-        )
-    return tuple(rows)
+            details[commit_id] = {"subject": subject, "authored_at": at, "links": tuple(links or ())}
+    return tuple(CommitRow(**vars(e), **details[e.commit_id]) for e in effects)
 
 
 DETAILS_AT_ONCE = 5_000  # commit ids a query names (SQLite binds up to 32,766 parameters)
@@ -259,7 +222,7 @@ def commits_up_to(
     return commit_rows(session, metric, count, view, within, path=path, subsystem=subsystem)
 
 
-Effect = TypeVar("Effect", CommitRow, CommitEffect)
+Effect = TypeVar("Effect", bound=CommitEffect)
 
 
 def top(rows: Sequence[Effect], lowered: bool, limit: int) -> list[Effect]:
@@ -268,10 +231,10 @@ def top(rows: Sequence[Effect], lowered: bool, limit: int) -> list[Effect]:
     return sorted(chosen, key=lambda r: (r.net if lowered else -r.net, r.commit))[:limit]
 
 
-def authors(rows: Sequence[CommitRow | CommitEffect]) -> list[AuthorRow]:
+def authors(rows: Sequence[CommitEffect]) -> list[AuthorRow]:
     """Each author's commits added up, named as on their newest commit (rows come newest first); most
     converted first, then most added."""
-    by_email: dict[str, list[CommitRow | CommitEffect]] = {}
+    by_email: dict[str, list[CommitEffect]] = {}
     for row in rows:
         by_email.setdefault(row.author_email.lower(), []).append(row)
     result = [
@@ -287,7 +250,7 @@ def authors(rows: Sequence[CommitRow | CommitEffect]) -> list[AuthorRow]:
     return sorted(result, key=lambda a: (-a.removed, -a.added, a.email))
 
 
-def step_total(rows: Sequence[CommitRow | CommitEffect]) -> int:
+def step_total(rows: Sequence[CommitEffect]) -> int:
     """The first-parent steps added up: by construction, the change between the two releases."""
     return sum(r.net for r in rows)
 
@@ -310,7 +273,7 @@ def attributed_between(session: Session, within: Sequence[ReleaseRef]) -> bool:
 def lowered_paths(session: Session, release: ReleaseRef, commit_id: int, metric: Metric, count: Count) -> list[str]:
     """The files in which a commit's own change lowered the metric, in a release's interval; most lowered first."""
     c = CommitChange
-    value = func.sum(_value(count))
+    value = func.sum(value_column(CommitChange, count))
     query = (
         select(Path.path, value)
         .join(Path, Path.id == c.path_id)

@@ -68,7 +68,7 @@ def _release_info(release: "ReleaseRef") -> ReleaseInfo:
 
 
 def list_releases(session: Session) -> list[ReleaseInfo]:
-    return [ReleaseInfo(r.tag, r.commit_id, r.commit_date) for r in releases(session)]
+    return [_release_info(r) for r in releases(session)]
 
 
 def _asked(metric: str | None) -> tuple[Metric, ...]:
@@ -78,6 +78,11 @@ def _asked(metric: str | None) -> tuple[Metric, ...]:
     if metric not in BY_NAME:
         raise NotFound(f"{metric!r} is not a tracked identifier (known: {', '.join(BY_NAME)})")
     return (METRICS[metric],)
+
+
+def under(path: str) -> ColumnElement[bool]:
+    """A stored path that is `path` itself or lies below it (a directory with all below it, or a file)."""
+    return (Path.path == path) | (func.substr(Path.path, 1, len(path) + 1) == path + "/")
 
 
 def normalize_path(path: str) -> str:
@@ -95,8 +100,7 @@ def path_report(session: Session, tag: str | None, path: str, metric: str | None
         for m in asked
         for (name, is_dir), counts in children_counts(session, release, path, m).items()
     ]
-    totals = [CountRow(path, "total", m.key, place_counts(session, release, path, m)) for m in asked]
-    return Report(_release_info(release), path, metric, _ordered(rows), _ordered(totals))
+    return Report(_release_info(release), path, metric, _ordered(rows), _totals(session, release, path, asked))
 
 
 def subsystem_report(session: Session, tag: str | None, metric: str | None = None) -> Report:
@@ -108,8 +112,12 @@ def subsystem_report(session: Session, tag: str | None, metric: str | None = Non
         for m in asked
         for name, counts in subsystem_counts(session, release, m).items()
     ]
-    totals = path_report(session, release.tag, "", metric).totals
-    return Report(_release_info(release), "subsystems", metric, _ordered(rows), totals)
+    return Report(_release_info(release), "subsystems", metric, _ordered(rows), _totals(session, release, "", asked))
+
+
+def _totals(session: Session, release: "ReleaseRef", path: str, asked: tuple[Metric, ...]) -> list[CountRow]:
+    """The place as a whole, a row for every identifier asked about: none found is an answer, a row of zeros."""
+    return _ordered([CountRow(path, "total", m.key, place_counts(session, release, path, m)) for m in asked])
 
 
 def _ordered(rows: list[CountRow]) -> list[CountRow]:
@@ -222,13 +230,15 @@ class OccurrenceChange:
     added: bool
 
 
-def _value(model: type[PathCount] | type[SubsystemCount], count: Count) -> ColumnElement[int]:
-    """One row's number: its uses (code), or every occurrence."""
-    return model.code if count is Count.USES else model.code + model.comment + model.string + model.definition
+def count_of(kinds: Sequence[ColumnElement[int]], count: Count) -> ColumnElement[int]:
+    """Count.of's rule in SQL: the number a view shows, from the four kind columns (or their sums) in Kind's
+    order; uses are the code column, all is their sum."""
+    return count.of(Counts(*kinds))  # type: ignore[arg-type]  # columns where Counts holds ints
 
 
-def _value_column(model: type[PathCount] | type[SubsystemCount], count: Count) -> ColumnElement[int]:
-    return func.sum(_value(model, count))
+def value_column(model: Any, count: Count) -> ColumnElement[int]:
+    """One stored row's number (path, subsystem or commit counts: each has the four kind columns)."""
+    return count_of([model.code, model.comment, model.string, model.definition], count)
 
 
 @cached
@@ -338,7 +348,7 @@ def subsystem_matrix(
     every release, in order. Rows are read by subsystem id and added up here: joining the names and
     grouping in SQL took seven times as long on a hundred kernel releases."""
     c = SubsystemCount
-    query = select(c.subsystem_id, c.release_id, _value(c, count)).where(c.identifier.in_(metric.identifiers))
+    query = select(c.subsystem_id, c.release_id, value_column(c, count)).where(c.identifier.in_(metric.identifiers))
     name_of = _subsystem_names(session)
     if names is not None and len(names) <= NAMED_LOOKUP:
         query = query.where(c.subsystem_id.in_(sorted(i for i, name in name_of.items() if name in names)))
@@ -377,12 +387,17 @@ def subsystem_places(
     return [replace(p, series=along(session, matrix[p.name], axis)) if p.name in matrix else p for p in places]
 
 
+def _child(key: tuple[str, bool]) -> tuple[str, str]:
+    """A (path, is_dir) key of children_counts as a Place's name and type."""
+    return key[0], "dir" if key[1] else "file"
+
+
 def children_places(session: Session, release: ReleaseRef, path: str, metric: Metric, count: Count) -> list[Place]:
     """The directories and files right below `path` with an occurrence here or at the previous release."""
     before = previous_release(session, release)
     now = children_counts(session, release, path, metric)
     then = children_counts(session, before, path, metric) if before else {}
-    return _places(lambda key: (key[0], "dir" if key[1] else "file"), now, then, count)
+    return _places(_child, now, then, count)
 
 
 FILESYSTEMS = "fs"  # each directory right below it is one filesystem (fs/btrfs, fs/xfs); its own files are the VFS
@@ -425,7 +440,7 @@ def filesystem_table(session: Session, release: ReleaseRef, back: int, metric: M
     since = axis[-1 - back]
     now = children_counts(session, release, FILESYSTEMS, metric)
     then = children_counts(session, since, FILESYSTEMS, metric)
-    places = _places(lambda key: (key[0], "dir" if key[1] else "file"), now, then, count)
+    places = _places(_child, now, then, count)
     dirs = tuple(p for p in places if p.type == "dir" and (p.value or p.previous))
     vfs = _sum_of(f"{FILESYSTEMS}/*.c, *.h (the VFS)", "file", [p for p in places if p.type == "file"], count)
     return FilesystemTable(release, since, back, dirs, vfs)
@@ -438,15 +453,12 @@ def file_changes(
     """Files whose value differs between two releases, largest change first. The database compares the
     two releases and returns only the files that moved: a few dozen of a kernel's 8,000 with GFP_NOFS."""
     c = PathCount
-    at_newer, at_older = [_at(c, newer, k) for k in _KINDS], [_at(c, older, k) for k in _KINDS]
-    value = (
-        (lambda kinds: kinds[0]) if count is Count.USES else (lambda kinds: kinds[0] + kinds[1] + kinds[2] + kinds[3])
-    )
+    at_newer, at_older = [_at(c, newer, k) for k in Counts._fields], [_at(c, older, k) for k in Counts._fields]
     moved = (
         select(c.path_id, *at_newer, *at_older)
         .where(c.release_id.in_([older.id, newer.id]), c.identifier.in_(metric.identifiers))
         .group_by(c.path_id)
-        .having(value(at_newer) != value(at_older))
+        .having(count_of(at_newer, count) != count_of(at_older, count))
         .subquery()
     )
     query = select(Path.path, *list(moved.c)[1:]).join(moved, moved.c.path_id == Path.id).where(Path.is_dir.is_(False))
@@ -454,9 +466,6 @@ def file_changes(
         Place(path, "file", _kinds(kinds[:4]), _kinds(kinds[4:]), count) for path, *kinds in _core(session, query)
     ]
     return tuple(sorted(places, key=lambda p: (-abs(p.change), p.name)))
-
-
-_KINDS = ("code", "comment", "string", "definition")
 
 
 def _at(model: type[PathCount], release: ReleaseRef, kind: str) -> ColumnElement[int]:
@@ -640,11 +649,7 @@ def context_breakdown(
         .group_by(o.role, o.callee, o.flags, o.negated)
     )
     if path:
-        found = path_id(session, path)
-        top = found[0] if found is not None else -1
-        below = select(Path.id).where(Path.id == top).cte("below", recursive=True)
-        below = below.union_all(select(Path.id).join(below, Path.parent_id == below.c.id))
-        query = query.where(rf.path_id.in_(select(below.c.id)))
+        query = query.join(Path, Path.id == rf.path_id).where(under(path))
     if subsystem is not None:
         query = query.join(Subsystem, Subsystem.id == rf.subsystem_id).where(Subsystem.name == subsystem)
     unclassified = 0
