@@ -185,12 +185,12 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
         raise IngestError(f"cannot use the database {safe_url(str(engine.url))}: {_first_line(exc)}") from exc
     selection = options.selection
     git_dir = refs.locate(options.source, options.cache_dir, selection, options.refs)
+    peeled = refs.peeled_tags(git_dir)  # every tag, by name: one listing serves selecting and resolving
     try:
-        selected = select_tags(refs.tag_names(git_dir), selection)
+        selected = select_tags(list(peeled), selection)
     except IngestError as exc:
         raise IngestError(f"{options.source}: {exc}") from exc
     git = _Git(git_dir)
-    peeled = refs.peeled_tags(git_dir)
     skipped: list[SkippedTag] = []
     targets: list[tuple[TagTarget, ReleaseVersion]] = []
     for tag in selected:

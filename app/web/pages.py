@@ -33,8 +33,7 @@ def _context_table(
 ) -> dict[str, Any]:
     """The context table's variables (partials/_context.html): the breakdown and its JSON twin."""
     found = queries.context_breakdown(session, release, view.metric, path, subsystem, filters.callee, filters.flag)
-    scope = {"path": path, "subsystem": subsystem, **filters.params()}
-    twin = api_url("context") + view.query(**{key: value for key, value in scope.items() if value})
+    twin = api_url("context") + view.query(path=path, subsystem=subsystem, **filters.params())
     return {"ctx": found, "here": here, "ctx_twin": twin}
 
 
