@@ -4,11 +4,14 @@ import csv
 import io
 import json
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app import queries
 from app.context_rules import CONTEXT_COUNT_RULE, CONTEXT_RULE_TEXT, NOFAIL
 from app.registry import RULE_TEXT
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 
 def _row_dict(row: queries.CountRow) -> dict[str, Any]:
@@ -20,6 +23,27 @@ def _row_dict(row: queries.CountRow) -> dict[str, Any]:
         "total": row.total,
         "uses": row.uses,
     }
+
+
+def _kind_cells(row: queries.CountRow) -> tuple[str, ...]:
+    return tuple(str(v) for v in (row.uses, row.counts.comment, row.counts.string, row.counts.definition, row.total))
+
+
+def _csv(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().rstrip("\n")
+
+
+def _printed(table: "Table") -> str:
+    """A rich table as text (rich is imported only for the table format)."""
+    from rich.console import Console
+
+    out = io.StringIO()
+    Console(file=out, width=140).print(table)
+    return out.getvalue()
 
 
 _CSV_COLUMNS = (
@@ -50,13 +74,9 @@ def render(report: queries.Report, fmt: str) -> str:
             indent=2,
         )
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.DictWriter(out, _CSV_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        for row in [*report.rows, *report.totals]:
-            writer.writerow({"release": report.release.tag, **_row_dict(row)})
-        return out.getvalue().rstrip("\n")
-    from rich.console import Console
+        return _csv(
+            _CSV_COLUMNS, [{"release": report.release.tag, **_row_dict(r)} for r in [*report.rows, *report.totals]]
+        )
     from rich.table import Table
 
     scope = "every MAINTAINERS subsystem" if report.scope == "subsystems" else f"/{report.scope}"
@@ -64,22 +84,11 @@ def render(report: queries.Report, fmt: str) -> str:
     for column in ("name", "identifier", "uses", "comment", "string", "definition", "total"):
         table.add_column(column, justify="left" if column in ("name", "identifier") else "right")
     for row in report.rows:
-        table.add_row(
-            row.name,
-            row.identifier,
-            *(str(v) for v in (row.uses, row.counts.comment, row.counts.string, row.counts.definition, row.total)),
-        )
+        table.add_row(row.name, row.identifier, *_kind_cells(row))
     table.add_section()
     for row in report.totals:
-        table.add_row(
-            f"total {row.name or '/'}",
-            row.identifier,
-            *(str(v) for v in (row.uses, row.counts.comment, row.counts.string, row.counts.definition, row.total)),
-            style="bold",
-        )
-    out = io.StringIO()
-    Console(file=out, width=140).print(table)
-    return out.getvalue() + f"uses = code occurrences that are not definitions. {RULE_TEXT}"
+        table.add_row(f"total {row.name or '/'}", row.identifier, *_kind_cells(row), style="bold")
+    return _printed(table) + f"uses = code occurrences that are not definitions. {RULE_TEXT}"
 
 
 _CONTEXT_COLUMNS = ("release", "scope", "identifiers", "role", "callee", "uses", "with_nofail", "negated", "flags")
@@ -123,13 +132,8 @@ def render_context(found: queries.ContextBreakdown, fmt: str) -> str:
         )
     scope = found.place.removeprefix("in ")
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.DictWriter(out, _CONTEXT_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({"release": found.release.tag, "scope": scope, "identifiers": identifiers, **row})
-        return out.getvalue().rstrip("\n")
-    from rich.console import Console
+        fixed = {"release": found.release.tag, "scope": scope, "identifiers": identifiers}
+        return _csv(_CONTEXT_COLUMNS, [{**fixed, **row} for row in rows])
     from rich.table import Table
 
     title = f"{identifiers} at {found.release.tag} {found.place}, by callee"
@@ -147,12 +151,10 @@ def render_context(found: queries.ContextBreakdown, fmt: str) -> str:
         )
     table.add_section()
     table.add_row("total", "", str(found.uses), str(found.with_flag(NOFAIL)), str(found.negated), "", style="bold")
-    out = io.StringIO()
-    Console(file=out, width=140).print(table)
     roles = ", ".join(f"{role} {n}" for role, n in found.roles) or "none"
     unclassified = (
         f" {found.unclassified} more were stored before the context existed: the next `nofs ingest` fills them in."
         if found.unclassified
         else ""
     )
-    return out.getvalue() + f"By role: {roles}. {count_rule}{unclassified} {CONTEXT_RULE_TEXT}"
+    return _printed(table) + f"By role: {roles}. {count_rule}{unclassified} {CONTEXT_RULE_TEXT}"
