@@ -87,3 +87,8 @@ def context_filter(
 
 
 ContextFilterDep = Annotated[ContextFilter, Depends(context_filter)]
+
+
+Back = Annotated[
+    int, Query(ge=0, le=10_000, description="releases back the filesystem table compares with (clamped to the axis)")
+]

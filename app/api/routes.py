@@ -32,7 +32,7 @@ from app.context_rules import CONTEXT_COUNT_RULE, CONTEXT_RULE_TEXT, NOFAIL, ROL
 from app.metrics import METRICS
 from app.registry import IDENTIFIERS, RULE_TEXT
 from app.registry import Counts as KindCounts  # schemas.Counts is the JSON object of them
-from app.request import ContextFilterDep, SessionDep, View, ViewDep
+from app.request import Back, ContextFilterDep, SessionDep, View, ViewDep
 
 router = APIRouter(responses=ERRORS)
 
@@ -168,9 +168,7 @@ def filesystems(
     request: Request,
     session: SessionDep,
     view: ViewDep,
-    back: Annotated[int, Query(ge=0, le=10_000, description="releases back to compare with (clamped to the axis)")] = (
-        queries.DEFAULT_BACK
-    ),
+    back: Back = queries.DEFAULT_BACK,
     limit: Limit = 100,
     offset: Offset = 0,
     format: Format = None,

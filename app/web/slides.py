@@ -7,9 +7,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Annotated, Final
+from typing import Final
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,7 @@ from app import attribution, queries
 from app.assets import asset_dir
 from app.attribution import AuthorRow, CodePair, CommitRow, CommitView
 from app.metrics import SCOPES_OPENED, Metric
-from app.request import SessionDep, View, ViewDep
+from app.request import Back, SessionDep, View, ViewDep
 from app.web import chart_routes
 from app.web.rendering import render
 
@@ -27,9 +27,6 @@ SLIDE_ROWS: Final = 6  # authors and pulls on the converters' slide
 FILESYSTEM_ROWS: Final = 15  # filesystems listed; the others are added up in one row (all are in the JSON twin)
 PAIR_LINES: Final = 12  # code lines on each side of the before/after pair
 CHART_WIDTH: Final = 1480  # px: a 1600 px slide less its margins
-Back = Annotated[
-    int, Query(ge=0, le=10_000, description="releases back the filesystem table compares with (clamped to the axis)")
-]
 
 
 @dataclass(frozen=True)
@@ -57,7 +54,7 @@ class Deck:
     previous: queries.ReleaseRef | None
     first: queries.ReleaseRef
     headlines: tuple[Headline, ...]
-    trend: str  # data: URI of the chart's SVG
+    trend: str  # the chart's SVG: its endpoint's address on the web, a data: URI in the file to download
     subsystems: str
     filesystems: queries.FilesystemTable
     filesystem_rows: int
