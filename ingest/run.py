@@ -243,7 +243,9 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
                 run.finish(session, done)
             claims.give_back(done.target.name)
             stored_now = len(stats.releases_ingested)
-            if stored_now and stored_now & (stored_now - 1) == 0:  # 1, 2, 4, 8 …: statistics within twice the truth
+            # after the 1st, 2nd, 4th, 8th … (statistics within twice the truth), unless it was the last: the
+            # run refreshes them at its end anyway
+            if stored_now and stored_now & (stored_now - 1) == 0 and stored_now < len(todo):
                 with sessions() as session, session.begin():
                     store.refresh_statistics(session)
 
