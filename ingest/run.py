@@ -21,7 +21,7 @@ from app.registry import NAMES
 from ingest import backfill, intervals, refs, store
 from ingest.errors import IngestError
 from ingest.intervals import IntervalProgress
-from ingest.refs import SkippedTag, TagTarget
+from ingest.refs import SkippedTag, TaggedCommit, TagTarget
 from ingest.tags import TagSelection, select_tags
 from ingest.versions import ReleaseVersion, parse_tag, ref_version
 from migrations.runner import upgrade_if_behind
@@ -192,7 +192,7 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
         raise IngestError(f"{options.source}: {exc}") from exc
     git = _Git(git_dir)
     skipped: list[SkippedTag] = []
-    targets: list[tuple[TagTarget, ReleaseVersion]] = []
+    targets: list[tuple[TaggedCommit, ReleaseVersion]] = []
     for tag in selected:
         resolved = peeled.get(tag.name) or git.resolve_tag(tag.name)
         if isinstance(resolved, SkippedTag):
@@ -217,7 +217,8 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
         }
         pending = intervals.pending(session, selected_keys) if options.commits else []
         unclassified = backfill.pending(session, git.repo) if backfill.waiting(session) else backfill.NONE
-    todo = [(t, v) for t, v in targets if t.name not in stored or stored[t.name].commit_id != t.commit_id]
+    new = [(t, v) for t, v in targets if t.name not in stored or stored[t.name].commit_id != t.commit_id]
+    todo = list(zip(refs.described(git_dir, [t for t, _ in new]), (v for _, v in new), strict=True))
     stats = IngestStats(releases_unchanged=len(targets) - len(todo), skipped=skipped)
     stats.backfill_missing = unclassified.missing
     stats.provisional = [f"{t.name} at {t.commit_id[:12]}" for t, v in targets if v.line == Line.REF]
