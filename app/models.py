@@ -228,6 +228,8 @@ class Attribution(Base):
     commits_walked: Mapped[int] = mapped_column(Integer)
     # a shallow clone's history stops between the two releases: attribution starts at its boundary
     shallow_boundary: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # its commit_changes carry the change split (migration 0005); false: attributed before, to do again
+    change_kinds: Mapped[bool] = mapped_column(Boolean, server_default=false())
     attributed_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
 
@@ -242,9 +244,21 @@ class ReleaseCommit(Base):
     step: Mapped[int | None] = mapped_column(Integer)
 
 
-class CommitChange(CountColumns, Base):
-    """Signed change of one identifier in one file, by kind. view 'own': what the commit itself did (for a
-    merge: its conflict resolution); 'step': first parent → commit, for the commits on the first-parent line."""
+class ChangeSplitColumns:
+    """The change in code occurrences split by kind of change (app/change_rules.py); NULL: not split yet."""
+
+    converted: Mapped[int | None] = mapped_column(Integer)
+    removed_with_code: Mapped[int | None] = mapped_column(Integer)
+    moved_out: Mapped[int | None] = mapped_column(Integer)
+    moved_in: Mapped[int | None] = mapped_column(Integer)
+    added_new: Mapped[int | None] = mapped_column(Integer)
+    added_existing: Mapped[int | None] = mapped_column(Integer)
+
+
+class CommitChange(CountColumns, ChangeSplitColumns, Base):
+    """Signed change of one identifier in one file, by kind, and its change in code occurrences split by kind
+    of change. view 'own': what the commit itself did (for a merge: its conflict resolution); 'step': first
+    parent → commit, for the commits on the first-parent line."""
 
     __tablename__ = "commit_changes"
     __table_args__ = (

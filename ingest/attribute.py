@@ -14,11 +14,14 @@ from typing import TYPE_CHECKING
 import pygit2
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.change_rules import ChangeSplit
 from ingest import commit_store, store
+from ingest.change_kinds import EMPTY_FACTS, BlobFacts, interval_splits, rename_candidates, step_diffs
 from ingest.deltas import BlobCounts, Deltas, change_deltas, resolution_deltas
 from ingest.history import Interval, describe, walk_interval
 from ingest.intervals import IntervalProgress, IntervalTodo, attributed
 from ingest.merge_base import MergeBases
+from ingest.renames import renames
 from ingest.repo import ensure_commit_graph, shallow_commits
 from ingest.subsystems import SubsystemMapper
 
@@ -138,6 +141,41 @@ def interval_deltas(interval: Interval, counts: dict[str, BlobCounts]) -> dict[t
     return {key: deltas for key, deltas in result.items() if deltas}
 
 
+Splits = dict[tuple[str, str], dict[tuple[str, str], ChangeSplit]]
+
+
+class _Facts(dict[str, BlobFacts]):
+    """Facts of the blobs read; a blob not read is one whose file's counts did not change: nothing to split."""
+
+    def __missing__(self, oid: str) -> BlobFacts:
+        return EMPTY_FACTS
+
+
+def change_splits(
+    repo_dir: str, scanner: "BlobScanner", interval: Interval, changes: dict[tuple[str, str], Deltas]
+) -> Splits:
+    """Each changed row's change in uses split by kind of change: reads both sides of every file whose counts
+    changed (on the scan workers), and asks git for renames where a step deleted and added such files."""
+    base_key = _base_key(interval) if interval.base_changes else None
+    paths = {key: {path for path, _ in deltas} for key, deltas in changes.items()}
+    wanted: set[str] = set()
+    diffs = [d for d in step_diffs(interval, base_key) if d.key in paths]
+    for diff in diffs:
+        wanted.update(oid for c in diff.changes if c.path in paths[diff.key] for oid in (c.old, c.new) if oid)
+    for commit in interval.commits:
+        for r in commit.resolutions if (commit.oid, OWN) in paths else ():
+            if r.path in paths[(commit.oid, OWN)]:
+                wanted.update(o for o in (r.result, r.first, *(b for side in r.sides for b in side)) if o)
+    facts = _Facts(scanner.facts(sorted(wanted)))
+    renamed = {}
+    for diff in diffs:
+        candidates = rename_candidates([c for c in diff.changes if c.path in paths[diff.key]], facts)
+        if candidates:
+            renamed[diff.key] = renames(repo_dir, diff.old, diff.new, candidates)
+    splits = interval_splits(interval, base_key, facts, renamed)
+    return {key: {row: s for row, s in split.items() if row in changes.get(key, {})} for key, split in splits.items()}
+
+
 def _base_key(interval: Interval) -> str:
     assert interval.base is not None or interval.older is not None
     return interval.base if interval.base is not None else str(interval.older)
@@ -163,11 +201,12 @@ def attribute_interval(
         "base_commit": None,
         "commits_walked": 0,
         "shallow_boundary": False,
+        "change_kinds": True,
     }
     if previous is None:  # the first release: no interval, and its whole history is not ours to walk
         with sessions() as session, session.begin():
             store.lock_writes(session)
-            commit_store.write_attribution(session, release.id, header, {}, {}, {}, {})
+            commit_store.write_attribution(session, release.id, header, {}, {}, {}, {}, {})
         return IntervalResult(intervals=1), None
     interval, walked = walk_interval(repo, previous.commit_id, release.commit_id, tracked, merge_bases, shallow)
     header.update(base_commit=interval.base, commits_walked=walked, shallow_boundary=interval.shallow_boundary)
@@ -177,6 +216,7 @@ def attribute_interval(
     with sessions() as session:
         interesting, clean, read = book.fill(session, scanner, wanted, trees, scanned)
     changes = interval_deltas(interval, book.counts)
+    splits = change_splits(repo.path.rstrip("/"), scanner, interval, changes)
     steps: dict[str, int | None] = {c.oid: c.step for c in interval.commits}
     if interval.base_changes:
         steps[_base_key(interval)] = 0
@@ -192,7 +232,7 @@ def attribute_interval(
         paths = {path for deltas in changes.values() for path, _ in deltas}
         subsystem_of = {path: subsystem_in_tree(path) for path in paths}
         commit_store.write_attribution(
-            session, release.id, header, metas, {oid: steps[oid] for oid in metas}, changes, subsystem_of
+            session, release.id, header, metas, {oid: steps[oid] for oid in metas}, changes, subsystem_of, splits
         )
     return IntervalResult(1, walked, len(metas), len(interesting) + len(clean), read, int(bool(boundary))), boundary
 

@@ -5,6 +5,7 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from app.change_rules import NO_CHANGE, ChangeSplit
 from app.models import Attribution, Blob, CleanBlob, Commit, CommitChange, ReleaseCommit
 from app.registry import Counts
 from ingest import store
@@ -51,8 +52,10 @@ def write_attribution(
     steps: Mapping[str, int | None],
     changes: Mapping[tuple[str, str], Deltas],
     subsystem_of: Mapping[str, int],
+    splits: Mapping[tuple[str, str], Mapping[tuple[str, str], ChangeSplit]],
 ) -> None:
-    """`changes`: (commit oid, view) -> deltas; every commit in it has a meta and a step (or None)."""
+    """`changes`: (commit oid, view) -> deltas; every commit in it has a meta and a step (or None). `splits`:
+    the same keys -> each row's change in uses by kind of change (a row without one changed no uses)."""
     store.delete_attribution(session, release_id)
     session.execute(insert(Attribution.__table__), {"release_id": release_id, **header})
     commit_ids = _commit_ids(session, metas)
@@ -72,6 +75,7 @@ def write_attribution(
             "identifier": identifier,
             "subsystem_id": subsystem_of[path],
             **as_columns(change),
+            **splits.get((oid, view), {}).get((path, identifier), NO_CHANGE)._asdict(),
         }
         for (oid, view), deltas in changes.items()
         for (path, identifier), change in deltas.items()

@@ -253,8 +253,18 @@ def _function_defined(text: bytes, lo: int, hi: int, hits_by_pos: dict[int, _Hit
     return name
 
 
-def _classify(text: bytes, hits: list[_Hit]) -> None:
-    """Set kind and enclosing function of every hit, walking the tokens once."""
+def defined_functions(data: bytes) -> frozenset[str]:
+    """The names of the functions the blob defines, by the same rule that names an occurrence's function."""
+    if b"\0" in data[:BINARY_PROBE_BYTES]:
+        return frozenset()
+    found: list[bytes] = []
+    _classify(b"\n" + data, [], found)
+    return frozenset(name.decode("utf-8", "backslashreplace") for name in found)
+
+
+def _classify(text: bytes, hits: list[_Hit], defined: list[bytes] | None = None) -> None:
+    """Set kind and enclosing function of every hit, walking the tokens once; with `defined`, also collect
+    the name of every function defined (which reads the whole blob instead of stopping after the last hit)."""
     hits_by_pos = {hit.pos: hit for hit in hits}
     index = 0
     depth = 0
@@ -277,7 +287,7 @@ def _classify(text: bytes, hits: list[_Hit]) -> None:
         start, end = match.span()
         if index < count and hits[index].pos < start:
             settle_code(start)
-        elif index == count and depth:
+        elif index == count and depth and defined is None:
             break  # every hit is settled, and inside a block no pending definition can change
         first = text[start]
         if first in _COMMENT_OR_LITERAL:
@@ -296,6 +306,8 @@ def _classify(text: bytes, hits: list[_Hit]) -> None:
         elif first == 0x7B:  # {
             if depth == 0:
                 function = _function_defined(text, region_start, start, hits_by_pos)
+                if defined is not None and function is not None:
+                    defined.append(function)
             depth += 1
         elif depth <= 1 or text[start - 1] == 0x0A:  # } closing a top-level block, or in column 0
             depth, function, region_start = 0, None, end

@@ -63,6 +63,8 @@ def pending(session: Session, selected: dict[str, store.PlannedRelease] | None =
 
 
 def attributed(session: Session) -> dict[int, tuple[str | None, str | None]]:
-    """release id -> (previous release's tag, its commit) of every attributed interval."""
-    rows = session.execute(select(Attribution.release_id, Attribution.from_tag, Attribution.from_commit))
+    """release id -> (previous release's tag, its commit) of every attributed interval; one attributed before
+    the change split existed (migration 0005) is left out, to be attributed again."""
+    a = Attribution
+    rows = session.execute(select(a.release_id, a.from_tag, a.from_commit).where(a.change_kinds))
     return {release_id: (tag, commit) for release_id, tag, commit in rows}

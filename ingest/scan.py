@@ -13,11 +13,14 @@ from typing import Final
 
 from app.registry import Kind
 from ingest.blobs import BlobReader
+from ingest.change_kinds import BlobFacts, blob_facts
 from ingest.context import OccurrenceContext, contexts
 from ingest.count import BlobScan, Matcher
 
 # Blobs per task: large enough to amortise the round trip, small enough to balance the cores.
 SCAN_CHUNK: Final = 1024
+# The change split reads whole blobs for their functions: fewer a task keeps both cores busy on one interval.
+FACTS_CHUNK: Final = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +81,11 @@ def _scan_chunk(oids: list[str]) -> ChunkResult:
     return ChunkResult(len(oids), total, interesting)
 
 
+def _facts_chunk(oids: list[str]) -> list[tuple[str, BlobFacts]]:
+    assert _reader is not None and _matcher is not None
+    return [(oid, blob_facts(data, _matcher)) for oid, data in _reader.read_many(oids)]
+
+
 class BlobScanner:
     """Scans blobs of one repository; in-process with one job, a process pool with more."""
 
@@ -115,6 +123,14 @@ class BlobScanner:
         elif _reader is not None:
             _reader.close()
             _reader = None
+
+    def facts(self, oids: list[str]) -> dict[str, BlobFacts]:
+        """What the change split reads of each blob (ingest/change_kinds.py), on all workers."""
+        chunks = [oids[i : i + FACTS_CHUNK] for i in range(0, len(oids), FACTS_CHUNK)]
+        if self._pool is None:
+            return {oid: facts for chunk in chunks for oid, facts in _facts_chunk(chunk)}
+        futures = [self._pool.submit(_facts_chunk, chunk) for chunk in chunks]
+        return {oid: facts for future in futures for oid, facts in future.result()}
 
     def submit(self, oids: list[str]) -> "PendingScan":
         """Start scanning now (in the pool) or on demand (in-process); results come from the return value."""

@@ -28,12 +28,14 @@ QUERIES = {
                            JOIN subsystems u ON u.id = c.subsystem_id""",
     "clean_blobs": "SELECT oid FROM clean_blobs",
     "commits": """SELECT oid, author_name, author_email, authored_at, subject, links, parents FROM commits""",
-    "attributions": """SELECT r.tag, a.from_tag, a.from_commit, a.base_commit, a.commits_walked, a.shallow_boundary
+    "attributions": """SELECT r.tag, a.from_tag, a.from_commit, a.base_commit, a.commits_walked, a.shallow_boundary,
+                              a.change_kinds
                        FROM attributions a JOIN releases r ON r.id = a.release_id""",
     "release_commits": """SELECT r.tag, c.oid, rc.step FROM release_commits rc
                           JOIN releases r ON r.id = rc.release_id JOIN commits c ON c.id = rc.commit_id""",
     "commit_changes": """SELECT r.tag, c.oid, x.view, p.path, x.identifier, u.name,
-                                x.code, x.comment, x.string, x.definition
+                                x.code, x.comment, x.string, x.definition, x.converted, x.removed_with_code,
+                                x.moved_out, x.moved_in, x.added_new, x.added_existing
                          FROM commit_changes x JOIN releases r ON r.id = x.release_id
                          JOIN commits c ON c.id = x.commit_id JOIN paths p ON p.id = x.path_id
                          JOIN subsystems u ON u.id = x.subsystem_id""",

@@ -211,7 +211,18 @@ def telescoping_failures(engine: Engine) -> list[str]:
         intervals = connection.execute(
             text("SELECT r.tag, a.from_tag FROM attributions a JOIN releases r ON r.id = a.release_id")
         ).all()
-    failures = []
+        # each row's change in uses, split by kind of change, adds up to it
+        splits = connection.execute(
+            text(
+                """SELECT x.commit_id, x.view, x.path_id, x.identifier, x.code, x.converted, x.removed_with_code,
+                          x.moved_out, x.moved_in, x.added_new, x.added_existing FROM commit_changes x"""
+            )
+        ).all()
+    failures = [
+        f"split of {row[:4]} {row[5:]} is not its change in uses {row[4]}"
+        for row in splits
+        if None in row[5:] or sum(row[8:]) - sum(row[5:8]) != row[4]
+    ]
     for tag, from_tag in intervals:
         if from_tag is None:
             continue
@@ -227,6 +238,25 @@ def test_steps_add_up_to_each_release_change(engine: Engine, history, tmp_path: 
     repo, _ = history
     run(engine, repo, tmp_path)
     assert telescoping_failures(engine) == []
+
+
+def test_each_change_is_split_by_kind_of_change(engine: Engine, history, tmp_path: Path) -> None:
+    repo, c = history
+    run(engine, repo, tmp_path)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                """SELECT co.oid, p.path, x.converted, x.removed_with_code, x.moved_out, x.moved_in, x.added_new,
+                          x.added_existing
+                   FROM commit_changes x JOIN commits co ON co.id = x.commit_id JOIN paths p ON p.id = x.path_id
+                   WHERE x.view = 'own' AND x.identifier = 'GFP_NOFS'"""
+            )
+        ).all()
+    split = {(oid, path): tuple(rest) for oid, path, *rest in rows}
+    assert split[(str(c["t1"]), "fs/a/x.c")] == (2, 0, 0, 0, 0, 0)  # converted: f() stays
+    assert split[(str(c["m2"]), "fs/b/y.c")] == (0, 0, 2, 0, 0, 0)  # git pairs the rename
+    assert split[(str(c["m2"]), "fs/c/y.c")] == (0, 0, 0, 2, 0, 0)
+    assert split[(str(c["next"]), "fs/a/x.c")] == (0, 0, 0, 0, 0, 2)  # added to existing f()
 
 
 def test_links_subjects_and_authors(engine: Engine, session: Session, history, tmp_path: Path) -> None:

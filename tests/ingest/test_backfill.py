@@ -103,3 +103,18 @@ def test_blobs_the_repository_does_not_hold_are_left_and_said(engine: Engine, tm
     assert (elsewhere.blobs, elsewhere.missing) == ([], blobs_with_code(engine))
     said = IngestStats(blobs_backfilled=2, backfill_missing=3).summary()
     assert "occurrence context filled in for 2 blob(s) stored before it existed (3 not in this repository" in said
+
+
+def test_intervals_attributed_before_the_change_split_are_attributed_again(engine: Engine, tmp_path: Path) -> None:
+    build_history(tmp_path / "linux")
+    run(engine, tmp_path / "linux", tmp_path)
+    fresh = dump(engine)
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0004")  # the split goes: the attribution is that of an older nofs
+    stats = run(engine, tmp_path / "linux", tmp_path)
+    assert current_revision(engine) == HEAD_REVISION
+    assert stats.releases_ingested == [] and stats.intervals_attributed == len(fresh["attributions"]) > 2
+    assert dump(engine) == fresh
+    assert run(engine, tmp_path / "linux", tmp_path).intervals_attributed == 0
