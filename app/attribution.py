@@ -10,6 +10,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from app.cache import cached
+from app.change_rules import ChangeKind, ChangeSplit
 from app.metrics import Count, Metric
 from app.models import Attribution, Commit, CommitChange, Path, Release, ReleaseCommit, Subsystem
 from app.queries import (
@@ -58,6 +59,7 @@ class AuthorRow:
     commits: int
     added: int
     removed: int
+    converted: int  # uses their commits converted (app/change_rules.py)
 
     @property
     def net(self) -> int:
@@ -106,10 +108,15 @@ class CommitEffect:
     files: int
     added: int
     removed: int
+    split: ChangeSplit | None  # its change in uses by kind of change; None: attributed before the split existed
 
     @property
     def net(self) -> int:
         return self.added - self.removed
+
+    @property
+    def converted(self) -> int:
+        return self.split.converted if self.split is not None else 0
 
 
 @dataclass(frozen=True)
@@ -135,8 +142,15 @@ def commit_effects(
     """Commits that moved the metric: in the given releases' intervals, under a path (a file, or a
     directory and all below it) or in a subsystem; newest release first, then newest commit."""
     c = CommitChange
+    kinds = [getattr(c, kind.value) for kind in ChangeKind]
     per_file = (
-        select(c.release_id, c.commit_id, c.path_id, func.sum(value_column(CommitChange, count)).label("value"))
+        select(
+            c.release_id,
+            c.commit_id,
+            c.path_id,
+            func.sum(value_column(CommitChange, count)).label("value"),
+            *(func.sum(column).label(column.key) for column in kinds),
+        )
         .where(c.view == _STORED_VIEW[view], c.identifier.in_(metric.identifiers))
         .where(c.release_id.in_([r.id for r in within]))
         .group_by(c.release_id, c.commit_id, c.path_id)
@@ -159,6 +173,7 @@ def commit_effects(
             func.count(case((value != 0, 1))),
             func.sum(case((value > 0, value), else_=0)),
             func.sum(case((value < 0, -value), else_=0)),
+            *(func.sum(files.c[column.key]) for column in kinds),
         )
         .select_from(files)
         .join(Commit, Commit.id == files.c.commit_id)
@@ -172,9 +187,51 @@ def commit_effects(
         .order_by(Release.sort_key.desc(), Commit.authored_at.desc(), Commit.oid)
     )
     return tuple(
-        CommitEffect(tag, commit_id, oid, step, parents > 1, name, email, n, int(add), int(rem))
-        for tag, commit_id, oid, step, parents, name, email, n, add, rem in session.connection().execute(query)
+        CommitEffect(tag, commit_id, oid, step, parents > 1, name, email, n, int(add), int(rem), _split(split))
+        for tag, commit_id, oid, step, parents, name, email, n, add, rem, *split in session.connection().execute(query)
     )
+
+
+def _split(sums: Sequence[int | None]) -> ChangeSplit | None:
+    """A sum over rows is NULL only when the rows were stored before the split existed."""
+    return None if None in sums else ChangeSplit(*(int(value) for value in sums))  # type: ignore[arg-type]
+
+
+@cached
+def change_split(
+    session: Session,
+    metric: Metric,
+    within: tuple[ReleaseRef, ...],
+    path: str | None = None,
+    subsystem: str | None = None,
+) -> ChangeSplit | None:
+    """The change in uses over the given releases' intervals split by kind of change, from the first-parent
+    steps (so the parts add up to the release-to-release change); None when an interval is not attributed
+    or was attributed before the split existed."""
+    if not within or not attributed_between(session, within) or not split_between(session, within):
+        return None
+    c = CommitChange
+    query = (
+        select(*(func.coalesce(func.sum(getattr(c, kind.value)), 0) for kind in ChangeKind))
+        .where(c.view == _STORED_VIEW[CommitView.MERGES], c.identifier.in_(metric.identifiers))
+        .where(c.release_id.in_([r.id for r in within]))
+    )
+    if subsystem is not None:
+        query = query.join(Subsystem, Subsystem.id == c.subsystem_id).where(Subsystem.name == subsystem)
+    if path:
+        query = query.join(Path, Path.id == c.path_id).where(under(path))
+    return ChangeSplit(*(int(v) for v in session.connection().execute(query).one()))
+
+
+def split_between(session: Session, within: Sequence[ReleaseRef]) -> bool:
+    """True when every interval in `within` carries the change split (attributed since migration 0005)."""
+    done = _split_intervals(session)
+    return all(release.id in done for release in within)
+
+
+@cached
+def _split_intervals(session: Session) -> frozenset[int]:
+    return frozenset(session.execute(select(Attribution.release_id).where(Attribution.change_kinds)).scalars())
 
 
 def with_details(session: Session, effects: Sequence[CommitEffect]) -> tuple[CommitRow, ...]:
@@ -226,14 +283,19 @@ Effect = TypeVar("Effect", bound=CommitEffect)
 
 
 def top(rows: Sequence[Effect], lowered: bool, limit: int) -> list[Effect]:
-    """The rows that lowered (or raised) the metric most, by their net effect."""
-    chosen = [r for r in rows if (r.net < 0 if lowered else r.net > 0)]
-    return sorted(chosen, key=lambda r: (r.net if lowered else -r.net, r.commit))[:limit]
+    """The rows that converted most (lowered: by the uses they converted, then net; moves and deletions do not
+    rank a commit, app/change_rules.py), or raised the metric most, by their net effect. A row without a split
+    (attributed before it existed) ranks by its net decrease."""
+    if lowered:
+        chosen = [r for r in rows if (r.converted > 0 if r.split is not None else r.net < 0)]
+        return sorted(chosen, key=lambda r: (-r.converted, r.net, r.commit))[:limit]
+    chosen = [r for r in rows if r.net > 0]
+    return sorted(chosen, key=lambda r: (-r.net, r.commit))[:limit]
 
 
 def authors(rows: Sequence[CommitEffect]) -> list[AuthorRow]:
     """Each author's commits added up, named as on their newest commit (rows come newest first); most
-    converted first, then most added."""
+    converted first (uses converted, app/change_rules.py), then most lowered, then most added."""
     by_email: dict[str, list[CommitEffect]] = {}
     for row in rows:
         by_email.setdefault(row.author_email.lower(), []).append(row)
@@ -244,10 +306,11 @@ def authors(rows: Sequence[CommitEffect]) -> list[AuthorRow]:
             commits=len(group),
             added=sum(max(r.net, 0) for r in group),
             removed=sum(max(-r.net, 0) for r in group),
+            converted=sum(r.converted for r in group),
         )
         for group in by_email.values()
     ]
-    return sorted(result, key=lambda a: (-a.removed, -a.added, a.email))
+    return sorted(result, key=lambda a: (-a.converted, -a.removed, -a.added, a.email))
 
 
 def step_total(rows: Sequence[CommitEffect]) -> int:

@@ -88,6 +88,10 @@ class ChangeSplit(NamedTuple):
     def __add__(self, other: tuple[int, ...]) -> "ChangeSplit":  # type: ignore[override]
         return ChangeSplit(*(a + b for a, b in zip(self, other, strict=True)))
 
+    def words(self, kinds: tuple[ChangeKind, ...] = tuple(ChangeKind)) -> str:
+        """ "converted 2, removed with its code 1": the kinds asked for that are not zero."""
+        return ", ".join(f"{LABELS[kind]} {getattr(self, kind.value):,}" for kind in kinds if getattr(self, kind.value))
+
     def parts(self) -> list[tuple[ChangeKind, str, int]]:
         """(kind, label, value) of each kind, in the order pages show them."""
         return [(kind, LABELS[kind], getattr(self, kind.value)) for kind in ChangeKind]

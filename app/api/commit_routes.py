@@ -9,9 +9,11 @@ from pydantic import Field
 
 from app import attribution, queries
 from app.api.common import CSV, ERRORS, Format, Limit, Offset, at_release, context_of, page_of, respond
-from app.api.schemas import AuthorOut, CommitOut, Page
+from app.api.schemas import AuthorOut, ChangeKindsOut, ChangeSplitOut, CommitOut, Page
 from app.attribution import CommitRow, CommitView, Order
-from app.request import SessionDep, View, ViewDep
+from app.change_rules import CHANGE_RULE_TEXT, ChangeSplit
+from app.errors import NotFound
+from app.request import BadParameter, SessionDep, View, ViewDep
 
 router = APIRouter(responses=ERRORS)
 
@@ -63,7 +65,12 @@ def commit_out(row: CommitRow) -> CommitOut:
         removed=row.removed,
         net=row.net,
         links=" ".join(row.links),
+        split=split_out(row.split),
     )
+
+
+def split_out(split: ChangeSplit | None) -> ChangeSplitOut | None:
+    return None if split is None else ChangeSplitOut(**split._asdict(), net=split.net)
 
 
 @router.get(
@@ -104,7 +111,9 @@ def release_authors(
     release = queries.release_ref(session, tag)
     rows = attribution.commit_rows(session, view.metric, view.count, CommitView.COMMITS, (release,))
     items = [
-        AuthorOut(name=a.name, email=a.email, commits=a.commits, lowered=a.removed, raised=a.added)
+        AuthorOut(
+            name=a.name, email=a.email, commits=a.commits, converted=a.converted, lowered=a.removed, raised=a.added
+        )
         for a in attribution.authors(rows)
     ]
     page = page_of(request, items, limit, offset, **at_release(release), **context_of(view))
@@ -140,3 +149,43 @@ def subsystem_commits(request: Request, session: SessionDep, name: str, view: Vi
 )
 def path_commits(request: Request, session: SessionDep, path: str, view: ViewDep, asked: ListParams):
     return _scoped_commits(request, session, view, asked, path=queries.known_path(session, path))
+
+
+@router.get(
+    "/change-kinds",
+    response_model=ChangeKindsOut,
+    summary="The change in uses between two releases split by kind: converted, removed with its code, moved, added",
+)
+def change_kinds(
+    request: Request,
+    session: SessionDep,
+    view: ViewDep,
+    to: Annotated[str | None, Query(max_length=255, description="the newer release (the newest when absent)")] = None,
+    from_: Annotated[
+        str | None, Query(alias="from", max_length=255, description="the older release (the one before `to`)")
+    ] = None,
+    path: Annotated[
+        str | None, Query(max_length=4096, description="a directory (with all below it) or a file; else the tree")
+    ] = None,
+    subsystem: Annotated[str | None, Query(max_length=512, description="a MAINTAINERS subsystem")] = None,
+):
+    newer = queries.release_ref(session, to or view.tag)
+    older = queries.release_ref(session, from_) if from_ is not None else queries.previous_release(session, newer)
+    if older is None:
+        raise NotFound(f"{newer.tag} is the first ingested release: nothing to compare it with")
+    path = queries.known_path(session, path) if path is not None else None
+    subsystem = queries.known_subsystem(session, subsystem) if subsystem is not None else None
+    within = attribution.releases_between(session, older, newer)
+    if not within:
+        raise BadParameter(f"{older.tag} is not an older release on {newer.tag}'s line")
+    split = attribution.change_split(session, view.metric, within, path=path, subsystem=subsystem)
+    body = ChangeKindsOut(
+        **{"from": older.tag},
+        to=newer.tag,
+        metric=view.metric.key,
+        path=path,
+        subsystem=subsystem,
+        split=split_out(split),
+        rule=CHANGE_RULE_TEXT,
+    )
+    return respond(request, session, body)

@@ -228,12 +228,47 @@ class CommitOut(BaseModel):
     removed: int = Field(description="decreases, file by file, as a positive number")
     net: int = Field(description="added - removed")
     links: str = Field(description="the commit message's Link: trailers, space-separated")
+    split: "ChangeSplitOut | None" = Field(
+        default=None,
+        description="its change in uses by kind of change (always code occurrences, whatever `count` says); null "
+        "when its interval was attributed before the split existed",
+    )
+
+
+class ChangeSplitOut(BaseModel):
+    """A change in uses split by kind of change; the rule is app/change_rules.py's CHANGE_RULE_TEXT."""
+
+    converted: int = Field(description="fewer in a function (or file) that stays")
+    removed_with_code: int = Field(description="fewer because the function or file went away")
+    moved_out: int = Field(description="left with a renamed file or a moved function")
+    moved_in: int = Field(description="arrived with a renamed file or a moved function")
+    added_new: int = Field(description="more in a function or file that did not exist before")
+    added_existing: int = Field(description="more in a function or file that existed")
+    net: int = Field(description="moved_in + added_new + added_existing - converted - removed_with_code - moved_out")
+
+
+class ChangeKindsOut(BaseModel):
+    """The change in uses between two releases (a place of the tree, or a subsystem) by kind of change."""
+
+    from_: str = Field(alias="from")
+    to: str
+    metric: str
+    path: str | None
+    subsystem: str | None
+    split: ChangeSplitOut | None = Field(
+        description="null when an interval between the releases is not attributed, or was attributed before the "
+        "split existed (the next nofs ingest does it again)"
+    )
+    rule: str
+
+    model_config = {"populate_by_name": True}
 
 
 class AuthorOut(BaseModel):
     name: str
     email: str
     commits: int = Field(description="commits that moved the metric")
+    converted: int = Field(description="uses those commits converted (the kind of change, not moves or deletions)")
     lowered: int = Field(description="the net decreases of those commits, added up")
     raised: int = Field(description="the net increases of those commits, added up")
 

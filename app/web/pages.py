@@ -165,8 +165,24 @@ def subsystem(request: Request, session: SessionDep, view: ViewDep, name: str, f
             session, view.metric, view.count, CommitView.COMMITS, release, subsystem=name
         ),
         commits_twin=api_url("subsystems", name, "commits") + view.query(),
+        splits=_splits(session, view, release, subsystem=name),
         **_context_table(session, view, release, filters, subsystem_url(name), subsystem=name),
     )
+
+
+def _splits(session: SessionDep, view: View, release: queries.ReleaseRef, **scope: str) -> list[dict[str, Any]]:
+    """The change split of a path or subsystem since the previous release and since the first one."""
+    every = attribution.releases_between(session, None, release)
+    previous = queries.previous_release(session, release)
+    result = []
+    if previous is not None:
+        last = attribution.releases_between(session, previous, release)
+        split = attribution.change_split(session, view.metric, last, **scope)
+        result.append({"where": f"from {previous.tag} to {release.tag}", "split": split})
+    if len(every) > 2:
+        split = attribution.change_split(session, view.metric, every, **scope)
+        result.append({"where": f"from {every[0].tag} to {release.tag}", "split": split})
+    return [s for s in result if s["split"] is not None]
 
 
 def _crumbs(path: str) -> list[tuple[str, str]]:
@@ -189,6 +205,7 @@ def tree(request: Request, session: SessionDep, view: ViewDep, filters: ContextF
             session, view.metric, view.count, CommitView.COMMITS, release, path=path
         )
         common["commits_twin"] = api_url("files", path, "commits") + view.query()
+        common["splits"] = _splits(session, view, release, path=path)
     if found is not None and not found[1]:
         occurrences = queries.occurrences(session, release, path, filters.callee, filters.flag)
         every = len(queries.occurrences(session, release, path))
@@ -324,6 +341,7 @@ def _who(session: SessionDep, view: View, older: queries.ReleaseRef, newer: quer
         **{key: [next(detailed) for _ in rows] for key, rows in shown.items()},
         "authors": attribution.authors(commits)[:TOP_COMMITS],
         "step_total": attribution.step_total(merges),
+        "split": attribution.change_split(session, view.metric, within),
         "off_line": ", ".join(off_line),
     }
 

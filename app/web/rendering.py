@@ -8,6 +8,7 @@ from fastapi.templating import Jinja2Templates
 
 from app import attribution, charts, queries
 from app.assets import asset_dir
+from app.change_rules import CHANGE_RULE_TEXT, REMOVALS
 from app.context_rules import CONTEXT_COUNT_RULE, CONTEXT_RULE_TEXT, NOFAIL, ROLE_RULES
 from app.links import api_url, release_url, source_links, subsystem_url, tree_url
 from app.metrics import METRICS, Count, goes_down
@@ -33,6 +34,8 @@ templates.env.globals.update(
     ROLE_RULES=ROLE_RULES,
     CONTEXT_RULE_TEXT=CONTEXT_RULE_TEXT,
     CONTEXT_COUNT_RULE=CONTEXT_COUNT_RULE,
+    change_rule=CHANGE_RULE_TEXT,
+    REMOVALS=REMOVALS,
 )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app import attribution, queries
 from app.assets import asset_dir
 from app.attribution import AuthorRow, CodePair, CommitRow, CommitView
+from app.change_rules import ChangeSplit
 from app.metrics import SCOPES_OPENED, Metric
 from app.request import Back, SessionDep, View, ViewDep
 from app.web import chart_routes
@@ -62,6 +63,7 @@ class Deck:
     conversion: CodePair | None
     pair_lines: int
     converters: Converters | None
+    split: ChangeSplit | None  # the interval's change in uses by kind of change (app/change_rules.py)
 
 
 def _svg_uri(spec: dict) -> str:
@@ -78,7 +80,8 @@ def _converters(session: Session, view: View, within: tuple[queries.ReleaseRef, 
     """The interval's authors who lowered the metric most, and its pulls (first-parent steps) that did."""
     commits = attribution.commit_effects(session, view.metric, view.count, CommitView.COMMITS, within)
     merges = attribution.commit_effects(session, view.metric, view.count, CommitView.MERGES, within)
-    authors = [a for a in attribution.authors(commits) if a.removed][:SLIDE_ROWS]
+    split_known = attribution.split_between(session, within)
+    authors = [a for a in attribution.authors(commits) if (a.converted if split_known else a.removed)][:SLIDE_ROWS]
     return Converters(
         authors, attribution.with_details(session, attribution.top(merges, lowered=True, limit=SLIDE_ROWS))
     )
@@ -123,6 +126,7 @@ def deck(session: Session, view: View, back: int, offline: bool = False) -> Deck
         conversion=attribution.biggest_conversion(session, release, view.metric, view.count) if attributed else None,
         pair_lines=PAIR_LINES,
         converters=_converters(session, view, (release,)) if attributed else None,
+        split=attribution.change_split(session, view.metric, (release,)) if attributed else None,
     )
 
 
