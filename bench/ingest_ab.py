@@ -5,7 +5,7 @@
     python bench/ingest_ab.py ~/linux-history /tmp/nofs_base . [--runs 3] [--jobs N]
 
 Each run is `python -m ingest.cli ingest --stable --no-commits` (the releases: what the issue 2 benchmark
-times against git grep) into a fresh SQLite file, started in the checkout's directory so that its own
+times against git grep; `--commits` attributes the intervals too, the whole ingest) into a fresh SQLite file, started in the checkout's directory so that its own
 `app`, `ingest` and `migrations` are imported (the venv's editable install comes after the working
 directory on sys.path). The two alternate, A B A B …, so that a shared machine's drift hits both alike;
 the ratio of the medians is the answer. With `--jobs 1` the scan runs in the ingest's own process, so its
@@ -23,11 +23,12 @@ import time
 from pathlib import Path
 
 
-def ingest_seconds(checkout: Path, repo: str, jobs: int) -> tuple[float, float]:
+def ingest_seconds(checkout: Path, repo: str, jobs: int, commits: bool) -> tuple[float, float]:
     """Wall-clock and CPU seconds of one ingest (CPU: the process and the children it waited for)."""
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", "NOFS_CACHE_DIR": tmp}
-        command = [sys.executable, "-m", "ingest.cli", "ingest", "--stable", "--no-commits", "--jobs", str(jobs), repo]
+        command = [sys.executable, "-m", "ingest.cli", "ingest", "--stable", "--jobs", str(jobs), repo]
+        command += [] if commits else ["--no-commits"]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         subprocess.run(command, cwd=checkout, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
@@ -43,11 +44,12 @@ def main() -> None:
     parser.add_argument("candidate", type=Path)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=os.cpu_count())
+    parser.add_argument("--commits", action="store_true", help="attribute the intervals too (the whole ingest)")
     args = parser.parse_args()
     times: dict[str, list[tuple[float, float]]] = {"baseline": [], "candidate": []}
     for run in range(args.runs):
         for name in ("baseline", "candidate"):
-            wall, cpu = ingest_seconds(getattr(args, name).resolve(), args.repo, args.jobs)
+            wall, cpu = ingest_seconds(getattr(args, name).resolve(), args.repo, args.jobs, args.commits)
             times[name].append((wall, cpu))
             print(f"run {run + 1} {name:9} {wall:6.2f} s wall, {cpu:6.2f} s CPU", flush=True)
     for index, what in ((0, "wall"), (1, "CPU")):
