@@ -38,7 +38,7 @@ KIND_RULES: Final[dict[ChangeKind, str]] = {
     ChangeKind.CONVERTED: "fewer in a function that the commit kept (the line now has another flag, the "
     "allocation went, or the function gained a scope), or at file scope of a file it kept",
     ChangeKind.REMOVED_WITH_CODE: "fewer because the function that held them, or the whole file, went away",
-    ChangeKind.MOVED_OUT: "left with a file git detects as renamed or copied away, or with a function of the "
+    ChangeKind.MOVED_OUT: "left with a file git detects as renamed, or with a function of the "
     "same name that the same commit defines newly in another file",
     ChangeKind.MOVED_IN: "the other end of a move: arrived with a renamed file or a moved function",
     ChangeKind.ADDED_NEW: "more in a function (or file) that did not exist before the commit",

@@ -5,7 +5,8 @@
     python bench/ingest_ab.py ~/linux-history /tmp/nofs_base . [--runs 3] [--jobs N]
 
 Each run is `python -m ingest.cli ingest --stable --no-commits` (the releases: what the issue 2 benchmark
-times against git grep; `--commits` attributes the intervals too, the whole ingest) into a fresh SQLite file, started in the checkout's directory so that its own
+times against git grep; `--commits` attributes the intervals too, the whole ingest) into a fresh SQLite
+file, started in the checkout's directory so that its own
 `app`, `ingest` and `migrations` are imported (the venv's editable install comes after the working
 directory on sys.path). The two alternate, A B A B …, so that a shared machine's drift hits both alike;
 the ratio of the medians is the answer. With `--jobs 1` the scan runs in the ingest's own process, so its

@@ -131,6 +131,81 @@ def test_a_merge_resolution_is_split_by_the_functions_of_the_result_and_first_pa
     }
 
 
+# fs/xfs/xfs_buf.c, the heads of two functions (trimmed after the allocation masks, closed with "}"): at
+# v6.1.170 both pass GFP_NOFS; at v6.12.117 both pass GFP_KERNEL | __GFP_NOLOCKDEP, XFS relying on the NOFS
+# scope its transactions open.
+XFS_BUF_V6_1 = b"""static int
+_xfs_buf_alloc(
+	struct xfs_buftarg	*target,
+	struct xfs_buf_map	*map,
+	int			nmaps,
+	xfs_buf_flags_t		flags,
+	struct xfs_buf		**bpp)
+{
+	struct xfs_buf		*bp;
+	int			error;
+	int			i;
+
+	*bpp = NULL;
+	bp = kmem_cache_zalloc(xfs_buf_cache, GFP_NOFS | __GFP_NOFAIL);
+}
+
+static int
+xfs_buf_alloc_pages(
+	struct xfs_buf	*bp,
+	xfs_buf_flags_t	flags)
+{
+	gfp_t		gfp_mask = __GFP_NOWARN;
+	long		filled = 0;
+
+	if (flags & XBF_READ_AHEAD)
+		gfp_mask |= __GFP_NORETRY;
+	else
+		gfp_mask |= GFP_NOFS;
+}
+"""
+XFS_BUF_V6_12 = b"""static int
+_xfs_buf_alloc(
+	struct xfs_buftarg	*target,
+	struct xfs_buf_map	*map,
+	int			nmaps,
+	xfs_buf_flags_t		flags,
+	struct xfs_buf		**bpp)
+{
+	struct xfs_buf		*bp;
+	int			error;
+	int			i;
+
+	*bpp = NULL;
+	bp = kmem_cache_zalloc(xfs_buf_cache,
+			GFP_KERNEL | __GFP_NOLOCKDEP | __GFP_NOFAIL);
+}
+
+static int
+xfs_buf_alloc_pages(
+	struct xfs_buf	*bp,
+	xfs_buf_flags_t	flags)
+{
+	gfp_t		gfp_mask = GFP_KERNEL | __GFP_NOLOCKDEP | __GFP_NOWARN;
+	long		filled = 0;
+
+	if (flags & XBF_READ_AHEAD)
+		gfp_mask |= __GFP_NORETRY;
+}
+"""
+
+
+def test_xfs_buf_dropping_gfp_nofs_for_its_transaction_scope_is_two_conversions() -> None:
+    """fs/xfs/xfs_buf.c, v6.1.170 -> v6.12.117: both functions stay, neither passes GFP_NOFS any more."""
+    assert defined_functions(XFS_BUF_V6_12) == {"_xfs_buf_alloc", "xfs_buf_alloc_pages"}
+    result = split([change("fs/xfs/xfs_buf.c", XFS_BUF_V6_1, XFS_BUF_V6_12)], [XFS_BUF_V6_1, XFS_BUF_V6_12])
+    assert result[("fs/xfs/xfs_buf.c", "GFP_NOFS")] == ChangeSplit(converted=2)
+    assert result[("fs/xfs/xfs_buf.c", "__GFP_NOLOCKDEP")] == ChangeSplit(added_existing=2)
+    # had the file gone with xfs, the same drop would be no conversion at all
+    gone = split([change("fs/xfs/xfs_buf.c", XFS_BUF_V6_1, None)], [XFS_BUF_V6_1])
+    assert gone[("fs/xfs/xfs_buf.c", "GFP_NOFS")] == ChangeSplit(removed_with_code=2)
+
+
 FUNCTIONS = [ALLOC, ALLOC_CONVERTED, OTHER, OTHER_GROWN, NEW_FUNCTION, MACRO]
 
 
