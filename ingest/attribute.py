@@ -154,24 +154,28 @@ class _Facts(dict[str, BlobFacts]):
 def change_splits(
     repo_dir: str, scanner: "BlobScanner", interval: Interval, changes: dict[tuple[str, str], Deltas]
 ) -> Splits:
-    """Each changed row's change in uses split by kind of change: reads both sides of every file whose counts
-    changed (on the scan workers), and asks git for renames where a step deleted and added such files."""
+    """Each changed row's change in uses split by kind of change: asks git for renames where a step deleted or
+    added a file whose counts changed, then reads both sides of those files and of their renames (on the scan
+    workers)."""
     base_key = _base_key(interval) if interval.base_changes else None
     paths = {key: {path for path, _ in deltas} for key, deltas in changes.items()}
     wanted: set[str] = set()
     diffs = [d for d in step_diffs(interval, base_key) if d.key in paths]
+    renamed: dict[tuple[str, str], dict[str, str]] = {}
     for diff in diffs:
-        wanted.update(oid for c in diff.changes if c.path in paths[diff.key] for oid in (c.old, c.new) if oid)
+        relevant = paths[diff.key]
+        candidates = rename_candidates(diff.changes, relevant)
+        if candidates:
+            found = renames(repo_dir, diff.old, diff.new, candidates)
+            renamed[diff.key] = {new: old for new, old in found.items() if new in relevant or old in relevant}
+        ends = {path for pair in renamed.get(diff.key, {}).items() for path in pair}
+        read = [c for c in diff.changes if c.path in relevant or c.path in ends]
+        wanted.update(oid for c in read for oid in (c.old, c.new) if oid)
     for commit in interval.commits:
         for r in commit.resolutions if (commit.oid, OWN) in paths else ():
             if r.path in paths[(commit.oid, OWN)]:
                 wanted.update(o for o in (r.result, r.first, *(b for side in r.sides for b in side)) if o)
     facts = _Facts(scanner.facts(sorted(wanted)))
-    renamed = {}
-    for diff in diffs:
-        candidates = rename_candidates([c for c in diff.changes if c.path in paths[diff.key]], facts)
-        if candidates:
-            renamed[diff.key] = renames(repo_dir, diff.old, diff.new, candidates)
     splits = interval_splits(interval, base_key, facts, renamed)
     return {key: {row: s for row, s in split.items() if row in changes.get(key, {})} for key, split in splits.items()}
 

@@ -166,11 +166,15 @@ def split_resolutions(
 OWN, STEP = "own", "step"
 
 
-def rename_candidates(changes: Iterable[FileChange], facts: Mapping[str, BlobFacts]) -> list[str]:
-    """Paths worth asking git about: deleted and added files with code occurrences, when there are both."""
-    deleted = sorted(c.path for c in changes if c.new is None and c.old is not None and facts[c.old].counts)
-    added = sorted(c.path for c in changes if c.old is None and c.new is not None and facts[c.new].counts)
-    return deleted + added if deleted and added else []
+def rename_candidates(changes: Iterable[FileChange], relevant: set[str]) -> list[str]:
+    """Paths worth asking git about: when a step deletes or adds a file whose counts changed (`relevant`), every
+    file it adds or deletes, since the other end of a rename may hold no tracked name (fs/cifs/misc.c, which
+    had no GFP_NOFS, became fs/smb/client/misc.c, which gained two)."""
+    deleted = [c.path for c in changes if c.new is None and c.old is not None]
+    added = [c.path for c in changes if c.old is None and c.new is not None]
+    if not deleted or not added or not relevant.intersection(deleted + added):
+        return []
+    return sorted(deleted + added)
 
 
 @dataclass(frozen=True, slots=True)

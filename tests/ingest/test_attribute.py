@@ -460,3 +460,24 @@ def test_an_interval_from_a_release_the_clone_lacks_is_left_unattributed(engine:
     assert "not attributed (the previous release's commit is missing): v1.1" in stats.summary()
     assert run(engine, tmp_path / "origin", tmp_path).intervals_attributed == 1  # a complete clone does it
     assert telescoping_failures(engine) == []
+
+
+def test_a_renamed_file_that_gains_its_first_gfp_nofs_added_it_to_existing_code(engine: Engine, tmp_path: Path) -> None:
+    """fs/cifs -> fs/smb/client in v6.4, as nofs sees it: the old file held no GFP_NOFS, so only git's pairing
+    tells that the function that gained one existed before."""
+    repo = RepoBuilder(tmp_path / "repo")
+    body = "".join(f"int cifs_f{i}(void)\n{{\n\treturn kmalloc({i}, GFP_KERNEL) != NULL;\n}}\n" for i in range(30))
+    repo.commit({"MAINTAINERS": MAINTAINERS, "fs/cifs/misc.c": body.encode()}, "Linux v1.0")
+    repo.tag("v1.0")
+    moved = body.replace("kmalloc(3, GFP_KERNEL)", "kmalloc(3, GFP_NOFS)")
+    repo.change({"fs/cifs/misc.c": None, "fs/smb/client/misc.c": moved.encode()}, "smb: move client to fs/smb")
+    repo.tag("v1.1")
+    run(engine, tmp_path / "repo", tmp_path)
+    with engine.connect() as connection:
+        row = connection.execute(
+            text(
+                """SELECT p.path, x.code, x.added_new, x.added_existing FROM commit_changes x
+                   JOIN paths p ON p.id = x.path_id WHERE x.view = 'own' AND x.identifier = 'GFP_NOFS'"""
+            )
+        ).all()
+    assert row == [("fs/smb/client/misc.c", 1, 0, 1)]

@@ -247,3 +247,16 @@ def test_every_kind_has_a_label_and_a_rule() -> None:
     for kind in ChangeKind:
         assert LABELS[kind] in CHANGE_RULE_TEXT
     assert list(ChangeSplit._fields) == [kind.value for kind in ChangeKind]
+
+
+def test_rename_candidates_take_the_other_end_even_when_it_holds_no_tracked_name() -> None:
+    from ingest.change_kinds import rename_candidates
+
+    changes = [
+        FileChange("fs/cifs/misc.c", "a" * 40, None),  # no GFP_NOFS: its counts did not change
+        FileChange("fs/smb/client/misc.c", None, "b" * 40),  # gained two
+        FileChange("fs/smb/client/other.c", "c" * 40, "d" * 40),
+    ]
+    assert rename_candidates(changes, {"fs/smb/client/misc.c"}) == ["fs/cifs/misc.c", "fs/smb/client/misc.c"]
+    assert rename_candidates(changes, {"fs/smb/client/other.c"}) == []  # nothing relevant was deleted or added
+    assert rename_candidates(changes[1:], {"fs/smb/client/misc.c"}) == []  # nothing deleted to pair with
