@@ -6,8 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from app.change_rules import ChangeKind, ChangeSplit
-from app.registry import Kind
-from ingest.count import Matcher, defined_functions
+from ingest.count import Matcher
 from ingest.history import Interval, Resolution
 from ingest.tree import FileChange
 
@@ -29,11 +28,8 @@ EMPTY_FACTS = BlobFacts(frozenset(), {})
 
 
 def blob_facts(data: bytes, matcher: Matcher) -> BlobFacts:
-    counts: dict[str, dict[Place, int]] = defaultdict(lambda: defaultdict(int))
-    for occurrence in matcher.scan(data).occurrences:
-        if occurrence.kind is Kind.CODE:
-            counts[occurrence.identifier][occurrence.function] += 1
-    return BlobFacts(defined_functions(data), {name: dict(places) for name, places in counts.items()})
+    counts, functions = matcher.code_by_function(data)
+    return BlobFacts(functions, counts)
 
 
 def _count(facts: BlobFacts | None, identifier: str, place: Place) -> int:

@@ -260,3 +260,16 @@ def test_rename_candidates_take_the_other_end_even_when_it_holds_no_tracked_name
     assert rename_candidates(changes, {"fs/smb/client/misc.c"}) == ["fs/cifs/misc.c", "fs/smb/client/misc.c"]
     assert rename_candidates(changes, {"fs/smb/client/other.c"}) == []  # nothing relevant was deleted or added
     assert rename_candidates(changes[1:], {"fs/smb/client/misc.c"}) == []  # nothing deleted to pair with
+
+
+@pytest.mark.parametrize("blob", [ALLOC + OTHER + MACRO, XFS_BUF_V6_1, XFS_BUF_V6_12, OTHER_GROWN + NEW_FUNCTION])
+def test_the_facts_agree_with_the_lexers_occurrences_and_functions(blob: bytes) -> None:
+    """One pass gives what a scan and defined_functions give separately."""
+    facts = blob_facts(blob, MATCHER)
+    assert facts.functions == defined_functions(blob)
+    expected: dict[str, dict[str | None, int]] = {}
+    for o in MATCHER.scan(blob).occurrences:
+        if o.kind == "code":
+            expected.setdefault(o.identifier, {}).setdefault(o.function, 0)
+            expected[o.identifier][o.function] += 1
+    assert facts.counts == expected
