@@ -2,14 +2,14 @@
 
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from app.models import Attribution, Blob, CleanBlob, Commit, CommitChange, ReleaseCommit
+from app.models import Attribution, Blob, CleanBlob, Commit, CommitChange, CommitFix, ReleaseCommit
 from app.registry import Counts
 from ingest import store
 from ingest.deltas import Deltas
-from ingest.history import CommitMeta
+from ingest.history import CommitMeta, Fixes
 from ingest.store import among, as_columns, blob_counts, ensure_paths, ids_by, insert_ids, insert_rows
 
 
@@ -51,11 +51,15 @@ def write_attribution(
     steps: Mapping[str, int | None],
     changes: Mapping[tuple[str, str], Deltas],
     subsystem_of: Mapping[str, int],
+    fixes: Fixes,
+    fix_metas: Mapping[str, CommitMeta],
 ) -> None:
-    """`changes`: (commit oid, view) -> deltas; every commit in it has a meta and a step (or None)."""
+    """`changes`: (commit oid, view) -> deltas; every commit in it has a meta and a step (or None). `fixes`:
+    the interval's Fixes: trailers, with a meta of each fixing commit in `fix_metas`."""
     store.delete_attribution(session, release_id)
     session.execute(insert(Attribution.__table__), {"release_id": release_id, **header})
-    commit_ids = _commit_ids(session, metas)
+    commit_ids = _commit_ids(session, {**metas, **fix_metas})
+    write_fixes(session, release_id, fixes, commit_ids)
     paths = {path for deltas in changes.values() for path, _ in deltas}
     path_ids = ensure_paths(session, paths)
     insert_rows(
@@ -77,3 +81,20 @@ def write_attribution(
         for (path, identifier), change in deltas.items()
     ]
     insert_rows(session, CommitChange.__table__, rows)
+
+
+def write_fixes(session: Session, release_id: int, fixes: Fixes, commit_ids: Mapping[str, int]) -> None:
+    """An attributed interval's Fixes: trailers (`commit_ids` holds every fixing commit's), marked as read."""
+    session.execute(delete(CommitFix).where(CommitFix.release_id == release_id))
+    rows = [
+        {"release_id": release_id, "commit_id": commit_ids[oid], "named": named, "fixed_oid": full}
+        for oid, trailers in sorted(fixes.items())
+        for named, full in trailers.items()
+    ]
+    insert_rows(session, CommitFix.__table__, rows)
+    session.execute(update(Attribution).where(Attribution.release_id == release_id).values(fixes_read=True))
+
+
+def store_fixes(session: Session, release_id: int, fixes: Fixes, fix_metas: Mapping[str, CommitMeta]) -> None:
+    """The Fixes: trailers of an interval attributed before they were read (migration 0005)."""
+    write_fixes(session, release_id, fixes, _commit_ids(session, fix_metas))
