@@ -228,6 +228,38 @@ class CommitOut(BaseModel):
     removed: int = Field(description="decreases, file by file, as a positive number")
     net: int = Field(description="added - removed")
     links: str = Field(description="the commit message's Link: trailers, space-separated")
+    fixed_by: str = Field(
+        default="", description="the commits whose Fixes: trailer names this one, space-separated (oldest first)"
+    )
+    fixes: str = Field(
+        default="",
+        description="the commits this one's Fixes: trailers name, space-separated: full ids, or as written when "
+        "they name no commit in the repository",
+    )
+
+
+class FixOut(BaseModel):
+    """A conversion and one commit whose Fixes: trailer names it: one row per (conversion, fix)."""
+
+    release: str = Field(description="the release whose interval holds the conversion")
+    commit: str = Field(description="the conversion's full commit id")
+    url: str
+    subject: str
+    author_name: str
+    authored_at: datetime
+    net: int = Field(description="the conversion's own change of the metric in the asked-for scope")
+    fix_commit: str = Field(description="the fixing commit's full id")
+    fix_url: str
+    fix_subject: str
+    fix_release: str = Field(description="the first release (by version) whose interval holds the fixing commit")
+
+
+class FixPage(Page[FixOut]):
+    since: str | None = Field(description="conversions of the intervals after this release, up to `release`")
+    conversions: int = Field(description="commits in scope whose own change moved the metric the way it should go")
+    fixed: int = Field(description="of those, the ones a Fixes: trailer names")
+    read_upto: str | None = Field(description="the newest release whose interval's Fixes: trailers are stored")
+    rule: str = Field(description="what counts as a conversion and a fix, and what cannot be seen")
 
 
 class AuthorOut(BaseModel):
