@@ -1,6 +1,6 @@
 """Conversions that needed a fix: commits that moved a metric the way it should go, named by the Fixes:
-trailer of a commit walked in an ingested release interval. The release and subsystem pages, /api/v1/fixes
-and `nofs report --fixes` all ask `needed_fixes`. No writes."""
+trailer of a commit walked in an ingested release interval. The release and subsystem pages and /api/v1/fixes
+all ask `needed_fixes`. No writes."""
 
 from dataclasses import dataclass
 
