@@ -7,14 +7,16 @@ transaction an interval: a killed run keeps the intervals it finished and the ne
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pygit2
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.models import Attribution, Release
-from ingest import commit_store, store
-from ingest.history import describe, interval_fixes
+from ingest import store
+
+if TYPE_CHECKING:  # a no-op ingest imports no git machinery: pygit2 comes with the repository, if it is opened
+    import pygit2
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +45,7 @@ class Pending:
 NONE = Pending([], [])
 
 
-def pending(session: Session, repo: pygit2.Repository) -> Pending:
+def pending(session: Session, repo: "pygit2.Repository") -> Pending:
     """The attributed intervals whose Fixes: trailers are not stored, split by whether `repo` can walk them."""
     query = (
         select(Release.id, Release.tag, Release.commit_id, Attribution.from_commit)
@@ -57,9 +59,12 @@ def pending(session: Session, repo: pygit2.Repository) -> Pending:
 
 
 def read_unread(
-    sessions: sessionmaker[Session], repo: pygit2.Repository, todos: list[Unread], claims: store.Claims
+    sessions: sessionmaker[Session], repo: "pygit2.Repository", todos: list[Unread], claims: store.Claims
 ) -> int:
     """Store the Fixes: trailers of each interval in `todos`, one transaction each; how many were walked."""
+    from ingest import commit_store
+    from ingest.history import describe, interval_fixes
+
     done = 0
     for todo in todos:
         if not claims.take(f"commits:{todo.tag}"):  # attributed, or read, by another worker right now
