@@ -7,12 +7,12 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.cache import cached
 from app.change_rules import ChangeKind, ChangeSplit
 from app.metrics import Count, Metric
-from app.models import Attribution, Commit, CommitChange, Path, Release, ReleaseCommit, Subsystem
+from app.models import Attribution, Commit, CommitChange, CommitFix, Path, Release, ReleaseCommit, Subsystem
 from app.queries import (
     OccurrenceChange,
     OccurrenceRow,
@@ -120,13 +120,28 @@ class CommitEffect:
 
 
 @dataclass(frozen=True)
+class FixLink:
+    """The other end of a Fixes: trailer. `commit`: the full id, or the id as written when it names no commit
+    in the repository; `subject` when that commit is stored; `release`: the first release (by version) whose
+    interval walked the fixing commit, on a link to a fix; `found`: false when the id names no commit here."""
+
+    commit: str
+    subject: str | None = None
+    release: str | None = None
+    found: bool = True
+
+
+@dataclass(frozen=True)
 class CommitRow(CommitEffect):
     """A commit's effect with what a displayed row shows. `net` = added - removed; added and removed add up
-    each file's change (a file converted in one place and grown in another counts in both)."""
+    each file's change (a file converted in one place and grown in another counts in both). `fixed_by`: the
+    commits whose Fixes: trailer names it; `fixes`: the commits its own Fixes: trailers name."""
 
     subject: str
     authored_at: datetime
     links: tuple[str, ...]
+    fixed_by: tuple[FixLink, ...] = ()
+    fixes: tuple[FixLink, ...] = ()
 
 
 @cached
@@ -244,7 +259,48 @@ def with_details(session: Session, effects: Sequence[CommitEffect]) -> tuple[Com
         )
         for commit_id, subject, at, links in session.connection().execute(query):
             details[commit_id] = {"subject": subject, "authored_at": at, "links": tuple(links or ())}
-    return tuple(CommitRow(**vars(e), **details[e.commit_id]) for e in effects)
+    fixed_by, fixes = fix_links(session, {e.commit_id: e.commit for e in effects})
+    return tuple(
+        CommitRow(**vars(e), **details[e.commit_id], fixed_by=fixed_by.get(e.commit, ()), fixes=fixes.get(e.commit, ()))
+        for e in effects
+    )
+
+
+def fix_links(
+    session: Session, commits: dict[int, str]
+) -> tuple[dict[str, tuple[FixLink, ...]], dict[str, tuple[FixLink, ...]]]:
+    """Both ends of the Fixes: trailers that touch the given commits (id -> oid): by oid, the commits that
+    fix each one (oldest release first), and the commits each one's trailers name."""
+    fixed_by: dict[str, dict[str, FixLink]] = {}
+    fixes: dict[str, dict[str, FixLink]] = {}
+    ids, oids = sorted(commits), sorted(commits.values())
+    fixing, named = aliased(Commit), aliased(Commit)
+    for start in range(0, len(oids), DETAILS_AT_ONCE):
+        query = (
+            select(CommitFix.fixed_oid, fixing.oid, fixing.subject, Release.tag)
+            .join(fixing, fixing.id == CommitFix.commit_id)
+            .join(Release, Release.id == CommitFix.release_id)
+            .where(CommitFix.fixed_oid.in_(oids[start : start + DETAILS_AT_ONCE]))
+            .order_by(Release.sort_key, fixing.authored_at, fixing.oid)
+        )
+        for fixed, oid, subject, tag in session.connection().execute(query):
+            fixed_by.setdefault(fixed, {}).setdefault(oid, FixLink(oid, subject, tag))
+    for start in range(0, len(ids), DETAILS_AT_ONCE):
+        query = (
+            select(fixing.oid, CommitFix.named, CommitFix.fixed_oid, named.subject)
+            .join(fixing, fixing.id == CommitFix.commit_id)
+            .outerjoin(named, named.oid == CommitFix.fixed_oid)
+            .where(CommitFix.commit_id.in_(ids[start : start + DETAILS_AT_ONCE]))
+            .order_by(fixing.oid, CommitFix.named)
+        )
+        for oid, written, fixed, subject in session.connection().execute(query):
+            fixes.setdefault(oid, {}).setdefault(
+                fixed or written, FixLink(fixed or written, subject, None, fixed is not None)
+            )
+    return (
+        {oid: tuple(links.values()) for oid, links in fixed_by.items()},
+        {oid: tuple(links.values()) for oid, links in fixes.items()},
+    )
 
 
 DETAILS_AT_ONCE = 5_000  # commit ids a query names (SQLite binds up to 32,766 parameters)

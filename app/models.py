@@ -198,7 +198,8 @@ class CleanBlob(Base):
 
 
 class Commit(Base):
-    """A commit that moved a tracked count, as git records it; shared by every release interval holding it."""
+    """A commit that moved a tracked count, or that names a commit in a Fixes: trailer, as git records it;
+    shared by every release interval holding it."""
 
     __tablename__ = "commits"
 
@@ -230,6 +231,8 @@ class Attribution(Base):
     shallow_boundary: Mapped[bool] = mapped_column(Boolean, server_default=false())
     # its commit_changes carry the change split (migration 0005); false: attributed before, to do again
     change_kinds: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # the interval's Fixes: trailers are stored (commit_fixes); false for intervals attributed before they were
+    fixes_read: Mapped[bool] = mapped_column(Boolean, server_default=false())
     attributed_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
 
@@ -273,3 +276,18 @@ class CommitChange(CountColumns, ChangeSplitColumns, Base):
     path_id: Mapped[int] = mapped_column(ForeignKey("paths.id"), primary_key=True)
     identifier: Mapped[str] = mapped_column(String(64), primary_key=True)
     subsystem_id: Mapped[int] = mapped_column(ForeignKey("subsystems.id"))
+
+
+class CommitFix(Base):
+    """A `Fixes:` trailer of a commit walked in a release interval (any walked commit, whatever it changed).
+
+    `named` is the id as written (lower case, often abbreviated); `fixed_oid` the full id of the commit it
+    names in the repository, NULL when it names none there (another tree's commit, an ambiguous prefix)."""
+
+    __tablename__ = "commit_fixes"
+    __table_args__ = (Index("ix_commit_fixes_fixed", "fixed_oid"),)
+
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), primary_key=True)
+    commit_id: Mapped[int] = mapped_column(ForeignKey("commits.id"), primary_key=True, index=True)
+    named: Mapped[str] = mapped_column(OID, primary_key=True)
+    fixed_oid: Mapped[str | None] = mapped_column(OID)

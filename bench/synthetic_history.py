@@ -143,9 +143,27 @@ def _directory(path: str) -> int:
 
 
 def generate(
-    repo: str, commits: int, releases: int, seed: int, prehistory: int = 5_000, old_forks: bool = True
+    repo: str,
+    commits: int,
+    releases: int,
+    seed: int,
+    prehistory: int = 5_000,
+    old_forks: bool = True,
+    fixes: float = 0.0,
 ) -> tuple[int, int]:
-    """Write the history: `prehistory` commits, then v1.0 and `commits` more; returns (commits, merges)."""
+    """Write the history: `prehistory` commits, then v1.0 and `commits` more; returns (commits, merges).
+
+    `fixes`: the share of non-merge commits whose message ends in a `Fixes:` trailer (the kernel's: about a
+    fifth). fast-import gives no commit ids while it writes, so each names 12 random hex digits, which resolve
+    to no commit: the ingest reads, resolves and stores them all the same. Drawn from a generator of their
+    own, so that the history is the same one with or without them."""
+    trailers = random.Random(seed + 1)
+
+    def fixes_trailer() -> str:
+        if not fixes or trailers.random() >= fixes:
+            return ""
+        return f'Fixes: {trailers.getrandbits(48):012x} ("an earlier change")\n'
+
     subprocess.run(["git", "init", "-q", "--bare", repo], check=True)
     process = subprocess.Popen(["git", "-C", repo, "fast-import", "--quiet"], stdin=subprocess.PIPE)
     rng = random.Random(seed)
@@ -194,7 +212,8 @@ def generate(
                 changed[path] = render(path, sections)
             author = rng.choice(w.authors)
             message = (
-                f"d{branch.key[0]:03}.{branch.key[1]}: change {sequence}\n\nLink: https://lore.example/r/{sequence}\n"
+                f"d{branch.key[0]:03}.{branch.key[1]}: change {sequence}\n\n{fixes_trailer()}"
+                f"Link: https://lore.example/r/{sequence}\n"
             )
             branch.mark = w.commit(f"topic{branch.key[0]}-{branch.key[1]}", message, [branch.mark], changed, author)
             branch.commits += 1
@@ -227,7 +246,9 @@ def generate(
                 new = rng.choice(sorted(p for p in tree if p.startswith(prefix)))
                 _edit(rng, tree[new][key[1]])
             changes[new] = render(new, tree[new])
-            head = w.commit("master", f"fix {sequence}", [head], changes, w.authors[1])
+            trailer = fixes_trailer()
+            message = f"fix {sequence}\n\n{trailer}" if trailer else f"fix {sequence}"
+            head = w.commit("master", message, [head], changes, w.authors[1])
         tag_if_due()
     assert process.stdin is not None
     process.stdin.close()
@@ -244,9 +265,16 @@ def main() -> None:
     parser.add_argument("--prehistory", type=int, default=5_000, help="commits before the first release tag")
     parser.add_argument("--recent-forks", action="store_true", help="merge topic branches at any time")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--fixes", type=float, default=0.0, help="share of non-merge commits with a Fixes: trailer")
     args = parser.parse_args()
     commits, merges = generate(
-        args.repo, args.commits, args.releases, args.seed, args.prehistory, old_forks=not args.recent_forks
+        args.repo,
+        args.commits,
+        args.releases,
+        args.seed,
+        args.prehistory,
+        old_forks=not args.recent_forks,
+        fixes=args.fixes,
     )
     print(f"{args.repo}: {commits:,} commits ({merges:,} merges), {args.releases} releases", file=sys.stderr)
 

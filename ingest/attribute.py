@@ -41,6 +41,7 @@ class IntervalResult:
     blobs_scanned: int = 0
     bytes_scanned: int = 0
     shallow_boundaries: int = 0  # intervals whose first-parent line starts at a shallow clone's boundary
+    fixes: int = 0  # Fixes: trailers stored
     skipped: list[str] = field(default_factory=list)  # releases whose previous release's commit is missing
 
     def add(self, other: "IntervalResult") -> None:
@@ -210,7 +211,7 @@ def attribute_interval(
     if previous is None:  # the first release: no interval, and its whole history is not ours to walk
         with sessions() as session, session.begin():
             store.lock_writes(session)
-            commit_store.write_attribution(session, release.id, header, {}, {}, {}, {}, {})
+            commit_store.write_attribution(session, release.id, header, {}, {}, {}, {}, {}, {}, {})
         return IntervalResult(intervals=1), None
     interval, walked = walk_interval(repo, previous.commit_id, release.commit_id, tracked, merge_bases, shallow)
     header.update(base_commit=interval.base, commits_walked=walked, shallow_boundary=interval.shallow_boundary)
@@ -225,6 +226,8 @@ def attribute_interval(
     if interval.base_changes:
         steps[_base_key(interval)] = 0
     metas = {oid: describe(repo, oid) for oid, _ in changes}
+    fix_metas = {oid: metas.get(oid) or describe(repo, oid) for oid in interval.fixes}
+    trailers = sum(len(named) for named in interval.fixes.values())
     with sessions() as session, session.begin():
         store.lock_writes(session)
         if attributed(session).get(release.id) == (header["from_tag"], header["from_commit"]):
@@ -236,9 +239,19 @@ def attribute_interval(
         paths = {path for deltas in changes.values() for path, _ in deltas}
         subsystem_of = {path: subsystem_in_tree(path) for path in paths}
         commit_store.write_attribution(
-            session, release.id, header, metas, {oid: steps[oid] for oid in metas}, changes, subsystem_of, splits
+            session,
+            release.id,
+            header,
+            metas,
+            {oid: steps[oid] for oid in metas},
+            changes,
+            subsystem_of,
+            splits,
+            interval.fixes,
+            fix_metas,
         )
-    return IntervalResult(1, walked, len(metas), len(interesting) + len(clean), read, int(bool(boundary))), boundary
+    scanned_blobs = len(interesting) + len(clean)
+    return IntervalResult(1, walked, len(metas), scanned_blobs, read, int(bool(boundary)), trailers), boundary
 
 
 def attribute(
@@ -288,6 +301,7 @@ def attribute(
         progress.interval_done(
             tag,
             f"commits since {todo.previous.tag}: {result.walked:,} walked, {result.with_changes:,} moved a count, "
+            f"{result.fixes:,} Fixes: trailer(s), "
             f"{result.blobs_scanned:,} blobs scanned, {seconds:.1f} s{rate}"
             f"{f'; attribution starts at the shallow boundary {boundary}' if boundary else ''}",
         )

@@ -2,15 +2,15 @@
 
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.change_rules import NO_CHANGE, ChangeSplit
-from app.models import Attribution, Blob, CleanBlob, Commit, CommitChange, ReleaseCommit
+from app.models import Attribution, Blob, CleanBlob, Commit, CommitChange, CommitFix, ReleaseCommit
 from app.registry import Counts
 from ingest import store
 from ingest.deltas import Deltas
-from ingest.history import CommitMeta
+from ingest.history import CommitMeta, Fixes
 from ingest.store import among, as_columns, blob_counts, ensure_paths, ids_by, insert_ids, insert_rows
 
 
@@ -53,12 +53,16 @@ def write_attribution(
     changes: Mapping[tuple[str, str], Deltas],
     subsystem_of: Mapping[str, int],
     splits: Mapping[tuple[str, str], Mapping[tuple[str, str], ChangeSplit]],
+    fixes: Fixes,
+    fix_metas: Mapping[str, CommitMeta],
 ) -> None:
     """`changes`: (commit oid, view) -> deltas; every commit in it has a meta and a step (or None). `splits`:
-    the same keys -> each row's change in uses by kind of change (a row without one changed no uses)."""
+    the same keys -> each row's change in uses by kind of change (a row without one changed no uses). `fixes`:
+    the interval's Fixes: trailers, with a meta of each fixing commit in `fix_metas`."""
     store.delete_attribution(session, release_id)
     session.execute(insert(Attribution.__table__), {"release_id": release_id, **header})
-    commit_ids = _commit_ids(session, metas)
+    commit_ids = _commit_ids(session, {**metas, **fix_metas})
+    write_fixes(session, release_id, fixes, commit_ids)
     paths = {path for deltas in changes.values() for path, _ in deltas}
     path_ids = ensure_paths(session, paths)
     insert_rows(
@@ -81,3 +85,20 @@ def write_attribution(
         for (path, identifier), change in deltas.items()
     ]
     insert_rows(session, CommitChange.__table__, rows)
+
+
+def write_fixes(session: Session, release_id: int, fixes: Fixes, commit_ids: Mapping[str, int]) -> None:
+    """An attributed interval's Fixes: trailers (`commit_ids` holds every fixing commit's), marked as read."""
+    session.execute(delete(CommitFix).where(CommitFix.release_id == release_id))
+    rows = [
+        {"release_id": release_id, "commit_id": commit_ids[oid], "named": named, "fixed_oid": full}
+        for oid, trailers in sorted(fixes.items())
+        for named, full in trailers.items()
+    ]
+    insert_rows(session, CommitFix.__table__, rows)
+    session.execute(update(Attribution).where(Attribution.release_id == release_id).values(fixes_read=True))
+
+
+def store_fixes(session: Session, release_id: int, fixes: Fixes, fix_metas: Mapping[str, CommitMeta]) -> None:
+    """The Fixes: trailers of an interval attributed before they were read (migration 0006)."""
+    write_fixes(session, release_id, fixes, _commit_ids(session, fix_metas))

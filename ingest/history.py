@@ -6,7 +6,7 @@ blobs up (each one is counted once, ever).
 
 import re
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -49,6 +49,7 @@ class Interval:
     base: str | None  # where the line from `newer` meets `older`'s history; None: it never does
     base_changes: list[FileChange]  # older -> base, when they differ: so that the steps add up exactly
     shallow_boundary: bool = False  # the line ran into a shallow clone's boundary: `base` is that commit
+    fixes: "Fixes" = field(default_factory=dict)  # every walked commit's Fixes: trailers, whatever it changed
 
     def blobs(self) -> Iterator[tuple[str, str]]:
         """(path, oid) of every blob whose counts the deltas need."""
@@ -166,6 +167,7 @@ def walk_interval(
     if older is not None:
         walker.hide(older)
     in_range: dict[str, pygit2.Commit] = {str(commit.id): commit for commit in walker}
+    fixes = commit_fixes(repo, in_range.values())
     line: list[str] = []
     cursor: str | None = newer
     while cursor is not None and cursor in in_range and cursor not in shallow:
@@ -207,7 +209,7 @@ def walk_interval(
         bases = merge_bases.find((pair for _, merge, _ in merges for pair in _pairs(merge)), reach)
         for item, merge, candidates in merges:
             item.resolutions = _resolutions(repo, merge, candidates, bases)
-    return Interval(older, commits, base, base_changes, boundary), len(in_range)
+    return Interval(older, commits, base, base_changes, boundary, fixes), len(in_range)
 
 
 @dataclass(frozen=True)
@@ -221,15 +223,68 @@ class CommitMeta:
     parents: int
 
 
-LINK_TRAILER = re.compile(r"^Link:\s*(\S+)", re.IGNORECASE)
+TRAILER = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*):\s*(.*)$")
+# `Fixes: 0123456789ab ("subject")`, sometimes `Fixes: commit 0123…`: at least 7 hex digits, as git abbreviates
+FIXES_VALUE = re.compile(r"^(?:commit\s+)?([0-9a-fA-F]{7,64})\b")
+# A message without this holds no Fixes: trailer: most are passed over without being decoded or split.
+FIXES_HINT = re.compile(rb"fixes:", re.IGNORECASE)
+
+
+def trailers(message: str) -> list[tuple[str, str]]:
+    """(key, value) of each trailer line in the message's last paragraph, in order; keys as written."""
+    paragraphs = [p for p in re.split(r"\n\s*\n", message.strip()) if p.strip()]
+    if len(paragraphs) < 2:  # a subject alone has no trailers
+        return []
+    return [
+        (m.group(1), m.group(2).strip()) for line in paragraphs[-1].splitlines() if (m := TRAILER.match(line.strip()))
+    ]
 
 
 def link_trailers(message: str) -> list[str]:
     """The values of `Link:` trailers in the message's last paragraph, in order."""
-    paragraphs = [p for p in re.split(r"\n\s*\n", message.strip()) if p.strip()]
-    if len(paragraphs) < 2:  # a subject alone has no trailers
-        return []
-    return [m.group(1) for line in paragraphs[-1].splitlines() if (m := LINK_TRAILER.match(line.strip()))]
+    return [value.split()[0] for key, value in trailers(message) if key.lower() == "link" and value]
+
+
+def fixes_trailers(message: str) -> list[str]:
+    """The commit ids that `Fixes:` trailers of the last paragraph name, lower case, each once, in order."""
+    named = (FIXES_VALUE.match(value) for key, value in trailers(message) if key.lower() == "fixes")
+    return list(dict.fromkeys(m.group(1).lower() for m in named if m))
+
+
+Fixes = dict[str, dict[str, str | None]]  # fixing commit -> {id as written: the full commit id, or None}
+
+
+def resolve_commit(repo: pygit2.Repository, named: str) -> str | None:
+    """The commit a (possibly abbreviated) id names in `repo`; None when it names no commit here, or several
+    objects (a commit of another tree, a prefix too short to be unique)."""
+    try:
+        found = repo.get(named)
+    except (ValueError, pygit2.GitError):  # ambiguous, or not an id at all
+        return None
+    return str(found.id) if found is not None and found.type == pygit2.enums.ObjectType.COMMIT else None
+
+
+def commit_fixes(repo: pygit2.Repository, commits: Iterable[pygit2.Commit]) -> Fixes:
+    """The Fixes: trailers of the commits that have any, each resolved in `repo` (a commit never fixes itself)."""
+    found: Fixes = {}
+    for commit in commits:
+        raw = commit.raw_message
+        if not FIXES_HINT.search(raw):
+            continue
+        oid = str(commit.id)
+        named = {n: resolve_commit(repo, n) for n in fixes_trailers(raw.decode("utf-8", "replace"))}
+        named = {n: full for n, full in named.items() if full != oid}
+        if named:
+            found[oid] = named
+    return found
+
+
+def interval_fixes(repo: pygit2.Repository, older: str | None, newer: str) -> Fixes:
+    """The Fixes: trailers of `older..newer`, read as walk_interval reads them, without the rest of its work."""
+    walker = repo.walk(newer, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.REVERSE)
+    if older is not None:
+        walker.hide(older)
+    return commit_fixes(repo, walker)
 
 
 def subject(message: str) -> str:

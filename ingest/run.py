@@ -18,7 +18,7 @@ from app.db import safe_url
 from app.lines import Line
 from app.models import Release
 from app.registry import NAMES
-from ingest import backfill, intervals, refs, store
+from ingest import backfill, fixes, intervals, refs, store
 from ingest.errors import IngestError
 from ingest.intervals import IntervalProgress
 from ingest.refs import SkippedTag, TaggedCommit, TagTarget
@@ -73,6 +73,9 @@ class IngestStats:
     commits_with_changes: int = 0
     shallow_boundaries: int = 0  # intervals whose attribution starts at a shallow clone's boundary
     intervals_skipped: list[str] = field(default_factory=list)  # their previous release's commit is missing
+    fixes_stored: int = 0  # Fixes: trailers of the intervals attributed now
+    fixes_backfilled: int = 0  # intervals attributed before the Fixes: trailers were stored, read now
+    fixes_missing: list[str] = field(default_factory=list)  # such intervals that this repository cannot walk
     attribution_seconds: float = 0.0
     seconds: float = 0.0
 
@@ -84,7 +87,7 @@ class IngestStats:
             f"{f', {self.releases_elsewhere} left to other workers' if self.releases_elsewhere else ''}; "
             f"scanned {self.blobs_scanned:,} blobs ({self.bytes_scanned / 1e6:,.1f} MB), "
             f"{self.binary_skipped:,} binary skipped, {self.not_utf8:,} not UTF-8 (counted as bytes); "
-            f"stored {self.occurrences_stored:,} occurrences{self._attribution()}{self._backfill()} "
+            f"stored {self.occurrences_stored:,} occurrences{self._attribution()}{self._backfill()}{self._fixes()} "
             f"in {self.seconds:.1f} s{self._skipped()}{self._provisional()}"
         )
 
@@ -95,6 +98,14 @@ class IngestStats:
             f" ({self.backfill_missing:,} not in this repository, left for later)" if self.backfill_missing else ""
         )
         return f"; occurrence context filled in for {self.blobs_backfilled:,} blob(s) stored before it existed{missing}"
+
+    def _fixes(self) -> str:
+        if not self.fixes_backfilled and not self.fixes_missing:
+            return ""
+        missing = f" ({', '.join(self.fixes_missing)} not walkable here, left for later)" if self.fixes_missing else ""
+        return (
+            f"; Fixes: trailers read in {self.fixes_backfilled} interval(s) attributed before they were stored{missing}"
+        )
 
     def _provisional(self) -> str:
         return f"; provisional: {', '.join(self.provisional)}" if self.provisional else ""
@@ -116,7 +127,8 @@ class IngestStats:
         )
         return (
             f"; attributed {self.intervals_attributed} release(s){shallow}: {self.commits_walked:,} commits walked"
-            f" ({rate:,.0f}/s), {self.commits_with_changes:,} moved a count{skipped}"
+            f" ({rate:,.0f}/s), {self.commits_with_changes:,} moved a count, {self.fixes_stored:,} Fixes: trailer(s)"
+            f"{skipped}"
         )
 
 
@@ -217,13 +229,15 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
         }
         pending = intervals.pending(session, selected_keys) if options.commits else []
         unclassified = backfill.pending(session, git.repo) if backfill.waiting(session) else backfill.NONE
+        unread_fixes = fixes.pending(session, git.repo) if options.commits and fixes.waiting(session) else fixes.NONE
     new = [(t, v) for t, v in targets if t.name not in stored or stored[t.name].commit_id != t.commit_id]
     todo = list(zip(refs.described(git_dir, [t for t, _ in new]), (v for _, v in new), strict=True))
     stats = IngestStats(releases_unchanged=len(targets) - len(todo), skipped=skipped)
     stats.backfill_missing = unclassified.missing
+    stats.fixes_missing = unread_fixes.missing
     stats.provisional = [f"{t.name} at {t.commit_id[:12]}" for t, v in targets if v.line == Line.REF]
     progress.releases(len(todo))
-    if not todo and not pending and not unclassified.blobs:
+    if not todo and not pending and not unclassified.blobs and not unread_fixes.intervals:
         stats.seconds = time.monotonic() - started
         return stats  # nothing to scan: no workers to start
     from ingest import attribute
@@ -273,9 +287,11 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
                 stats.intervals_attributed, stats.commits_walked = done.intervals, done.walked
                 stats.commits_with_changes = done.with_changes
                 stats.shallow_boundaries, stats.intervals_skipped = done.shallow_boundaries, done.skipped
+                stats.fixes_stored = done.fixes
                 stats.blobs_scanned += done.blobs_scanned
                 stats.bytes_scanned += done.bytes_scanned
                 stats.attribution_seconds = time.monotonic() - attribution_started
+                stats.fixes_backfilled = fixes.read_unread(sessions, repo, unread_fixes.intervals, claims)
             with sessions() as session, session.begin():
                 store.refresh_statistics(session)
         finally:

@@ -27,6 +27,7 @@ from app.models import (
     Blob,
     BlobCount,
     CommitChange,
+    CommitFix,
     MaintainersFile,
     Occurrence,
     Path,
@@ -414,7 +415,7 @@ class Claims:
 
 
 def delete_attribution(session: Session, release_id: int) -> None:
-    for model in (CommitChange, ReleaseCommit, Attribution):
+    for model in (CommitFix, CommitChange, ReleaseCommit, Attribution):
         session.execute(delete(model).where(model.release_id == release_id))
 
 

@@ -29,7 +29,7 @@ QUERIES = {
     "clean_blobs": "SELECT oid FROM clean_blobs",
     "commits": """SELECT oid, author_name, author_email, authored_at, subject, links, parents FROM commits""",
     "attributions": """SELECT r.tag, a.from_tag, a.from_commit, a.base_commit, a.commits_walked, a.shallow_boundary,
-                              a.change_kinds
+                              a.change_kinds, a.fixes_read
                        FROM attributions a JOIN releases r ON r.id = a.release_id""",
     "release_commits": """SELECT r.tag, c.oid, rc.step FROM release_commits rc
                           JOIN releases r ON r.id = rc.release_id JOIN commits c ON c.id = rc.commit_id""",
@@ -39,9 +39,11 @@ QUERIES = {
                          FROM commit_changes x JOIN releases r ON r.id = x.release_id
                          JOIN commits c ON c.id = x.commit_id JOIN paths p ON p.id = x.path_id
                          JOIN subsystems u ON u.id = x.subsystem_id""",
+    "commit_fixes": """SELECT r.tag, c.oid, f.named, f.fixed_oid FROM commit_fixes f
+                       JOIN releases r ON r.id = f.release_id JOIN commits c ON c.id = f.commit_id""",
 }
 
-ATTRIBUTION_TABLES = ("commit_changes", "release_commits", "attributions")
+ATTRIBUTION_TABLES = ("commit_fixes", "commit_changes", "release_commits", "attributions")
 RELEASE_TABLES = (*ATTRIBUTION_TABLES, "path_counts", "subsystem_counts", "release_files", "releases")
 ALL_TABLES = (
     *RELEASE_TABLES,

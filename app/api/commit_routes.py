@@ -7,9 +7,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import Field
 
-from app import attribution, queries
+from app import attribution, fixes, queries
 from app.api.common import CSV, ERRORS, Format, Limit, Offset, at_release, context_of, page_of, respond
-from app.api.schemas import AuthorOut, ChangeKindsOut, ChangeSplitOut, CommitOut, Page
+from app.api.schemas import AuthorOut, ChangeKindsOut, ChangeSplitOut, CommitOut, FixOut, FixPage, Page
 from app.attribution import CommitRow, CommitView, Order
 from app.change_rules import CHANGE_RULE_TEXT, ChangeSplit
 from app.errors import NotFound
@@ -65,7 +65,9 @@ def commit_out(row: CommitRow) -> CommitOut:
         removed=row.removed,
         net=row.net,
         links=" ".join(row.links),
-        split=split_out(row.split),
+        **(row.split._asdict() if row.split is not None else {}),
+        fixed_by=" ".join(f.commit for f in row.fixed_by),
+        fixes=" ".join(f.commit for f in row.fixes),
     )
 
 
@@ -189,3 +191,63 @@ def change_kinds(
         rule=CHANGE_RULE_TEXT,
     )
     return respond(request, session, body)
+
+
+def fix_rows(found: fixes.NeededFixes) -> list[FixOut]:
+    return [
+        FixOut(
+            release=row.release,
+            commit=row.commit,
+            url=attribution.commit_url(row.commit),
+            subject=row.subject,
+            author_name=row.author_name,
+            authored_at=row.authored_at,
+            net=row.net,
+            fix_commit=fix.commit,
+            fix_url=attribution.commit_url(fix.commit),
+            fix_subject=fix.subject or "",
+            fix_release=fix.release or "",
+        )
+        for row in found.rows
+        for fix in row.fixed_by
+    ]
+
+
+@router.get(
+    "/fixes",
+    response_model=FixPage,
+    summary="Conversions that needed a fix: commits that moved the metric the way it should go, named by a later "
+    "commit's Fixes: trailer",
+    responses=CSV,
+)
+def needed_fixes(
+    request: Request,
+    session: SessionDep,
+    view: ViewDep,
+    from_: Annotated[
+        str | None,
+        Query(alias="from", max_length=255, description="from this release (the release's own interval when absent)"),
+    ] = None,
+    subsystem: Annotated[str | None, Query(max_length=512, description="in this MAINTAINERS subsystem")] = None,
+    path: Annotated[str | None, Query(max_length=4096, description="in this file, or below this directory")] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    format: Format = None,
+):
+    release = queries.release_ref(session, view.tag)
+    older = queries.release_ref(session, from_) if from_ else queries.previous_release(session, release)
+    scope = {
+        "subsystem": queries.known_subsystem(session, subsystem) if subsystem else None,
+        "path": queries.known_path(session, path) if path else None,
+    }
+    within = attribution.releases_between(session, older, release)
+    found = fixes.needed_fixes(session, view.metric, view.count, within, **scope)
+    page = page_of(request, fix_rows(found), limit, offset, **at_release(release), **context_of(view))
+    extra = {
+        "since": older.tag if older else None,
+        "conversions": found.conversions,
+        "fixed": len(found.rows),
+        "read_upto": found.read_upto,
+        "rule": found.rule,
+    }
+    return respond(request, session, FixPage(**page, **extra), format)

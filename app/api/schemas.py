@@ -228,10 +228,21 @@ class CommitOut(BaseModel):
     removed: int = Field(description="decreases, file by file, as a positive number")
     net: int = Field(description="added - removed")
     links: str = Field(description="the commit message's Link: trailers, space-separated")
-    split: "ChangeSplitOut | None" = Field(
-        default=None,
-        description="its change in uses by kind of change (always code occurrences, whatever `count` says); null "
-        "when its interval was attributed before the split existed",
+    # its change in uses by kind of change (code occurrences, whatever `count` says; app/change_rules.py), flat
+    # so that the CSV has a column each; null when its interval was attributed before the split existed
+    converted: int | None = Field(default=None, description="uses converted: fewer in a function that stays")
+    removed_with_code: int | None = Field(default=None, description="uses gone with their function or file")
+    moved_out: int | None = Field(default=None, description="uses that left with a renamed file or moved function")
+    moved_in: int | None = Field(default=None, description="uses that arrived with a renamed file or moved function")
+    added_new: int | None = Field(default=None, description="uses added in a new function or file")
+    added_existing: int | None = Field(default=None, description="uses added to a function or file that existed")
+    fixed_by: str = Field(
+        default="", description="the commits whose Fixes: trailer names this one, space-separated (oldest first)"
+    )
+    fixes: str = Field(
+        default="",
+        description="the commits this one's Fixes: trailers name, space-separated: full ids, or as written when "
+        "they name no commit in the repository",
     )
 
 
@@ -262,6 +273,30 @@ class ChangeKindsOut(BaseModel):
     rule: str
 
     model_config = {"populate_by_name": True}
+
+
+class FixOut(BaseModel):
+    """A conversion and one commit whose Fixes: trailer names it: one row per (conversion, fix)."""
+
+    release: str = Field(description="the release whose interval holds the conversion")
+    commit: str = Field(description="the conversion's full commit id")
+    url: str
+    subject: str
+    author_name: str
+    authored_at: datetime
+    net: int = Field(description="the conversion's own change of the metric in the asked-for scope")
+    fix_commit: str = Field(description="the fixing commit's full id")
+    fix_url: str
+    fix_subject: str
+    fix_release: str = Field(description="the first release (by version) whose interval holds the fixing commit")
+
+
+class FixPage(Page[FixOut]):
+    since: str | None = Field(description="conversions of the intervals after this release, up to `release`")
+    conversions: int = Field(description="commits in scope whose own change moved the metric the way it should go")
+    fixed: int = Field(description="of those, the ones a Fixes: trailer names")
+    read_upto: str | None = Field(description="the newest release whose interval's Fixes: trailers are stored")
+    rule: str = Field(description="what counts as a conversion and a fix, and what cannot be seen")
 
 
 class AuthorOut(BaseModel):

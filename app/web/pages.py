@@ -6,7 +6,7 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from app import attribution, queries
+from app import attribution, fixes, queries
 from app.attribution import CommitView
 from app.links import api_url, release_url, subsystem_url, tree_url
 from app.metrics import METRICS, Count
@@ -166,6 +166,7 @@ def subsystem(request: Request, session: SessionDep, view: ViewDep, name: str, f
         ),
         commits_twin=api_url("subsystems", name, "commits") + view.query(),
         splits=_splits(session, view, release, subsystem=name),
+        **_fixes(session, view, queries.upto(session, release)[0], release, subsystem=name),
         **_context_table(session, view, release, filters, subsystem_url(name), subsystem=name),
     )
 
@@ -183,6 +184,17 @@ def _splits(session: SessionDep, view: View, release: queries.ReleaseRef, **scop
         split = attribution.change_split(session, view.metric, every, **scope)
         result.append({"where": f"from {every[0].tag} to {release.tag}", "split": split})
     return [s for s in result if s["split"] is not None]
+
+
+def _fixes(
+    session: SessionDep, view: View, older: queries.ReleaseRef, newer: queries.ReleaseRef, **scope: str
+) -> dict[str, Any]:
+    """The conversions of the intervals after `older` up to `newer` that needed a fix (partials/_fixes.html),
+    and the JSON twin that asks the same."""
+    within = attribution.releases_between(session, older, newer)
+    found = fixes.needed_fixes(session, view.metric, view.count, within, **scope)
+    twin = api_url("fixes") + view.query(release=newer.tag, **scope, **{"from": older.tag})
+    return {"fixes": found, "fixes_twin": twin, "fixes_from": older}
 
 
 def _crumbs(path: str) -> list[tuple[str, str]]:
@@ -294,6 +306,7 @@ def _comparison(
         top=TOP_CHANGES,
         occurrences=_occurrence_page(session, older, newer, view, details),
         who=_who(session, view, older, newer),
+        **_fixes(session, view, older, newer),
     )
 
 

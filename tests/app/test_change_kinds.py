@@ -64,7 +64,9 @@ def test_the_release_page_shows_the_split_and_ranks_by_conversions(client: TestC
     authors = client.get("/api/v1/releases/v1.10/authors").json()["items"]
     assert [(a["name"], a["converted"], a["lowered"]) for a in authors] == [("Alice Btrfs", 2, 2)]
     commits = client.get("/api/v1/releases/v1.10/commits").json()["items"]
-    assert all(c["split"]["converted"] == 1 and c["split"]["net"] == c["net"] for c in commits)
+    assert all(c["converted"] == 1 and c["removed_with_code"] == c["added_new"] == 0 for c in commits)
+    csv = client.get("/api/v1/releases/v1.10/commits?format=csv").text.splitlines()
+    assert ",converted,removed_with_code,moved_out,moved_in,added_new,added_existing," in csv[0]
 
 
 def test_subsystem_and_directory_pages_show_their_split(client: TestClient) -> None:
