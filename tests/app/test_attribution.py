@@ -133,6 +133,6 @@ def test_without_commits_pages_say_so(engine: Engine, tmp_path: Path) -> None:
 
 def test_slides_thank_the_converters_of_the_cycle(client: TestClient) -> None:
     words = html.unescape(text_of(client.get("/slides?release=v1.10").text))
-    assert "Who lowered GFP_NOFS, v1.9 → v1.10" in words
-    assert "Alice Btrfs -2 2 commits" in words and "-2 Merge tag 'btrfs-for-1.10'" in words
-    assert "Who lowered" not in client.get("/slides?release=v1.9").text  # no interval before the first
+    assert "Who converted GFP_NOFS, v1.9 → v1.10" in words
+    assert "Alice Btrfs -2 2 commits" in words and "-2 -2 Merge tag 'btrfs-for-1.10'" in words  # converted, net
+    assert "Who converted" not in client.get("/slides?release=v1.9").text  # no interval before the first
