@@ -1,6 +1,7 @@
 """Results of read-side queries, kept until the next release is ingested (the only time data changes)."""
 
 import functools
+import inspect
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Final, ParamSpec, TypeVar
@@ -34,13 +35,18 @@ def data_version(session: Session) -> tuple[Any, ...]:
 
 
 def cached(fn: Callable[P, R]) -> Callable[P, R]:
-    """Memoize a query function whose first argument is the session and whose others are hashable."""
+    """Memoize a query function whose first argument is the session and whose others are hashable. The key is
+    the arguments bound to the signature with defaults filled in, so that `f(s, a)`, `f(s, a, None)` and
+    `f(s, a, path=None)` share one entry."""
+    signature = inspect.signature(fn)
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         session = args[0]
         assert isinstance(session, Session)
-        key = (fn.__qualname__, data_version(session), args[1:], tuple(sorted(kwargs.items())))
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        key = (fn.__qualname__, data_version(session), tuple(bound.arguments.values())[1:])
         if key in _store:
             _store.move_to_end(key)
             return _store[key]

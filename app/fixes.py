@@ -79,9 +79,7 @@ def needed_fixes(
 ) -> NeededFixes:
     """The conversions of the given releases' intervals (under a path, in a subsystem) that a Fixes: trailer
     names, in commit_effects' order: newest release first, then newest commit."""
-    # called the way the release page's ranking is (scope only when given), so that both share its cache entry
-    scope = {key: value for key, value in (("path", path), ("subsystem", subsystem)) if value is not None}
-    effects = commit_effects(session, metric, count, CommitView.COMMITS, within, **scope)
+    effects = commit_effects(session, metric, count, CommitView.COMMITS, within, path, subsystem)
     conversions = [e for e in effects if converts(metric, e)]
     oids = sorted({e.commit for e in conversions})
     fixed: set[str] = set()
