@@ -177,7 +177,7 @@ def change_splits(
             if r.path in paths[(commit.oid, OWN)]:
                 wanted.update(o for o in (r.result, r.first, *(b for side in r.sides for b in side)) if o)
     facts = _Facts(scanner.facts(sorted(wanted)))
-    splits = interval_splits(interval, base_key, facts, renamed)
+    splits = interval_splits(interval, diffs, paths.keys(), facts, renamed)
     return {key: {row: s for row, s in split.items() if row in changes.get(key, {})} for key, split in splits.items()}
 
 

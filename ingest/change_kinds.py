@@ -2,7 +2,7 @@
 and git's renames in, one ChangeSplit per (path, identifier) out; the parts add up to the change in uses."""
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from app.change_rules import ChangeKind, ChangeSplit
@@ -200,17 +200,19 @@ def step_diffs(interval: Interval, base_key: str | None) -> list[StepDiff]:
 
 def interval_splits(
     interval: Interval,
-    base_key: str | None,
+    diffs: Iterable[StepDiff],
+    keys: Container[tuple[str, str]],
     facts: Mapping[str, BlobFacts],
     renames: Mapping[tuple[str, str], Mapping[str, str]],
 ) -> dict[tuple[str, str], dict[tuple[str, str], ChangeSplit]]:
-    """(commit, view) -> its split, for the same keys interval_deltas gives (a non-merge's step is its own)."""
+    """(commit, view) -> its split, for the `keys` that changed a count (interval_deltas' keys): `diffs` are
+    those keys' plain diffs (step_diffs), merges' resolutions are split here, a non-merge's step is its own."""
     result: dict[tuple[str, str], dict[tuple[str, str], ChangeSplit]] = {}
-    for diff in step_diffs(interval, base_key):
+    for diff in diffs:
         result[diff.key] = split_changes(diff.changes, facts, renames.get(diff.key, {}))
     for commit in interval.commits:
-        if commit.parents > 1:
+        if commit.parents > 1 and (commit.oid, OWN) in keys:
             result[(commit.oid, OWN)] = split_resolutions(commit.resolutions, facts)
-        elif commit.step is not None:
+        elif commit.parents <= 1 and commit.step is not None and (commit.oid, OWN) in result:
             result[(commit.oid, STEP)] = result[(commit.oid, OWN)]
     return {key: split for key, split in result.items() if split}

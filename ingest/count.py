@@ -269,15 +269,6 @@ def _function_defined(text: bytes, lo: int, hi: int, hits_by_pos: dict[int, _Hit
     return name
 
 
-def defined_functions(data: bytes) -> frozenset[str]:
-    """The names of the functions the blob defines, by the same rule that names an occurrence's function."""
-    if b"\0" in data[:BINARY_PROBE_BYTES]:
-        return frozenset()
-    found: list[bytes] = []
-    _classify(b"\n" + data, [], found)
-    return frozenset(name.decode("utf-8", "backslashreplace") for name in found)
-
-
 def _classify(text: bytes, hits: list[_Hit], defined: list[bytes] | None = None) -> None:
     """Set kind and enclosing function of every hit, walking the tokens once; with `defined`, also collect
     the name of every function defined (which reads the whole blob instead of stopping after the last hit)."""
