@@ -16,7 +16,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.change_rules import ChangeSplit
 from ingest import commit_store, store
-from ingest.change_kinds import EMPTY_FACTS, BlobFacts, interval_splits, rename_candidates, step_diffs
+from ingest.change_kinds import (
+    EMPTY_FACTS,
+    BlobFacts,
+    facts_from,
+    interval_splits,
+    needs_functions,
+    rename_candidates,
+    step_diffs,
+)
 from ingest.deltas import BlobCounts, Deltas, change_deltas, resolution_deltas
 from ingest.history import Interval, describe, walk_interval
 from ingest.intervals import IntervalProgress, IntervalTodo, attributed
@@ -153,14 +161,20 @@ class _Facts(dict[str, BlobFacts]):
 
 
 def change_splits(
-    repo_dir: str, scanner: "BlobScanner", interval: Interval, changes: dict[tuple[str, str], Deltas]
+    repo_dir: str,
+    scanner: "BlobScanner",
+    interval: Interval,
+    changes: dict[tuple[str, str], Deltas],
+    occurrences: Callable[[list[str]], dict[str, BlobFacts]],
 ) -> Splits:
     """Each changed row's change in uses split by kind of change: asks git for renames where a step deleted or
     added a file whose counts changed, then reads both sides of those files and of their renames (on the scan
-    workers)."""
+    workers): their occurrences per function as the ingest already knows them (`occurrences`), then the
+    functions of the blobs the split will ask about, which takes a lexer pass over each of those."""
     base_key = _base_key(interval) if interval.base_changes else None
     paths = {key: {path for path, _ in deltas} for key, deltas in changes.items()}
     wanted: set[str] = set()
+    pairs: list[tuple[str | None, str | None]] = []  # (before, after) blobs the split compares
     diffs = [d for d in step_diffs(interval, base_key) if d.key in paths]
     renamed: dict[tuple[str, str], dict[str, str]] = {}
     for diff in diffs:
@@ -172,11 +186,17 @@ def change_splits(
         ends = {path for pair in renamed.get(diff.key, {}).items() for path in pair}
         read = [c for c in diff.changes if c.path in relevant or c.path in ends]
         wanted.update(oid for c in read for oid in (c.old, c.new) if oid)
+        pairs += [(c.old, c.new) for c in read]
+        blob_at = {c.path: c for c in read}
+        pairs += [(blob_at[old].old, blob_at[new].new) for new, old in renamed.get(diff.key, {}).items()]
     for commit in interval.commits:
         for r in commit.resolutions if (commit.oid, OWN) in paths else ():
             if r.path in paths[(commit.oid, OWN)]:
-                wanted.update(o for o in (r.result, r.first, *(b for side in r.sides for b in side)) if o)
-    facts = _Facts(scanner.facts(sorted(wanted)))
+                terms = [o for o in (r.result, r.first, *(b for side in r.sides for b in side)) if o]
+                wanted.update(terms)
+                pairs += [(term, end) for term in terms for end in (r.result, r.first)]
+    facts = _Facts(occurrences(sorted(wanted)))
+    facts.update(scanner.facts(sorted(needs_functions(pairs, facts))))
     splits = interval_splits(interval, diffs, paths.keys(), facts, renamed)
     return {key: {row: s for row, s in split.items() if row in changes.get(key, {})} for key, split in splits.items()}
 
@@ -221,7 +241,17 @@ def attribute_interval(
     with sessions() as session:
         interesting, clean, read = book.fill(session, scanner, wanted, trees, scanned)
     changes = interval_deltas(interval, book.counts)
-    splits = change_splits(repo.path.rstrip("/"), scanner, interval, changes)
+    fresh = {blob.oid: blob for blob in interesting}
+
+    def occurrences(oids: list[str]) -> dict[str, BlobFacts]:
+        """From what the count book and the scan hold, else from the stored occurrences: no blob read."""
+        known = {oid: facts_from(fresh[oid].scan.occurrences) for oid in oids if oid in fresh}
+        known |= {oid: facts_from(()) for oid in oids if not book.counts[oid]}
+        with sessions() as session:
+            known |= commit_store.stored_facts(session, [oid for oid in oids if oid not in known])
+        return known
+
+    splits = change_splits(repo.path.rstrip("/"), scanner, interval, changes, occurrences)
     steps: dict[str, int | None] = {c.oid: c.step for c in interval.commits}
     if interval.base_changes:
         steps[_base_key(interval)] = 0

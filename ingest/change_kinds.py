@@ -6,7 +6,8 @@ from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from app.change_rules import ChangeKind, ChangeSplit
-from ingest.count import Matcher
+from app.registry import Kind
+from ingest.count import Matcher, Occurrence
 from ingest.history import Interval, Resolution
 from ingest.tree import FileChange
 
@@ -15,21 +16,53 @@ Place = str | None  # the enclosing function, None at file scope
 
 @dataclass(frozen=True, slots=True)
 class BlobFacts:
-    """What a split reads of one blob: the functions it defines and its code occurrences per function."""
+    """What a split reads of one blob: its code occurrences per function, and the functions it defines (None
+    when not read: reading them takes a lexer pass over the whole blob, see needs_functions)."""
 
-    functions: frozenset[str]
+    functions: frozenset[str] | None
     counts: Mapping[str, Mapping[Place, int]]  # identifier -> function -> code occurrences
 
+    def holds(self, place: Place) -> bool:
+        """A function with a tracked occurrence is defined here (the lexer named the occurrence after it)."""
+        return any(place in places for places in self.counts.values())
+
     def has(self, place: Place) -> bool:
-        return place is None or place in self.functions
+        if place is None or self.holds(place):
+            return True
+        assert self.functions is not None, "needs_functions should have asked for this blob's functions"
+        return place in self.functions
 
 
 EMPTY_FACTS = BlobFacts(frozenset(), {})
 
 
-def blob_facts(data: bytes, matcher: Matcher) -> BlobFacts:
-    counts, functions = matcher.code_by_function(data)
-    return BlobFacts(functions, counts)
+def blob_facts(data: bytes, matcher: Matcher, functions: bool = True) -> BlobFacts:
+    counts, defined = matcher.code_by_function(data, functions)
+    return BlobFacts(defined, counts)
+
+
+def facts_from(occurrences: Iterable[Occurrence]) -> BlobFacts:
+    """The facts of a blob from its occurrences, as a scan gave or the database holds them; functions not read."""
+    counts: dict[str, dict[Place, int]] = {}
+    for o in occurrences:
+        if o.kind == Kind.CODE:
+            places = counts.setdefault(o.identifier, {})
+            places[o.function] = places.get(o.function, 0) + 1
+    return BlobFacts(None, counts)
+
+
+def needs_functions(pairs: Iterable[tuple[str | None, str | None]], facts: Mapping[str, BlobFacts]) -> set[str]:
+    """The blobs whose defined functions a split of these (before, after) pairs may ask about: a side that
+    holds no occurrence in a function where the other side holds some."""
+    needed: set[str] = set()
+    for old, new in pairs:
+        if old is None or new is None:
+            continue
+        for this, other in ((old, new), (new, old)):
+            places = {p for ps in facts[other].counts.values() for p in ps if p is not None}
+            if any(not facts[this].holds(place) for place in places):
+                needed.add(this)
+    return needed
 
 
 def _count(facts: BlobFacts | None, identifier: str, place: Place) -> int:

@@ -2,13 +2,14 @@
 
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.change_rules import NO_CHANGE, ChangeSplit
-from app.models import Attribution, Blob, CleanBlob, Commit, CommitChange, CommitFix, ReleaseCommit
-from app.registry import Counts
+from app.models import Attribution, Blob, CleanBlob, Commit, CommitChange, CommitFix, Occurrence, ReleaseCommit
+from app.registry import Counts, Kind
 from ingest import store
+from ingest.change_kinds import BlobFacts
 from ingest.deltas import Deltas
 from ingest.history import CommitMeta, Fixes
 from ingest.store import among, as_columns, blob_counts, ensure_paths, ids_by, insert_ids, insert_rows
@@ -19,6 +20,23 @@ def stored_counts(session: Session, oids: Iterable[str]) -> dict[str, dict[str, 
     ids = ids_by(session, Blob.oid, Blob.id, oids)
     counts = blob_counts(session, ids.values())
     return {oid: counts.get(blob_id, {}) for oid, blob_id in ids.items()}
+
+
+def stored_facts(session: Session, oids: Iterable[str]) -> dict[str, BlobFacts]:
+    """The change split's facts of stored blobs, from their stored code occurrences (functions not read)."""
+    ids = ids_by(session, Blob.oid, Blob.id, oids)
+    oid_of = {blob_id: oid for oid, blob_id in ids.items()}
+    counts: dict[str, dict[str, dict[str | None, int]]] = {oid: {} for oid in ids}
+    o = Occurrence
+    for condition in among(session, o.blob_id, ids.values()):
+        query = (
+            select(o.blob_id, o.identifier, o.function, func.count())
+            .where(condition, o.kind == Kind.CODE.value)
+            .group_by(o.blob_id, o.identifier, o.function)
+        )
+        for blob_id, identifier, function, n in session.execute(query):
+            counts[oid_of[blob_id]].setdefault(identifier, {})[function] = n
+    return {oid: BlobFacts(None, places) for oid, places in counts.items()}
 
 
 def clean_blobs(session: Session, oids: Iterable[str]) -> set[str]:

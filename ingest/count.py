@@ -164,13 +164,16 @@ class Matcher:
             utf8 = False
         return BlobScan(utf8=utf8, occurrences=self._occurrences(text, hits))
 
-    def code_by_function(self, data: bytes) -> tuple[dict[str, dict[str | None, int]], frozenset[str]]:
+    def code_by_function(
+        self, data: bytes, functions: bool = True
+    ) -> tuple[dict[str, dict[str | None, int]], frozenset[str] | None]:
         """Code occurrences per identifier and enclosing function (None: file scope), and the functions the
-        blob defines: what the change split reads, in one pass of the lexer."""
+        blob defines: what the change split reads, in one pass of the lexer. Without `functions` the lexer
+        stops after the last occurrence instead of reading the whole blob, and the functions are None."""
         if b"\0" in data[:BINARY_PROBE_BYTES]:
             return {}, frozenset()
         hits = [_Hit(pos + 1, name) for pos, name in self._find(data)]
-        defined: list[bytes] = []
+        defined: list[bytes] | None = [] if functions else None
         _classify(b"\n" + data, hits, defined)
         counts: dict[str, dict[str | None, int]] = {}
         for hit in hits:
@@ -178,6 +181,8 @@ class Matcher:
                 places = counts.setdefault(hit.name.decode(), {})
                 function = hit.function.decode("utf-8", "backslashreplace") if hit.function else None
                 places[function] = places.get(function, 0) + 1
+        if defined is None:
+            return counts, None
         return counts, frozenset(name.decode("utf-8", "backslashreplace") for name in defined)
 
     def _occurrences(self, text: bytes, hits: list[_Hit]) -> list[Occurrence]:

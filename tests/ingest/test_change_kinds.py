@@ -276,3 +276,29 @@ def test_the_facts_agree_with_the_lexers_occurrences_and_functions(blob: bytes) 
             expected.setdefault(o.identifier, {}).setdefault(o.function, 0)
             expected[o.identifier][o.function] += 1
     assert facts.counts == expected
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_functions_read_only_where_needed_give_the_same_split(seed: int) -> None:
+    """The ingest reads occurrences first (from the scan or the database) and the functions of a blob only
+    when needs_functions says the split may ask: the split is the one full facts give."""
+    from ingest.change_kinds import facts_from, needs_functions
+
+    rng = random.Random(seed)
+    functions = [ALLOC, ALLOC_CONVERTED, OTHER, OTHER_GROWN, NEW_FUNCTION, MACRO, XFS_BUF_V6_1, XFS_BUF_V6_12]
+    blobs, changes = [], []
+    for number in range(rng.randint(1, 6)):
+        old = b"".join(rng.sample(functions, rng.randint(1, 4))) if rng.random() < 0.8 else None
+        new = b"".join(rng.sample(functions, rng.randint(1, 4))) if rng.random() < 0.8 or old is None else None
+        if old != new:
+            blobs += [b for b in (old, new) if b is not None]
+            changes.append(change(f"fs/f{number}.c", old, new))
+    added, deleted = [c.path for c in changes if c.old is None], [c.path for c in changes if c.new is None]
+    renames = dict(zip(added, deleted, strict=False))
+    full = facts_of(*blobs)
+    lazy = {oid(b): facts_from(MATCHER.scan(b).occurrences) for b in blobs}
+    by_path = {c.path: c for c in changes}
+    pairs = [(c.old, c.new) for c in changes] + [(by_path[o].old, by_path[n].new) for n, o in renames.items()]
+    for needed in needs_functions(pairs, lazy):
+        lazy[needed] = full[needed]
+    assert split_changes(changes, lazy, renames) == split_changes(changes, full, renames)
