@@ -291,3 +291,38 @@ class CommitFix(Base):
     commit_id: Mapped[int] = mapped_column(ForeignKey("commits.id"), primary_key=True, index=True)
     named: Mapped[str] = mapped_column(OID, primary_key=True)
     fixed_oid: Mapped[str | None] = mapped_column(OID)
+
+
+class ScopeAnalysis(Base):
+    """A release whose tree `nofs scopes` has read for allocation scopes (ingest/scope_run.py). `rule` is the
+    version of the rules it was read with (app/scope_rules.py RULE_VERSION): an older one is read again."""
+
+    __tablename__ = "scope_analyses"
+
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), primary_key=True)
+    rule: Mapped[int] = mapped_column(Integer)
+    files_read: Mapped[int] = mapped_column(Integer)  # C files lexed for functions and calls
+    functions_read: Mapped[int] = mapped_column(Integer)
+    uses: Mapped[int] = mapped_column(Integer)  # code uses of GFP_NOFS and GFP_NOIO judged (the release's count)
+    analysed_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
+
+
+class ScopeFinding(Base):
+    """One finding of the scope reading at a release (app/scope_rules.py Finding): a GFP_NOFS/GFP_NOIO use
+    redundant in an open scope, an unpaired save, a foreign restore, a wrapper scope, an opener or a closer.
+    `evidence` is the chain that proves it, innermost first: [{function, path, line, text, why}]."""
+
+    __tablename__ = "scope_findings"
+    __table_args__ = (Index("ix_scope_findings_release_kind", "release_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))
+    identifier: Mapped[str] = mapped_column(String(64))  # GFP_NOFS/GFP_NOIO, or the scope API named
+    path_id: Mapped[int] = mapped_column(ForeignKey("paths.id"), index=True)
+    subsystem_id: Mapped[int | None] = mapped_column(ForeignKey("subsystems.id"), index=True)
+    line: Mapped[int] = mapped_column(Integer)
+    function: Mapped[str | None] = mapped_column(String(255))
+    how: Mapped[str] = mapped_column(String(16))  # 'here' (same function) or 'callers' (every caller, chain)
+    text: Mapped[str] = mapped_column(Text)  # the source line, bounded as occurrences' text
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
