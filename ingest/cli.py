@@ -190,6 +190,44 @@ def _stop(signum: int, _frame: object) -> None:
     sys.exit(128 + signum)
 
 
+@main.command("scopes")
+@click.argument("source")
+@click.option(
+    "--release", "tags", multiple=True, metavar="TAG", help="an ingested release to read (again) [the newest]"
+)
+@click.option("--all", "every", is_flag=True, help="every ingested release not yet read by the current rule")
+@click.option("--glob", "globs", multiple=True, help="file globs to read [*.c *.h]")
+@_fail_on_errors
+def scopes_command(source: str, tags: tuple[str, ...], every: bool, globs: tuple[str, ...]) -> None:
+    """Read ingested releases of SOURCE (the repository given to `nofs ingest`) for allocation scopes: which
+    GFP_NOFS/GFP_NOIO uses are redundant in an open scope, across calls, with the caller chain that proves it;
+    unpaired saves, foreign restores, wrapper scopes. The newest release by default; about a minute a
+    kernel release. Run it after `nofs ingest`."""
+    from app.db import make_engine
+    from app.settings import get_settings
+    from ingest.scope_run import ScopeOptions, read_releases
+    from migrations.runner import upgrade_if_behind
+
+    if tags and every:
+        raise _Fail("--release and --all cannot be combined")
+    signal.signal(signal.SIGTERM, _stop)
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade_if_behind(engine)
+        options = ScopeOptions(
+            source=source,
+            cache_dir=settings.cache_dir,
+            globs=globs or settings.include_globs,
+            line_max_chars=settings.line_max_chars,
+            tags=tags,
+            every=every,
+        )
+        click.echo(read_releases(engine, options).summary())
+    finally:
+        engine.dispose()
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))

@@ -125,6 +125,12 @@ class _HyperscanHits:
         return hits
 
 
+def word_finder(names: tuple[str, ...]) -> "_HyperscanHits | _RegexHits":
+    """Whole-word matches of `names` in a buffer, as (offset, name) in order: the counts' matching rule."""
+    needles = tuple(name.encode() for name in names)
+    return _HyperscanHits(needles) if hyperscan is not None else _RegexHits(needles)
+
+
 def available_engines() -> tuple[str, ...]:
     return ("hyperscan", "regex") if hyperscan is not None else ("regex",)
 
@@ -201,14 +207,14 @@ class Matcher:
                     line=line,
                     col=hit.pos - start + 1,
                     function=hit.function.decode("utf-8", "backslashreplace") if hit.function else None,
-                    text=_bounded_line(text[start:end].rstrip(b"\r"), hit.pos - start, self.line_max_chars),
+                    text=bounded_line(text[start:end].rstrip(b"\r"), hit.pos - start, self.line_max_chars),
                     offset=hit.pos - 1,  # `text` has a newline in front of the blob
                 )
             )
         return result
 
 
-def _bounded_line(line: bytes, col: int, limit: int) -> str:
+def bounded_line(line: bytes, col: int, limit: int) -> str:
     """The line, or a window of it around the match when it is too long to store whole."""
     if len(line) > limit:
         lo = max(0, min(col - limit // 2, len(line) - limit))
@@ -272,6 +278,12 @@ def _function_defined(text: bytes, lo: int, hi: int, hits_by_pos: dict[int, _Hit
     if hit is not None:
         hit.kind, hit.function = Kind.DEFINITION, name
     return name
+
+
+def defined_function_name(text: bytes, lo: int, hi: int) -> bytes | None:
+    """The name of the function whose body opens at `hi` of `text` (a blob with a newline in front), given the
+    file-scope text since `lo`; else None. The rule the counts use, for ingest/scopes.py."""
+    return _function_defined(text, lo, hi, {})
 
 
 def _classify(text: bytes, hits: list[_Hit], defined: list[bytes] | None = None) -> None:

@@ -1,0 +1,383 @@
+"""Judge scope facts across calls (issue 13, item 2). Pure: the facts of the files read in, findings out.
+
+The rules, as app/scope_rules.py states them to readers:
+- a scope is open from a save (or a call of an opener) to the restore (or a call of a closer) in source order;
+  an open in a nested block or a braceless conditional does not outlive its block; a close on an exit path
+  or in the tail does not close it for the main path; the tail starts with nothing open;
+- an opener leaves a scope open at its main exit that it saved into a field some closer restores, or
+  returned, or got from an opener it called; a closer closes on its main path what it did not open;
+- a function is called only in scope when its name is used only in calls, every file naming it was read, it
+  has a call, and every call is inside a covering scope or in a function itself called only in scope (the
+  greatest such set).
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+from app.scope_rules import COVERED_BY, Finding, How
+from ingest.scopes import Event, FileFacts, FunctionFacts, Step, Target
+
+FIXPOINT_ROUNDS: Final = 12
+EVIDENCE_CALLERS: Final = 3  # call sites shown per level of a caller chain
+EVIDENCE_DEPTH: Final = 4
+
+Key = tuple[str | None, str]  # (file, name) for a static function of a .c file; (None, name) otherwise
+
+
+@dataclass(frozen=True, slots=True)
+class Use:
+    identifier: str  # GFP_NOFS or GFP_NOIO
+    pos: int  # byte offset in its file, as ingest/count.py reports it
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Step_:
+    function: str
+    path: str
+    line: int
+    why: str
+    depth: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    kind: Finding
+    identifier: str
+    path: str
+    line: int
+    function: str | None
+    how: How
+    evidence: tuple[Step_, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Open:
+    scope: str
+    path: str
+    function: str
+    line: int
+    why: str
+    handed_on: bool  # stored in a field, returned, or an opener's: it may outlive the function
+    via: Key | None = None  # the opener called
+
+
+@dataclass(slots=True)
+class _Walked:
+    leaves_open: _Open | None = None
+    closes_unopened: Event | None = None
+    use_opens: dict[int, tuple[_Open, ...]] = field(default_factory=dict)  # use pos → opens at it
+    call_opens: list[tuple[Event, tuple[_Open, ...]]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Definition:
+    key: Key
+    path: str
+    facts: FunctionFacts
+
+
+class ScopeGraph:
+    """The functions of the files read, resolved by name, with openers and closers found to a fixpoint."""
+
+    def __init__(self, files: Mapping[str, FileFacts]) -> None:
+        self.files = files
+        self.definitions: dict[Key, list[_Definition]] = {}
+        for path, facts in files.items():
+            for function in facts.functions:
+                key: Key = (path, function.name) if function.static and path.endswith(".c") else (None, function.name)
+                self.definitions.setdefault(key, []).append(_Definition(key, path, function))
+        self.restored_fields = {
+            event.target_name
+            for facts in files.values()
+            for function in facts.functions
+            for event in function.events
+            if event.step is Step.RESTORE and event.target is Target.FIELD
+        }
+        self.openers: dict[Key, _Open] = {}
+        self.closers: dict[Key, Event] = {}
+        self._settle()
+
+    def resolve(self, name: str, path: str) -> Key | None:
+        if (path, name) in self.definitions:
+            return (path, name)
+        return (None, name) if (None, name) in self.definitions else None
+
+    def _settle(self) -> None:
+        for _ in range(FIXPOINT_ROUNDS):
+            openers: dict[Key, _Open] = {}
+            closers: dict[Key, Event] = {}
+            for key, definitions in self.definitions.items():
+                walked = [self.walk(d.path, d.facts) for d in definitions]
+                left = [w.leaves_open for w in walked]
+                if all(o is not None for o in left) and len({o.scope for o in left if o}) == 1:
+                    openers[key] = left[0]  # type: ignore[assignment]
+                closing = next((w.closes_unopened for w in walked if w.closes_unopened is not None), None)
+                if closing is not None:
+                    closers[key] = closing
+            if openers.keys() == self.openers.keys() and closers.keys() == self.closers.keys():
+                self.openers, self.closers = openers, closers
+                return
+            self.openers, self.closers = openers, closers
+
+    def walk(self, path: str, function: FunctionFacts, uses: Iterable[Use] = ()) -> _Walked:
+        walked = _Walked()
+        frames: list[list[_Open]] = [[]]
+        opened_any = False
+        pending = sorted(uses, key=lambda use: use.pos)
+        next_use = 0
+
+        def current() -> tuple[_Open, ...]:
+            return tuple(o for frame in frames for o in frame)
+
+        for event in function.events:
+            while next_use < len(pending) and pending[next_use].pos < event.pos:
+                walked.use_opens[pending[next_use].pos] = current()
+                next_use += 1
+            step = event.step
+            if step is Step.BLOCK:
+                frames.append([])
+                continue
+            if step is Step.END:
+                if len(frames) > 1:
+                    frames.pop()
+                continue
+            if step is Step.TAIL:
+                if walked.leaves_open is None:
+                    walked.leaves_open = _handed_on(frames[0])
+                frames = [[]]
+                continue
+            callee = self.resolve(event.name, path) if step is Step.CALL else None
+            if step is Step.CALL:
+                walked.call_opens.append((event, current()))
+            opened = self._opened(path, function, event, callee)
+            if opened is not None:
+                if not event.conditional and not event.tail:
+                    frames[-1].append(opened)
+                    opened_any = True
+                continue
+            closes = step is Step.RESTORE or (callee is not None and callee in self.closers)
+            if not closes or event.tail or event.exits:
+                continue
+            unopened = not opened_any and (callee is not None or event.target in (Target.FIELD, Target.PARAMETER))
+            if not _close(frames, event) and unopened:
+                walked.closes_unopened = walked.closes_unopened or event
+        while next_use < len(pending):
+            walked.use_opens[pending[next_use].pos] = current()
+            next_use += 1
+        if walked.leaves_open is None and not any(e.step is Step.TAIL for e in function.events):
+            walked.leaves_open = _handed_on(frames[0])
+        return walked
+
+    def _opened(self, path: str, function: FunctionFacts, event: Event, callee: Key | None) -> _Open | None:
+        if event.step is Step.SAVE and event.scope is not None:
+            if event.target is Target.FIELD:
+                handed, why = event.target_name in self.restored_fields, f"saved into ->{event.target_name}"
+            elif event.target is Target.RETURN:
+                handed, why = True, "returned"
+            else:
+                handed, why = False, f"saved into {event.target_name or 'nothing'}"
+            return _Open(event.scope, path, function.name, event.line, f"{event.name}() {why}", handed)
+        if callee is not None and callee in self.openers:
+            inner = self.openers[callee]
+            why = f"calls {event.name}(), which leaves a {inner.scope} scope open"
+            return _Open(inner.scope, path, function.name, event.line, why, True, callee)
+        return None
+
+
+def _handed_on(frame: list[_Open]) -> _Open | None:
+    return next((o for o in reversed(frame) if o.handed_on), None)
+
+
+def _close(frames: list[list[_Open]], event: Event) -> bool:
+    """Close the innermost open scope this restore or closer call matches; False when none is open."""
+    for frame in reversed(frames):
+        for index in range(len(frame) - 1, -1, -1):
+            if event.scope is None or frame[index].scope == event.scope or event.step is Step.CALL:
+                del frame[index]
+                return True
+    return False
+
+
+def _covering(identifier: str, opens: tuple[_Open, ...]) -> _Open | None:
+    scopes = COVERED_BY.get(identifier, ())
+    return next((o for o in reversed(opens) if o.scope in scopes), None)
+
+
+class Judgement:
+    """Every finding of a reading: redundant uses (here and through callers), and the scope API's own."""
+
+    def __init__(self, graph: ScopeGraph, uses: Mapping[str, list[Use]], complete: frozenset[str]) -> None:
+        self.graph = graph
+        self.uses = uses
+        self.complete = complete  # names every file mentioning which was read
+        self.walks: dict[tuple[str, int], _Walked] = {}
+        self.sites: dict[Key, list[tuple[Key, str, Event, tuple[_Open, ...]]]] = {}
+        for key, definitions in graph.definitions.items():
+            for definition in definitions:
+                walked = graph.walk(definition.path, definition.facts, self._uses_in(definition))
+                self.walks[(definition.path, definition.facts.start)] = walked
+                for event, opens in walked.call_opens:
+                    if event.tail:
+                        opens = ()
+                    callee = graph.resolve(event.name, definition.path)
+                    if callee is not None:
+                        self.sites.setdefault(callee, []).append((key, definition.path, event, opens))
+        self.in_scope = {scope: self._only_in_scope(scope) for scope in ("GFP_NOFS", "GFP_NOIO")}
+
+    def _uses_in(self, definition: _Definition) -> list[Use]:
+        facts = definition.facts
+        return [u for u in self.uses.get(definition.path, ()) if facts.start <= u.pos < facts.end]
+
+    def candidates(self) -> set[Key]:
+        """Functions that could be called only in scope: named only in calls, every mention read, called."""
+        referenced: set[str] = set()
+        for facts in self.graph.files.values():
+            referenced |= facts.references | facts.macro_names
+        return {
+            key
+            for key in self.sites
+            if key[1] in self.complete and key[1] not in referenced and key in self.graph.definitions
+        }
+
+    def _only_in_scope(self, identifier: str) -> set[Key]:
+        members = self.candidates()
+        changed = True
+        while changed:
+            changed = False
+            for key in list(members):
+                for caller, _path, _event, opens in self.sites.get(key, ()):
+                    if _covering(identifier, opens) is None and caller not in members:
+                        members.discard(key)
+                        changed = True
+                        break
+        return members
+
+    def uncovered_functions(self) -> set[str]:
+        """Names of functions holding a use not covered in their own body: whose callers matter."""
+        names = set()
+        for key, definitions in self.graph.definitions.items():
+            for definition in definitions:
+                walked = self.walks[(definition.path, definition.facts.start)]
+                for use in self._uses_in(definition):
+                    if _covering(use.identifier, walked.use_opens.get(use.pos, ())) is None:
+                        names.add(key[1])
+        return names
+
+    def uncovered_callers(self, names: Iterable[str]) -> set[str]:
+        """Names of the functions that call one of `names` outside a scope: the next level to read."""
+        wanted = set(names)
+        found = set()
+        for callee, sites in self.sites.items():
+            if callee[1] in wanted:
+                for caller, _path, _event, opens in sites:
+                    if not opens:
+                        found.add(caller[1])
+        return found
+
+    def findings(self) -> list[Found]:
+        found: list[Found] = []
+        for key, definitions in self.graph.definitions.items():
+            for definition in definitions:
+                found.extend(self._function_findings(key, definition))
+        found.sort(key=lambda f: (f.path, f.line, f.kind, f.identifier))
+        return found
+
+    def _function_findings(self, key: Key, definition: _Definition) -> list[Found]:
+        path, facts = definition.path, definition.facts
+        walked = self.walks[(path, facts.start)]
+        found = []
+        for use in self._uses_in(definition):
+            here = _covering(use.identifier, walked.use_opens.get(use.pos, ()))
+            if here is not None:
+                evidence = (Step_(facts.name, path, here.line, here.why, 0), *self._opener_chain(here, 1))
+                found.append(Found(Finding.REDUNDANT, use.identifier, path, use.line, facts.name, How.HERE, evidence))
+            elif key in self.in_scope.get(use.identifier, set()):
+                evidence = tuple(self._caller_chain(key, use.identifier, 0, set()))
+                found.append(
+                    Found(Finding.REDUNDANT, use.identifier, path, use.line, facts.name, How.CALLERS, evidence)
+                )
+        found.extend(self._api_findings(key, definition, walked))
+        return found
+
+    def _opener_chain(self, opened: _Open, depth: int) -> list[Step_]:
+        chain = []
+        while opened.via is not None and depth <= EVIDENCE_DEPTH:
+            inner = self.graph.openers.get(opened.via)
+            if inner is None:
+                break
+            chain.append(Step_(inner.function, inner.path, inner.line, inner.why, depth))
+            opened, depth = inner, depth + 1
+        return chain
+
+    def _caller_chain(self, key: Key, identifier: str, depth: int, seen: set[Key]) -> list[Step_]:
+        if depth >= EVIDENCE_DEPTH or key in seen:
+            return []
+        seen = seen | {key}
+        sites = self.sites.get(key, [])
+        chain = []
+        for caller, path, event, opens in sites[:EVIDENCE_CALLERS]:
+            covering = _covering(identifier, opens)
+            of = f"{len(sites)} call{'s' if len(sites) != 1 else ''}"
+            if covering is not None:
+                why = f"calls {key[1]}() inside a scope: {covering.why} at line {covering.line} ({of} in all)"
+                chain.append(Step_(caller[1], path, event.line, why, depth))
+                chain.extend(self._opener_chain(covering, depth + 1))
+            else:
+                why = f"calls {key[1]}() and is itself called only in scope ({of} in all)"
+                chain.append(Step_(caller[1], path, event.line, why, depth))
+                chain.extend(self._caller_chain(caller, identifier, depth + 1, seen))
+        return chain
+
+    def _api_findings(self, key: Key, definition: _Definition, walked: _Walked) -> list[Found]:
+        path, facts = definition.path, definition.facts
+        found = []
+        saved_locals = {e.target_name for e in facts.events if e.step is Step.SAVE and e.target is Target.LOCAL}
+        events = [e for e in facts.events if e.step not in (Step.BLOCK, Step.END, Step.TAIL)]
+        for index, event in enumerate(events):
+            if event.step is Step.SAVE:
+                if _unpaired(facts, event, self.graph.restored_fields):
+                    why = f"{event.name}() saved into {event.target_name or 'nothing'}, never restored or handed on"
+                    found.append(self._api(Finding.UNPAIRED_SAVE, event, path, facts, why))
+                wrapped = events[index + 1 : index + 3]
+                if (
+                    event.target is Target.LOCAL
+                    and len(wrapped) == 2
+                    and not (event.conditional or wrapped[0].conditional or wrapped[1].conditional)
+                    and wrapped[0].step is Step.CALL
+                    and wrapped[1].step is Step.RESTORE
+                    and wrapped[1].target_name == event.target_name
+                ):
+                    why = f"{event.name}(); {wrapped[0].name}(); {wrapped[1].name}(): a scope around one call"
+                    found.append(self._api(Finding.WRAPPER_SCOPE, event, path, facts, why))
+            elif event.step is Step.RESTORE and event.target is Target.LOCAL and event.target_name not in saved_locals:
+                why = f"{event.name}({event.target_name}): no save in {facts.name}() produced {event.target_name}"
+                found.append(self._api(Finding.FOREIGN_RESTORE, event, path, facts, why))
+        if key in self.graph.openers and self.graph.openers[key].path == path:
+            opened = self.graph.openers[key]
+            line = opened.line
+            evidence = (Step_(facts.name, path, line, opened.why, 0), *self._opener_chain(opened, 1))
+            api = f"memalloc_{opened.scope}_save"
+            found.append(Found(Finding.OPENER, api, path, line, facts.name, How.HERE, evidence))
+        if key in self.graph.closers:
+            event = self.graph.closers[key]
+            if facts.start <= event.pos < facts.end:
+                why = f"{event.name}() closes a scope {facts.name}() did not open"
+                found.append(self._api(Finding.CLOSER, event, path, facts, why))
+        return found
+
+    @staticmethod
+    def _api(kind: Finding, event: Event, path: str, facts: FunctionFacts, why: str) -> Found:
+        evidence = (Step_(facts.name, path, event.line, why, 0),)
+        return Found(kind, event.name, path, event.line, facts.name, How.HERE, evidence)
+
+
+def _unpaired(facts: FunctionFacts, save: Event, restored_fields: set[str]) -> bool:
+    if save.target is Target.RETURN:
+        return False
+    if save.target is Target.FIELD:
+        return save.target_name not in restored_fields
+    if save.target is Target.LOCAL:
+        return not any(pos > save.pos for pos in facts.mentions.get(save.target_name, ()))
+    return True

@@ -1,0 +1,379 @@
+"""The scope facts of one C file: its functions and, in each, the calls, saves, restores and blocks the scope
+reading needs, in source order (issue 13, item 2). Pure: bytes in, facts out; ingest/scope_graph.py judges.
+
+Tokens follow ingest/count.py's lexical rules (comments and literals skipped; a `}` in column 0 ends any
+function; function names as count.py finds them). Preprocessor lines are skipped, so calls in macro bodies
+are not seen; the names those lines mention are kept (`macro_names`) so that a function a macro calls is
+never judged "called only in scope". Within a function:
+- a call is a name followed by `(` that is not a keyword, and not a member (`ops->alloc(`, a pointer);
+- a save is memalloc_nofs_save()/memalloc_noio_save() or memalloc_flags_save(PF_MEMALLOC_NOFS/NOIO), with
+  where its value goes (a local, a field, `return`); a restore, with what it restores;
+- a statement that is the braceless body of if/else/for/while is conditional;
+- an event is on an exit path when its block, after it, unconditionally returns or jumps (`goto`);
+- the code after a top-level `return` (error labels) is the tail.
+"""
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Final
+
+from ingest.count import defined_function_name
+
+_TOKEN: Final = re.compile(
+    rb"""/\*[^*]*\*+(?:[^/*][^*]*\*+)*/|/\*.*|//[^\n\\]*(?:\\.[^\n\\]*)*"""  # comments, as in ingest/count.py
+    rb"""|"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|'[^'\\\n]*(?:\\.[^'\\\n]*)*'?"""  # literals end at a bare newline
+    rb"""|\n[ \t]*\#[^\n\\]*(?:\\.[^\n\\]*)*"""  # a preprocessor line with its continuations
+    rb"""|[A-Za-z_][A-Za-z0-9_]*|\.?[0-9][A-Za-z0-9_.]*|->|==|!=|<=|>=|[-+*/%&|^<>]=|[{}();=,.:?]""",
+    re.S,
+)
+_IDENTIFIER: Final = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+_WORD_START: Final = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_NOT_CALLS: Final = frozenset(
+    b"""if for while switch return sizeof typeof __typeof__ __typeof _Alignof alignof _Generic do else case
+    __attribute__ asm __asm__ defined offsetof __builtin_offsetof likely unlikely""".split()
+)
+_EXPORTS: Final = frozenset(b"EXPORT_SYMBOL EXPORT_SYMBOL_GPL EXPORT_SYMBOL_NS EXPORT_SYMBOL_NS_GPL".split())
+_CONTROL: Final = frozenset((b"if", b"for", b"while", b"switch"))
+
+SAVES: Final = {b"memalloc_nofs_save": "nofs", b"memalloc_noio_save": "noio", b"memalloc_flags_save": None}
+RESTORES: Final = {b"memalloc_nofs_restore": "nofs", b"memalloc_noio_restore": "noio", b"memalloc_flags_restore": None}
+_FLAG_SCOPES: Final = {b"PF_MEMALLOC_NOIO": "noio", b"PF_MEMALLOC_NOFS": "nofs"}
+SCOPE_APIS: Final = tuple(name.decode() for name in (*SAVES, *RESTORES))
+
+
+class Step(StrEnum):
+    CALL = "call"
+    SAVE = "save"
+    RESTORE = "restore"
+    BLOCK = "block"  # a nested block opens
+    END = "end"  # and closes
+    TAIL = "tail"  # the code after the first top-level return starts (error labels, reached by goto)
+
+
+class Target(StrEnum):
+    """Where a saved value goes, or what a restore restores."""
+
+    LOCAL = "local"
+    FIELD = "field"  # tp->t_pflags, ctx.flags
+    RETURN = "return"
+    PARAMETER = "parameter"
+    OTHER = "other"
+
+
+@dataclass(slots=True)
+class Event:
+    step: Step
+    pos: int  # byte offset in the file
+    line: int
+    name: str = ""  # the callee, the save or restore API
+    scope: str | None = None  # nofs / noio for saves and restores; None: memalloc_flags_* without a known flag
+    target: Target | None = None
+    target_name: str = ""  # the local or the field's member name
+    conditional: bool = False  # the braceless body of if/else/for/while
+    exits: bool = False  # its block leaves the function after it
+    tail: bool = False  # after a top-level return
+
+
+@dataclass(slots=True)
+class FunctionFacts:
+    name: str
+    static: bool
+    start: int  # byte offset of the name
+    end: int  # byte offset after the closing brace
+    line: int
+    parameters: frozenset[str]
+    events: list[Event] = field(default_factory=list)
+    mentions: dict[str, list[int]] = field(default_factory=dict)  # locals: where each name of a save target occurs
+
+
+@dataclass(slots=True)
+class FileFacts:
+    functions: list[FunctionFacts]
+    references: frozenset[str]  # names used other than in a call: function pointers (and every variable)
+    macro_names: frozenset[str]  # names on preprocessor lines
+
+
+def file_facts(data: bytes) -> FileFacts:
+    """The scope facts of one file's bytes."""
+    text = b"\n" + data  # as in ingest/count.py: directives on the first line, offsets + 1
+    tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    functions: list[FunctionFacts] = []
+    references: set[bytes] = set()
+    macro_names: set[bytes] = set()
+    depth = 0
+    region_start = 0
+    body_start = -1
+    index = 0
+    while index < len(tokens):
+        start, end = tokens[index]
+        first = text[start]
+        if first == 0x0A:  # a directive
+            macro_names.update(_IDENTIFIER.findall(text, start, end))
+        elif first == 0x7B:  # {
+            if depth == 0:
+                body_start = index
+            depth += 1
+        elif first == 0x7D:  # }
+            if depth <= 1 or text[start - 1] == 0x0A:
+                if body_start >= 0:
+                    found = _function(text, tokens, region_start, body_start, index)
+                    if found is not None:
+                        functions.append(found)
+                depth, region_start, body_start = 0, end, -1
+            else:
+                depth -= 1
+        elif first in _WORD_START:
+            following = tokens[index + 1] if index + 1 < len(tokens) else None
+            is_call = following is not None and text[following[0]] == 0x28
+            previous = text[tokens[index - 1][0] : tokens[index - 1][1]] if index else b""
+            if not is_call and previous not in (b"->", b".") and not _exported(text, tokens, index):
+                references.add(text[start:end])
+        index += 1
+    return FileFacts(
+        functions=functions,
+        references=frozenset(name.decode() for name in references),
+        macro_names=frozenset(name.decode() for name in macro_names),
+    )
+
+
+def _exported(text: bytes, tokens: list[tuple[int, int]], index: int) -> bool:
+    """EXPORT_SYMBOL(name): a reference that calls nothing."""
+    if index < 2:
+        return False
+    name = tokens[index - 2]
+    return text[tokens[index - 1][0]] == 0x28 and text[name[0] : name[1]] in _EXPORTS
+
+
+def _value(text: bytes, span: tuple[int, int]) -> bytes:
+    return text[span[0] : span[1]]
+
+
+def _function(
+    text: bytes, tokens: list[tuple[int, int]], region_start: int, body: int, close: int
+) -> FunctionFacts | None:
+    """The facts of the function whose body runs from token `body` (its `{`) to token `close` (its `}`)."""
+    name = defined_function_name(text, region_start, tokens[body][0])
+    if name is None:
+        return None
+    header = text[region_start : tokens[body][0]]
+    name_pos = header.rfind(name + b"(")
+    if name_pos < 0:
+        name_pos = header.find(name)
+    declaration = header[: max(name_pos, 0)]
+    parameters = frozenset(n.decode() for n in _IDENTIFIER.findall(header, max(name_pos, 0) + len(name)))
+    facts = FunctionFacts(
+        name=name.decode("utf-8", "backslashreplace"),
+        static=re.search(rb"\bstatic\b", declaration) is not None,
+        start=region_start + max(name_pos, 0) - 1,
+        end=tokens[close][1] - 1,
+        line=text.count(b"\n", 0, region_start + max(name_pos, 0)),
+        parameters=parameters,
+    )
+    _Walk(text, tokens, body, close, facts).run()
+    return facts
+
+
+class _Walk:
+    """One pass over a function body's tokens, collecting its events."""
+
+    def __init__(self, text: bytes, tokens: list[tuple[int, int]], body: int, close: int, facts: FunctionFacts):
+        self.text, self.tokens, self.body, self.close, self.facts = text, tokens, body, close, facts
+        self.line = text.count(b"\n", 0, tokens[body][0])
+        self.counted_to = tokens[body][0]
+        self.blocks: list[int] = []  # the open nested blocks: index of the first event in each
+        self.tail = False
+        self.tail_after = -1  # token index of the `;` ending the first top-level unconditional return
+        self.conditional_until = -1  # token index after a braceless conditional statement
+
+    def line_at(self, pos: int) -> int:
+        self.line += self.text.count(b"\n", self.counted_to, pos)
+        self.counted_to = pos
+        return self.line
+
+    def add(self, event: Event) -> None:
+        event.tail = self.tail
+        event.conditional = event.conditional or self.conditional_until != -1
+        self.facts.events.append(event)
+
+    def run(self) -> None:
+        text, tokens = self.text, self.tokens
+        index = self.body + 1
+        while index < self.close:
+            start, end = tokens[index]
+            value = text[start:end]
+            first = text[start]
+            if self.conditional_until != -1 and index >= self.conditional_until and value != b"else":
+                self.conditional_until = -1
+            if self.tail_after != -1 and index > self.tail_after and not self.tail:
+                self.add(Event(Step.TAIL, start - 1, self.line_at(start)))
+                self.tail = True
+            if value == b"{":
+                self.blocks.append(len(self.facts.events))
+                self.add(Event(Step.BLOCK, start - 1, self.line_at(start)))
+            elif value == b"}":
+                self.end_block(start)
+            elif value in _CONTROL or value == b"else":
+                index = self.control(index, value)
+                continue
+            elif value in (b"return", b"goto"):
+                self.leave(index, value)
+            elif first in _WORD_START:
+                index = self.word(index, value)
+                continue
+            index += 1
+
+    def statement_end(self, index: int) -> int:
+        """The token index of the `;` ending the statement at `index` (brackets skipped)."""
+        depth = 0
+        while index < self.close:
+            value = _value(self.text, self.tokens[index])
+            if value in (b"(", b"{"):
+                depth += 1
+            elif value in (b")", b"}"):
+                depth -= 1
+                if depth < 0:
+                    return index
+            elif value == b";" and depth == 0:
+                return index
+            index += 1
+        return index
+
+    def matching(self, index: int) -> int:
+        """The index of the `)` closing the `(` at `index`."""
+        depth = 0
+        while index < self.close:
+            value = _value(self.text, self.tokens[index])
+            if value == b"(":
+                depth += 1
+            elif value == b")":
+                depth -= 1
+                if depth == 0:
+                    return index
+            index += 1
+        return index
+
+    def control(self, index: int, value: bytes) -> int:
+        """if/for/while/switch (…) or else: a body without braces is a conditional statement."""
+        after = index + 1
+        if value != b"else" and after < self.close and _value(self.text, self.tokens[after]) == b"(":
+            # the condition's own calls are events too; walk them before the body
+            closing = self.matching(after)
+            self.scan_range(after + 1, closing)
+            after = closing + 1
+        if after < self.close:
+            following = _value(self.text, self.tokens[after])
+            if following not in (b"{", b"if") and value != b"switch":
+                if value == b"while" and following == b";":  # do { } while (x);
+                    return after
+                self.conditional_until = self.statement_end(after) + 1
+        return after
+
+    def scan_range(self, index: int, stop: int) -> None:
+        while index < stop:
+            start, end = self.tokens[index]
+            if self.text[start] in _WORD_START:
+                index = self.word(index, self.text[start:end])
+                continue
+            index += 1
+
+    def word(self, index: int, value: bytes) -> int:
+        text, tokens = self.text, self.tokens
+        start = tokens[index][0]
+        following = index + 1
+        previous = _value(text, tokens[index - 1])
+        if (
+            following >= self.close
+            or _value(text, tokens[following]) != b"("
+            or value in _NOT_CALLS
+            or previous in (b"->", b".")
+        ):
+            return index + 1
+        closing = self.matching(following)
+        line = self.line_at(start)
+        if value in SAVES:
+            scope = SAVES[value]
+            if scope is None:
+                scope = self.flag_scope(following, closing)
+                if scope is None:
+                    return closing + 1
+            target, target_name = self.save_target(index)
+            self.add(Event(Step.SAVE, start - 1, line, value.decode(), scope, target, target_name))
+        elif value in RESTORES:
+            target, target_name = self.restored(following, closing)
+            self.add(Event(Step.RESTORE, start - 1, line, value.decode(), RESTORES[value], target, target_name))
+        else:
+            self.add(Event(Step.CALL, start - 1, line, value.decode("utf-8", "backslashreplace")))
+        # calls in the arguments come after this one in source order, which is where the reading wants them
+        return following + 1
+
+    def flag_scope(self, opening: int, closing: int) -> str | None:
+        names = {_value(self.text, self.tokens[i]) for i in range(opening + 1, closing)}
+        for flag, scope in _FLAG_SCOPES.items():
+            if flag in names:
+                return scope
+        return None
+
+    def save_target(self, index: int) -> tuple[Target, str]:
+        """Where `x = memalloc_nofs_save()` puts its value: the tokens back to the statement's start."""
+        text, tokens = self.text, self.tokens
+        back = index - 1
+        if _value(text, tokens[back]) == b"return":
+            return Target.RETURN, ""
+        if _value(text, tokens[back]) != b"=":
+            return Target.OTHER, ""
+        lvalue: list[bytes] = []
+        back -= 1
+        while back > self.body and _value(text, tokens[back]) not in (b";", b"{", b"}", b",", b"(", b")"):
+            lvalue.insert(0, _value(text, tokens[back]))
+            back -= 1
+        if not lvalue:
+            return Target.OTHER, ""
+        name = lvalue[-1].decode("utf-8", "backslashreplace")
+        if len(lvalue) >= 2 and lvalue[-2] in (b"->", b"."):
+            return Target.FIELD, name
+        if len(lvalue) >= 2 and lvalue[-2] == b"*":
+            return Target.OTHER, name
+        self.track(name, index)
+        return Target.LOCAL, name
+
+    def restored(self, opening: int, closing: int) -> tuple[Target, str]:
+        values = [_value(self.text, self.tokens[i]) for i in range(opening + 1, closing)]
+        if not values or not _IDENTIFIER.fullmatch(values[-1]):
+            return Target.OTHER, ""
+        name = values[-1].decode("utf-8", "backslashreplace")
+        if len(values) >= 2 and values[-2] in (b"->", b"."):
+            return Target.FIELD, name
+        if len(values) == 1:
+            if name in self.facts.parameters:
+                return Target.PARAMETER, name
+            self.track(name, opening)
+            return Target.LOCAL, name
+        return Target.OTHER, name
+
+    def track(self, name: str, _index: int) -> None:
+        """Every token position where a local save target or restored local is named in this function."""
+        if name in self.facts.mentions:
+            return
+        encoded = name.encode()
+        self.facts.mentions[name] = [
+            self.tokens[i][0] - 1
+            for i in range(self.body + 1, self.close)
+            if _value(self.text, self.tokens[i]) == encoded
+        ]
+
+    def leave(self, index: int, value: bytes) -> None:
+        """return or goto: an unconditional one makes the events of its block before it an exit path."""
+        if self.conditional_until != -1:
+            return
+        if self.blocks:
+            for event in self.facts.events[self.blocks[-1] :]:
+                event.exits = True
+        elif value == b"return" and self.tail_after == -1:
+            # the statement's own calls (return foo();) are still the main path; the tail starts after it
+            self.tail_after = self.statement_end(index)
+
+    def end_block(self, start: int) -> None:
+        if self.blocks:
+            self.blocks.pop()
+        self.add(Event(Step.END, start - 1, self.line_at(start)))
