@@ -171,8 +171,8 @@ def findings(
         query = query.where(f.kind == kind.value)
     rows = session.connection().execute(query).all()
     return tuple(
-        FindingRow(kind, identifier, path, owner, line, function, how, text, _steps(evidence))
-        for path, kind, identifier, owner, line, function, how, text, evidence in rows
+        FindingRow(kind, identifier, where, owner, line, function, how, text, _steps(evidence))
+        for where, kind, identifier, owner, line, function, how, text, evidence in rows
     )
 
 
