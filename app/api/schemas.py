@@ -171,6 +171,12 @@ class FilesystemPage(Page[CountsRow]):
     back: int = Field(description="releases back, as asked, clamped to the release's axis")
     vfs: CountsRow = Field(description="the files right in fs/ (the VFS), added up")
     whole: CountsRow = Field(description="all of fs/: the filesystems and the VFS's files")
+    redundant_in_scope: dict[str, int] | None = Field(
+        default=None,
+        description="code uses of the metric redundant inside an open scope at `release`, per filesystem with a "
+        "finding ('fs' for the VFS's files; /api/v1/scopes has the rule); null when `nofs scopes` has not read the "
+        "release or the metric holds neither GFP_NOFS nor GFP_NOIO",
+    )
 
 
 class Summary(BaseModel):
