@@ -162,7 +162,7 @@ READ = {"v2.0": (2, 9, 4), "v2.1": (4, 12, 6)}  # files read, functions read, us
 def store_findings(engine: Engine, rule: int = RULE_VERSION) -> None:
     """The rows `nofs scopes` would store for v2.0 and v2.1, each finding under its file's subsystem then."""
     with Session(engine) as session, session.begin():
-        ids = dict(session.execute(select(Release.tag, Release.id)).tuples().all())
+        ids = {tag: id for tag, id in session.execute(select(Release.tag, Release.id))}
         for tag, (files, functions, uses) in READ.items():
             session.add(
                 ScopeAnalysis(release_id=ids[tag], rule=rule, files_read=files, functions_read=functions, uses=uses)
