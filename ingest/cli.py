@@ -15,6 +15,7 @@ import click
 
 from app.lines import KERNEL_TAG_PATTERN
 from app.registry import NAMES
+from app.scope_rules import Finding
 
 log = logging.getLogger("nofs")
 
@@ -244,14 +245,18 @@ def serve_command(host: str, port: int, workers: int) -> None:
 @click.option(
     "--path",
     default="",
-    help="a directory or file: its children are listed; with --by callee, it and all below it [the whole tree]",
+    help="a directory or file: its children are listed; with --by callee or scope, it and all below it "
+    "[the whole tree]",
 )
-@click.option("--subsystem", default=None, help="with --by callee: a MAINTAINERS subsystem's files (below --path)")
+@click.option(
+    "--subsystem", default=None, help="with --by callee or scope: a MAINTAINERS subsystem's files (below --path)"
+)
 @click.option(
     "--by",
-    type=click.Choice(["path", "subsystem", "callee"]),
+    type=click.Choice(["path", "subsystem", "callee", "scope"]),
     default="path",
-    help="group by path, subsystem, or what each code occurrence is an argument of (callee, role, flags)",
+    help="group by path, subsystem, or what each code occurrence is an argument of (callee, role, flags); or "
+    "list what `nofs scopes` found (scope): uses redundant inside an open scope, unpaired saves, …",
 )
 @click.option(
     "--metric",
@@ -261,6 +266,12 @@ def serve_command(host: str, port: int, workers: int) -> None:
 )
 @click.option("--callee", default=None, help="with --by callee: only the occurrences that are an argument of it")
 @click.option("--flag", default=None, help="with --by callee: only the occurrences combined with it (__GFP_NOFAIL)")
+@click.option(
+    "--kind",
+    type=click.Choice([f.value for f in Finding]),
+    default=None,
+    help="with --by scope: only the findings of this kind",
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
 @_fail_on_errors
 def report_command(
@@ -271,10 +282,12 @@ def report_command(
     metric: str | None,
     callee: str | None,
     flag: str | None,
+    kind: str | None,
     fmt: str,
 ) -> None:
     """Counts per directory child or per MAINTAINERS subsystem at one release, by kind, with totals; or
-    (--by callee) the code occurrences of one identifier by callee, role and flag."""
+    (--by callee) the code occurrences of one identifier by callee, role and flag; or (--by scope) the scope
+    findings of a release, each with its evidence."""
     from sqlalchemy.orm import Session
 
     from app import queries
@@ -286,8 +299,14 @@ def report_command(
 
     if by == "subsystem" and path:
         raise _Fail("--path and --by subsystem cannot be combined")
-    if by != "callee" and (subsystem or callee or flag):
-        raise _Fail("--subsystem, --callee and --flag go with --by callee")
+    if by != "callee" and (callee or flag):
+        raise _Fail("--callee and --flag go with --by callee")
+    if by not in ("callee", "scope") and subsystem:
+        raise _Fail("--subsystem goes with --by callee or --by scope")
+    if by != "scope" and kind:
+        raise _Fail("--kind goes with --by scope")
+    if by == "scope" and metric:
+        raise _Fail("--metric does not go with --by scope: the findings are of GFP_NOFS, GFP_NOIO and the scope API")
     url = get_settings().database_url
     engine = make_engine(url)
     try:
@@ -302,6 +321,9 @@ def report_command(
                 found = queries.context_breakdown(session, release, asked, place, owner, callee, flag)
                 click.echo(report_format.render_context(found, fmt))
                 return
+            if by == "scope":
+                _report_scopes(session, tag, path, subsystem, kind, fmt)
+                return
             report = (
                 queries.subsystem_report(session, tag, metric)
                 if by == "subsystem"
@@ -310,6 +332,21 @@ def report_command(
     finally:
         engine.dispose()
     click.echo(report_format.render(report, fmt))
+
+
+def _report_scopes(session: Any, tag: str | None, path: str, subsystem: str | None, kind: str | None, fmt: str) -> None:
+    """`nofs report --by scope`: the question /api/v1/scopes and the pages' scope section answer."""
+    from app import queries, scopes
+    from ingest import report_format
+
+    release = queries.release_ref(session, tag)
+    place = (queries.known_path(session, path) or None) if path else None
+    owner = queries.known_subsystem(session, subsystem) if subsystem else None
+    summary = scopes.summary(session, release, place, owner)
+    rows = scopes.findings(session, release, place, owner, Finding(kind) if kind else None)
+    if not summary.read and fmt == "csv":  # an empty CSV would read as "nothing found"
+        click.echo(f"nofs: {release.tag}: {scopes.NOT_READ}", err=True)
+    click.echo(report_format.render_scopes(summary, rows, kind, fmt))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""`nofs report` as a table, JSON or CSV: formatting only; the numbers come from app.queries."""
+"""`nofs report` as a table, JSON or CSV: formatting only; the numbers come from app.queries and app.scopes."""
 
 import csv
 import io
@@ -6,9 +6,10 @@ import json
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from app import queries
+from app import queries, scopes
 from app.context_rules import CONTEXT_COUNT_RULE, CONTEXT_RULE_TEXT, NOFAIL
 from app.registry import RULE_TEXT
+from app.scope_rules import FINDING_LABELS, SCOPE_RULE_TEXT, Finding
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -158,3 +159,79 @@ def render_context(found: queries.ContextBreakdown, fmt: str) -> str:
         else ""
     )
     return _printed(table) + f"By role: {roles}. {count_rule}{unclassified} {CONTEXT_RULE_TEXT}"
+
+
+_SCOPE_COLUMNS = ("release", "kind", "identifier", "path", "subsystem", "line", "function", "how", "text", "evidence")
+
+
+def _finding_dict(row: scopes.FindingRow) -> dict[str, Any]:
+    return {
+        "kind": row.kind,
+        "identifier": row.identifier,
+        "path": row.path,
+        "subsystem": row.subsystem,
+        "line": row.line,
+        "function": row.function,
+        "how": row.how,
+        "text": row.text,
+        "evidence": [asdict(step) for step in row.evidence],
+    }
+
+
+def _redundancy_dict(found: scopes.Redundancy) -> dict[str, Any]:
+    return {
+        "name": found.name,
+        "redundant_nofs": found.nofs,
+        "redundant_noio": found.noio,
+        "nofs_uses": found.nofs_uses,
+        "share": found.share,
+    }
+
+
+def render_scopes(summary: scopes.ScopeSummary, rows: tuple[scopes.FindingRow, ...], kind: str | None, fmt: str) -> str:
+    """`nofs report --by scope`: the findings /api/v1/scopes and the pages' scope section list, with the summary."""
+    release = summary.release.tag
+    if fmt == "json":
+        a = summary.analysis
+        return json.dumps(
+            {
+                "release": release,
+                "read": summary.read,
+                "note": None if summary.read else f"{release}: {scopes.NOT_READ}",
+                "analysis": {**asdict(a), "analysed_at": a.analysed_at.isoformat()} if a else None,
+                "path": summary.path,
+                "subsystem": summary.subsystem,
+                "kind": kind,
+                "kinds": dict(summary.kinds) if summary.read else None,
+                "redundant": _redundancy_dict(summary.redundant) if summary.read else None,
+                "redundant_how": dict(summary.how) if summary.read else None,
+                "subsystems": [_redundancy_dict(s) for s in summary.subsystems],
+                "findings": [_finding_dict(r) for r in rows],
+                "share_rule": scopes.SHARE_RULE,
+                "rule": SCOPE_RULE_TEXT,
+            },
+            indent=2,
+        )
+    if fmt == "csv":
+        cells = [{**_finding_dict(r), "release": release} for r in rows]
+        return _csv(_SCOPE_COLUMNS, [{**c, "evidence": json.dumps(c["evidence"])} for c in cells])
+    if not summary.read:
+        return f"Scopes at {release} {summary.place}: {scopes.NOT_READ}."
+    from rich.table import Table
+
+    title = f"Scope findings at {release} {summary.place}" + (f", {FINDING_LABELS[Finding(kind)]} only" if kind else "")
+    table = Table(title=title)
+    for column in ("finding", "where", "function", "source", "evidence, innermost first"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        what = f"{r.label} {r.identifier}" + (f" ({r.how})" if r.kind == Finding.REDUNDANT else "")
+        chain = "\n".join(f"{s.path}:{s.line} {s.why}" for s in r.evidence) or "-"
+        table.add_row(what, f"{r.path}:{r.line}", r.function or "-", r.text.strip(), chain)
+    found = summary.redundant
+    share = f"{found.share:.1%}" if found.share is not None else "no use"
+    kinds = ", ".join(f"{FINDING_LABELS[Finding(k)]} {n}" for k, n in summary.kinds)
+    return (
+        _printed(table)
+        + f"Redundant in scope: GFP_NOFS {found.nofs} of {found.nofs_uses} code uses ({share}), GFP_NOIO {found.noio}. "
+        + f"By kind: {kinds}. {scopes.SHARE_RULE} {SCOPE_RULE_TEXT}"
+    )

@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.api import commit_routes
+from app.api import commit_routes, scope_routes
 from app.api.routes import router
 from app.db import is_missing_schema
 from app.queries import NotFound
@@ -31,6 +31,7 @@ def create_api() -> FastAPI:
     )
     api.include_router(router)
     api.include_router(commit_routes.router)
+    api.include_router(scope_routes.router)
 
     @api.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

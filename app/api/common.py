@@ -3,6 +3,7 @@
 import csv
 import hashlib
 import io
+import json
 from typing import Annotated, Any, Final
 
 from fastapi import Query, Request
@@ -48,7 +49,10 @@ def _csv(rows: list[BaseModel]) -> str:
         fields = list(type(rows[0]).model_fields)
         writer = csv.DictWriter(out, fields, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(row.model_dump(mode="json") for row in rows)
+        # a nested value (a finding's evidence) is one cell of JSON, not Python's repr of it
+        for row in rows:
+            values = row.model_dump(mode="json")
+            writer.writerow({k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in values.items()})
     return out.getvalue()
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
 
-from app import queries
+from app import queries, scopes
 from app.api.common import CSV, ERRORS, Format, Limit, Offset, at_release, context_of, page_of, respond
 from app.api.schemas import (
     CalleeOut,
@@ -177,7 +177,8 @@ def filesystems(
     table = queries.filesystem_table(session, release, back, view.metric, view.count)
     page = page_of(request, _rows(table.filesystems), limit, offset, **at_release(release), **context_of(view))
     vfs, whole = _rows([table.vfs, table.whole])
-    extra = {"since": table.since.tag, "back": table.back, "vfs": vfs, "whole": whole}
+    redundant = scopes.by_filesystem(session, release, view.metric.identifiers)
+    extra = {"since": table.since.tag, "back": table.back, "vfs": vfs, "whole": whole, "redundant_in_scope": redundant}
     return respond(request, session, FilesystemPage(**page, **extra), format)
 
 

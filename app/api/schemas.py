@@ -171,6 +171,12 @@ class FilesystemPage(Page[CountsRow]):
     back: int = Field(description="releases back, as asked, clamped to the release's axis")
     vfs: CountsRow = Field(description="the files right in fs/ (the VFS), added up")
     whole: CountsRow = Field(description="all of fs/: the filesystems and the VFS's files")
+    redundant_in_scope: dict[str, int] | None = Field(
+        default=None,
+        description="code uses of the metric redundant inside an open scope at `release`, per filesystem with a "
+        "finding ('fs' for the VFS's files; /api/v1/scopes has the rule); null when `nofs scopes` has not read the "
+        "release or the metric holds neither GFP_NOFS nor GFP_NOIO",
+    )
 
 
 class Summary(BaseModel):
@@ -311,3 +317,62 @@ class AuthorOut(BaseModel):
 class ErrorOut(BaseModel):
     error: str = Field(description="not_found, invalid or unavailable")
     detail: str
+
+
+class ScopeStepOut(BaseModel):
+    """One step of a finding's evidence, innermost first."""
+
+    function: str
+    path: str
+    line: int
+    text: str
+    why: str
+
+
+class ScopeFindingOut(BaseModel):
+    kind: str = Field(description="redundant, unpaired_save, foreign_restore, wrapper_scope, opener or closer")
+    label: str = Field(description="the kind in words")
+    identifier: str = Field(description="GFP_NOFS or GFP_NOIO for a redundant use; else the scope API named")
+    path: str
+    subsystem: str | None = Field(description="the file's MAINTAINERS subsystem at the release")
+    line: int = Field(description="1-based")
+    function: str | None = Field(description="the enclosing function, or null")
+    how: str = Field(description="here: the scope is open in the same function; callers: every caller holds one")
+    text: str = Field(description="the source line")
+    evidence: list[ScopeStepOut] = Field(description="the chain that proves it, innermost first (CSV: as JSON)")
+
+
+class ScopeRedundancyOut(BaseModel):
+    name: str = Field(description="the place (a subsystem, or the place asked for), or the release of a history row")
+    redundant_nofs: int = Field(description="code uses of GFP_NOFS redundant in scope")
+    redundant_noio: int = Field(description="code uses of GFP_NOIO redundant in scope")
+    nofs_uses: int = Field(description="code uses of GFP_NOFS in the place at the release: the share's denominator")
+    share: float | None = Field(description="redundant_nofs / nofs_uses; null when there is no use")
+
+
+class ScopeAnalysisOut(BaseModel):
+    rule: int = Field(description="the version of the rules the release was read by")
+    current_rule: int = Field(description="this server's rule version: an older one is read again by `nofs scopes`")
+    files_read: int
+    functions_read: int
+    uses: int = Field(description="code uses of GFP_NOFS and GFP_NOIO judged in the whole tree")
+    analysed_at: datetime
+
+
+class ScopePage(Page[ScopeFindingOut]):
+    """The scope reading of a place at a release: its summary, and its findings (of one kind, if asked) as items."""
+
+    read: bool = Field(description="false: `nofs scopes` has not read this release; its counts are then null, not 0")
+    note: str | None = Field(description="what to do when the release is not read")
+    analysis: ScopeAnalysisOut | None
+    path: str | None
+    subsystem: str | None
+    kind: str | None = Field(description="the kind the items are limited to, or null")
+    kinds: dict[str, int] | None = Field(description="findings in the place by kind, every kind, whatever `kind` asks")
+    redundant: ScopeRedundancyOut | None = Field(description="the place's redundant uses and share")
+    redundant_how: dict[str, int] | None = Field(description="redundant uses by how the scope reaches them")
+    subsystems: list[ScopeRedundancyOut] = Field(description="the whole tree's view only: by subsystem, most first")
+    history: list[ScopeRedundancyOut] = Field(description="the place at each release read, along the release's axis")
+    labels: dict[str, str] = Field(description="each kind in words")
+    share_rule: str
+    rule: str = Field(description="how scopes are read, and what the reading cannot see")

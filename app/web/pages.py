@@ -6,7 +6,7 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from app import attribution, fixes, queries
+from app import attribution, fixes, queries, scopes
 from app.attribution import CommitView
 from app.links import api_url, release_url, subsystem_url, tree_url
 from app.metrics import METRICS, Count
@@ -20,6 +20,8 @@ OVERVIEW_SUBSYSTEMS: Final = 40  # subsystem rows on the overview; all of them a
 TOP_CHANGES: Final = 25  # subsystems and files listed on a comparison; the rest are in its JSON/CSV twin
 SUMMARY_PAGE: Final = 50  # files a page of the occurrence summary lists
 TOP_COMMITS: Final = 10
+SCOPE_ROWS: Final = 50  # findings a page lists; every one is in its JSON/CSV twin
+SCOPE_SUBSYSTEMS: Final = 10  # subsystems the whole tree's scope section lists
 
 
 def _context_table(
@@ -35,6 +37,26 @@ def _context_table(
     found = queries.context_breakdown(session, release, view.metric, path, subsystem, filters.callee, filters.flag)
     twin = api_url("context") + view.query(path=path, subsystem=subsystem, **filters.params())
     return {"ctx": found, "here": here, "ctx_twin": twin}
+
+
+def _scopes(
+    session: SessionDep,
+    view: View,
+    release: queries.ReleaseRef,
+    path: str | None = None,
+    subsystem: str | None = None,
+) -> dict[str, Any]:
+    """The scope section's variables (partials/_scopes.html): the summary, the first findings, the place's
+    redundant uses at each release read along the axis, and the JSON twin."""
+    rows = scopes.findings(session, release, path, subsystem)
+    return {
+        "scopes": scopes.summary(session, release, path, subsystem),
+        "scope_rows": rows[:SCOPE_ROWS],
+        "scope_subsystems": SCOPE_SUBSYSTEMS,
+        "scope_history": scopes.series(session, queries.upto(session, release), path, subsystem),
+        "scopes_twin": api_url("scopes")
+        + view.query(metric=None, count=None, release=release.tag, path=path, subsystem=subsystem),
+    }
 
 
 def _is_htmx(request: Request) -> bool:
@@ -168,6 +190,7 @@ def subsystem(request: Request, session: SessionDep, view: ViewDep, name: str, f
         splits=_splits(session, view, release, subsystem=name),
         **_fixes(session, view, queries.upto(session, release)[0], release, subsystem=name),
         **_context_table(session, view, release, filters, subsystem_url(name), subsystem=name),
+        **_scopes(session, view, release, subsystem=name),
     )
 
 
@@ -212,6 +235,7 @@ def tree(request: Request, session: SessionDep, view: ViewDep, filters: ContextF
     series = _series(session, queries.path_series(session, path, view.metric, view.count), release)
     common = {**context, "path": path, "crumbs": _crumbs(path), "series": series}
     common |= _context_table(session, view, release, filters, tree_url(path), path=path or None)
+    common |= _scopes(session, view, release, path=path or None)
     if path:  # the whole tree's page lists no commits: every commit would be there
         common["commits"] = attribution.commits_up_to(
             session, view.metric, view.count, CommitView.COMMITS, release, path=path
@@ -222,8 +246,18 @@ def tree(request: Request, session: SessionDep, view: ViewDep, filters: ContextF
         occurrences = queries.occurrences(session, release, path, filters.callee, filters.flag)
         every = len(queries.occurrences(session, release, path))
         json_twin = api_url("files", path, "occurrences") + view.query(count=None, metric=None, **filters.params())
+        marks: dict[int, list[scopes.FindingRow]] = {}
+        for row in scopes.findings(session, release, path):  # all of them, however many the list shows
+            marks.setdefault(row.line, []).append(row)
         return render(
-            request, "file.html", **common, occurrences=occurrences, every=every, filters=filters, json_twin=json_twin
+            request,
+            "file.html",
+            **common,
+            occurrences=occurrences,
+            every=every,
+            filters=filters,
+            json_twin=json_twin,
+            marks=marks,
         )
     children = queries.children_places(session, release, path, view.metric, view.count)
     return render(request, "tree.html", **common, children=children, json_twin=api_url("tree", path) + view.query())
@@ -289,6 +323,7 @@ def _comparison(
     filters: ContextFilter,
 ) -> Response:
     context = _context(session, view) | _context_table(session, view, newer, filters, release_url(newer.tag))
+    context |= _scopes(session, view, newer)
     if older is None:
         return render(request, "release.html", **context, older=None, newer=newer)
     totals = queries.path_series(session, "", view.metric, view.count)

@@ -14,6 +14,8 @@ from app.links import api_url, release_url, source_links, subsystem_url, tree_ur
 from app.metrics import METRICS, Count, goes_down
 from app.registry import IDENTIFIERS, KIND_RULES, RULE_TEXT
 from app.request import View
+from app.scope_rules import FINDING_LABELS, RULE_VERSION, SCOPE_RULE_TEXT
+from app.scopes import SHARE_RULE
 
 templates = Jinja2Templates(directory=str(asset_dir("templates")))
 templates.env.globals.update(
@@ -36,6 +38,10 @@ templates.env.globals.update(
     CONTEXT_COUNT_RULE=CONTEXT_COUNT_RULE,
     change_rule=CHANGE_RULE_TEXT,
     REMOVALS=REMOVALS,
+    FINDING_LABELS=FINDING_LABELS,
+    SCOPE_RULE_TEXT=SCOPE_RULE_TEXT,
+    SCOPE_RULE_VERSION=RULE_VERSION,
+    SCOPE_SHARE_RULE=SHARE_RULE,
 )
 
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from app import attribution, queries
+from app import attribution, queries, scopes
 from app.assets import asset_dir
 from app.attribution import AuthorRow, CodePair, CommitRow, CommitView
 from app.change_rules import ChangeSplit
@@ -48,6 +48,30 @@ class Converters:
 
 
 @dataclass(frozen=True)
+class ScopeColumn:
+    """The filesystem table's "redundant in scope" column (app/scopes.py), or why it is empty."""
+
+    counts: dict[str, int] | None  # per filesystem ('fs' for the VFS's files); None: nothing to show
+    about: str  # which uses can be redundant
+    why_not: str
+
+    def of(self, names: list[str]) -> int | None:
+        return None if self.counts is None else sum(self.counts.get(name, 0) for name in names)
+
+    @property
+    def total(self) -> int | None:
+        return None if self.counts is None else sum(self.counts.values())
+
+
+def _scope_column(session: Session, release: queries.ReleaseRef, metric: Metric) -> ScopeColumn:
+    legacy = " or ".join(scopes.LEGACY)
+    if not set(metric.identifiers) & set(scopes.LEGACY):
+        return ScopeColumn(None, legacy, f"only a use of {legacy} can be redundant, not one of {metric.label}")
+    why_not = f"scopes not read at {release.tag} (run nofs scopes)"
+    return ScopeColumn(scopes.by_filesystem(session, release, metric.identifiers), metric.label, why_not)
+
+
+@dataclass(frozen=True)
 class Deck:
     """What templates/slides.html draws, slide by slide."""
 
@@ -59,6 +83,7 @@ class Deck:
     subsystems: str
     filesystems: queries.FilesystemTable
     filesystem_rows: int
+    redundant: ScopeColumn
     attributed: bool  # the release's interval is attributed to commits
     conversion: CodePair | None
     pair_lines: int
@@ -122,6 +147,7 @@ def deck(session: Session, view: View, back: int, offline: bool = False) -> Deck
         ),
         filesystems=queries.filesystem_table(session, release, back, view.metric, view.count),
         filesystem_rows=FILESYSTEM_ROWS,
+        redundant=_scope_column(session, release, view.metric),
         attributed=attributed,
         conversion=attribution.biggest_conversion(session, release, view.metric, view.count) if attributed else None,
         pair_lines=PAIR_LINES,

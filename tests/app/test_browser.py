@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from app.db import make_engine
 from tests.conftest import ingested_sqlite, live_server
 from tests.kernel_like import (
     WIDE_MAINLINE,
@@ -64,6 +65,17 @@ def many_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def context_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with _served(tmp_path_factory.mktemp("context"), build_context_history) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def scopes_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from tests.scope_history import build_scope_history, store_findings
+
+    with ingested_sqlite(tmp_path_factory.mktemp("scopes"), build_scope_history) as db, live_server() as url:
+        engine = make_engine(db)
+        store_findings(engine)
+        engine.dispose()
         yield url
 
 
@@ -300,3 +312,39 @@ def test_the_context_tables_fit_and_their_links_filter(context_url: str, page: P
     page.wait_for_url("**callee=mempool_alloc**")
     expect(page.locator("table.occurrences tbody tr")).to_have_count(1)
     expect(page.locator("table.occurrences tbody tr")).to_contain_text("argument 2 of mempool_alloc with __GFP_NOFAIL")
+
+
+def test_scope_findings_open_their_chain_and_fit(scopes_url: str, page: Page) -> None:
+    from tests.scope_history import XFS, XFS_WHY
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(scopes_url + "/releases/v2.1#scopes")
+    section = page.locator("section.scopes")
+    expect(section.locator("p.summary")).to_contain_text("redundant share 40.0 %")
+    chain = section.locator("table.scope-findings tr.finding-redundant details.evidence").last
+    expect(chain.locator("li").first).not_to_be_visible()  # folded until asked
+    chain.locator("summary").click()
+    expect(chain.locator("li").first).to_contain_text(XFS_WHY)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    section.screenshot(path=str(ARTIFACTS / "scopes-release.png"))
+    page.goto(scopes_url + "/subsystems/XFS%20FILESYSTEM#scopes")
+    expect(page.locator("section.scopes p.summary")).to_contain_text("1 of the 2 code uses of GFP_NOFS")
+    shot(page, "scopes-subsystem")
+    page.goto(scopes_url + f"/tree/{XFS}")
+    marked = page.locator("tr#L14")
+    expect(marked.locator(".badge.scope.redundant")).to_have_text("redundant in scope")
+    marked.locator("details.evidence summary").click()
+    expect(marked.locator("details.evidence li").nth(1)).to_contain_text("an opener")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    shot(page, "scopes-file")
+    page.goto(scopes_url + "/releases/v1.10#scopes")
+    expect(page.locator("section.scopes p.notread")).to_contain_text("Scopes at v1.10: not read yet")
+    page.locator("section.scopes").screenshot(path=str(ARTIFACTS / "scopes-not-read.png"))
+    page.set_viewport_size({"width": SLIDE[0], "height": SLIDE[1]})
+    for name, query in (("scopes-slide", ""), ("scopes-slide-not-read", "?release=v1.10")):
+        page.goto(scopes_url + "/slides" + query)
+        slide = page.locator("#slide-4")
+        slide.scroll_into_view_if_needed()
+        assert slide.evaluate("s => s.scrollWidth <= s.clientWidth && s.scrollHeight <= s.clientHeight")
+        slide.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    expect(page.locator("#slide-4 td.redundant").first).to_have_text("—*")

@@ -80,7 +80,11 @@ def test_report_by_subsystem_at_an_older_release(db_url: str, history: Path) -> 
     [
         (["report", "--release", "v9.9"], "no release 'v9.9' in the database"),
         (["report", "--by", "subsystem", "--path", "fs"], "cannot be combined"),
-        (["report", "--callee", "kmalloc"], "--subsystem, --callee and --flag go with --by callee"),
+        (["report", "--callee", "kmalloc"], "--callee and --flag go with --by callee"),
+        (["report", "--subsystem", "THE REST"], "--subsystem goes with --by callee or --by scope"),
+        (["report", "--kind", "opener"], "--kind goes with --by scope"),
+        (["report", "--by", "scope", "--metric", "GFP_NOFS"], "--metric does not go with --by scope"),
+        (["report", "--by", "scope", "--path", "fs/nowhere"], "no tracked occurrences under /fs/nowhere"),
         (["report", "--by", "callee", "--subsystem", "NO SUCH"], "no MAINTAINERS subsystem 'NO SUCH'"),
     ],
 )
@@ -193,3 +197,46 @@ def test_each_command_imports_only_its_own_machinery(db_url: str, history: Path)
     assert (
         "sqlalchemy" in no_op and no_op & {"pygit2", "dulwich", "hyperscan", "ingest.scan", "fastapi", "rich"} == set()
     )
+
+
+def test_report_by_scope_agrees_with_the_api_in_every_format(db_url: str, tmp_path: Path) -> None:
+    from app.db import get_engine, make_engine
+    from app.scope_rules import SCOPE_RULE_TEXT
+    from tests.app.test_pages import fresh_client
+    from tests.scope_history import XFS, XFS_WHY, build_scope_history, store_findings
+
+    build_scope_history(tmp_path / "linux")
+    assert nofs("ingest", "--stable", str(tmp_path / "linux")).exit_code == 0
+    unread = nofs("report", "--by", "scope")
+    assert unread.exit_code == 0
+    assert "Scopes at v2.1 in the whole tree: not read yet (run `nofs scopes`)." in unread.stdout
+    engine = make_engine(db_url)
+    store_findings(engine)
+    engine.dispose()
+    as_json = json.loads(nofs("report", "--by", "scope", "--path", "fs", "--format", "json").stdout)
+    with fresh_client() as client:
+        twin = client.get("/api/v1/scopes?path=fs").json()
+    get_engine.cache_clear()
+    assert [{k: f[k] for k in ("path", "line", "kind", "evidence")} for f in as_json["findings"]] == [
+        {k: f[k] for k in ("path", "line", "kind", "evidence")} for f in twin["items"]
+    ]
+    assert as_json["redundant"] == twin["redundant"] and as_json["kinds"] == twin["kinds"] and as_json["read"]
+    assert as_json["rule"] == SCOPE_RULE_TEXT
+    rows = list(
+        csv.DictReader(
+            io.StringIO(nofs("report", "--by", "scope", "--subsystem", "XFS FILESYSTEM", "--format", "csv").stdout)
+        )
+    )
+    assert [(r["release"], r["kind"], r["path"], r["line"]) for r in rows] == [
+        ("v2.1", "opener", XFS, "3"),
+        ("v2.1", "closer", XFS, "9"),
+        ("v2.1", "redundant", XFS, "14"),
+    ]
+    assert json.loads(rows[-1]["evidence"])[0]["why"] == XFS_WHY
+    table = " ".join(nofs("report", "--by", "scope", "--kind", "redundant").stdout.split())
+    assert "Scope findings at v2.1 in the whole tree, redundant in scope only" in table
+    assert "Redundant in scope: GFP_NOFS 2 of 5 code uses (40.0%), GFP_NOIO 1." in table
+    assert "scope opener" not in table.split("Redundant in scope:")[0]
+    old = nofs("report", "--by", "scope", "--release", "v1.10", "--format", "csv")
+    assert old.exit_code == 0 and "v1.10: not read yet (run `nofs scopes`)" in old.stderr
+    assert old.stdout.strip() == "release,kind,identifier,path,subsystem,line,function,how,text,evidence"
