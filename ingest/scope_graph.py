@@ -19,6 +19,7 @@ from app.scope_rules import COVERED_BY, Finding, How
 from ingest.scopes import Event, FileFacts, FunctionFacts, Step, Target
 
 FIXPOINT_ROUNDS: Final = 12
+SCOPE_API_PREFIX: Final = "memalloc_"
 EVIDENCE_CALLERS: Final = 3  # call sites shown per level of a caller chain
 EVIDENCE_DEPTH: Final = 4
 
@@ -76,6 +77,8 @@ class _Definition:
     key: Key
     path: str
     facts: FunctionFacts
+    calls: frozenset[str]  # the names it calls
+    uses_api: bool  # it saves or restores itself
 
 
 class ScopeGraph:
@@ -86,15 +89,15 @@ class ScopeGraph:
         self.definitions: dict[Key, list[_Definition]] = {}
         for path, facts in files.items():
             for function in facts.functions:
+                if function.name.startswith(SCOPE_API_PREFIX):
+                    continue  # the scope API's own definitions (include/linux/sched/mm.h): its calls are events
                 key: Key = (path, function.name) if function.static and path.endswith(".c") else (None, function.name)
-                self.definitions.setdefault(key, []).append(_Definition(key, path, function))
-        self.restored_fields = {
-            event.target_name
-            for facts in files.values()
-            for function in facts.functions
-            for event in function.events
-            if event.step is Step.RESTORE and event.target is Target.FIELD
-        }
+                calls = frozenset(e.name for e in function.events if e.step is Step.CALL)
+                uses_api = any(e.step in (Step.SAVE, Step.RESTORE) for e in function.events)
+                self.definitions.setdefault(key, []).append(_Definition(key, path, function, calls, uses_api))
+        events = [e for facts in files.values() for function in facts.functions for e in function.events]
+        self.restored_fields = {e.target_name for e in events if e.step is Step.RESTORE and e.target is Target.FIELD}
+        self.saved_fields = {e.target_name for e in events if e.step is Step.SAVE and e.target is Target.FIELD}
         self.openers: dict[Key, _Open] = {}
         self.closers: dict[Key, Event] = {}
         self._settle()
@@ -108,7 +111,10 @@ class ScopeGraph:
         for _ in range(FIXPOINT_ROUNDS):
             openers: dict[Key, _Open] = {}
             closers: dict[Key, Event] = {}
+            names = {name for _path, name in (*self.openers, *self.closers)}
             for key, definitions in self.definitions.items():
+                if not any(self.may_scope(d, names) for d in definitions):
+                    continue
                 walked = [self.walk(d.path, d.facts) for d in definitions]
                 left = [w.leaves_open for w in walked]
                 if all(o is not None for o in left) and len({o.scope for o in left if o}) == 1:
@@ -120,6 +126,11 @@ class ScopeGraph:
                 self.openers, self.closers = openers, closers
                 return
             self.openers, self.closers = openers, closers
+
+    @staticmethod
+    def may_scope(definition: _Definition, scope_names: set[str]) -> bool:
+        """Whether a function can open or close anything: without, every state in it is empty."""
+        return definition.uses_api or not definition.calls.isdisjoint(scope_names)
 
     def walk(self, path: str, function: FunctionFacts, uses: Iterable[Use] = ()) -> _Walked:
         walked = _Walked()
@@ -160,7 +171,11 @@ class ScopeGraph:
             closes = step is Step.RESTORE or (callee is not None and callee in self.closers)
             if not closes or event.tail or event.exits:
                 continue
-            unopened = not opened_any and (callee is not None or event.target in (Target.FIELD, Target.PARAMETER))
+            unopened = not opened_any and (
+                callee is not None
+                or (event.target is Target.FIELD and event.target_name in self.saved_fields)
+                or (event.target is Target.PARAMETER and event.scope is not None)
+            )
             if not _close(frames, event) and unopened:
                 walked.closes_unopened = walked.closes_unopened or event
         while next_use < len(pending):
@@ -214,9 +229,13 @@ class Judgement:
         self.complete = complete  # names every file mentioning which was read
         self.walks: dict[tuple[str, int], _Walked] = {}
         self.sites: dict[Key, list[tuple[Key, str, Event, tuple[_Open, ...]]]] = {}
+        scope_names = {name for _path, name in (*graph.openers, *graph.closers)}
         for key, definitions in graph.definitions.items():
             for definition in definitions:
-                walked = graph.walk(definition.path, definition.facts, self._uses_in(definition))
+                if graph.may_scope(definition, scope_names):
+                    walked = graph.walk(definition.path, definition.facts, self._uses_in(definition))
+                else:
+                    walked = _Walked(call_opens=[(e, ()) for e in definition.facts.events if e.step is Step.CALL])
                 self.walks[(definition.path, definition.facts.start)] = walked
                 for event, opens in walked.call_opens:
                     if event.tail:
