@@ -142,10 +142,22 @@ class ScopeGraph:
         def current() -> tuple[_Open, ...]:
             return tuple(o for frame in frames for o in frame)
 
+        delayed: list[tuple[int, _Open]] = []  # opened by a call, from its closing parenthesis on
+
+        def settle(until: int) -> None:
+            nonlocal next_use
+            while True:
+                use_pos = pending[next_use].pos if next_use < len(pending) else until
+                if delayed and delayed[0][0] < min(use_pos, until):
+                    frames[-1].append(delayed.pop(0)[1])
+                elif next_use < len(pending) and use_pos < until:
+                    walked.use_opens[use_pos] = current()
+                    next_use += 1
+                else:
+                    return
+
         for event in function.events:
-            while next_use < len(pending) and pending[next_use].pos < event.pos:
-                walked.use_opens[pending[next_use].pos] = current()
-                next_use += 1
+            settle(event.pos)
             step = event.step
             if step is Step.BLOCK:
                 frames.append([])
@@ -165,7 +177,10 @@ class ScopeGraph:
             opened = self._opened(path, function, event, callee)
             if opened is not None:
                 if not event.conditional and not event.tail:
-                    frames[-1].append(opened)
+                    if event.step is Step.CALL:  # a GFP_NOFS passed to the opener is used before it opens
+                        delayed.append((event.end, opened))
+                    else:
+                        frames[-1].append(opened)
                     opened_any = True
                 continue
             closes = step is Step.RESTORE or (callee is not None and callee in self.closers)
@@ -178,9 +193,7 @@ class ScopeGraph:
             )
             if not _close(frames, event) and unopened:
                 walked.closes_unopened = walked.closes_unopened or event
-        while next_use < len(pending):
-            walked.use_opens[pending[next_use].pos] = current()
-            next_use += 1
+        settle(function.end + 1)
         if walked.leaves_open is None and not any(e.step is Step.TAIL for e in function.events):
             walked.leaves_open = _handed_on(frames[0])
         return walked
@@ -364,6 +377,7 @@ class Judgement:
                     event.target is Target.LOCAL
                     and len(wrapped) == 2
                     and not (event.conditional or wrapped[0].conditional or wrapped[1].conditional)
+                    and not (wrapped[0].exits or wrapped[1].exits)
                     and wrapped[0].step is Step.CALL
                     and wrapped[1].step is Step.RESTORE
                     and wrapped[1].target_name == event.target_name

@@ -73,6 +73,7 @@ class Event:
     conditional: bool = False  # the braceless body of if/else/for/while
     exits: bool = False  # its block leaves the function after it
     tail: bool = False  # after a top-level return
+    end: int = -1  # a call's closing parenthesis: what it opens is open only after its arguments
 
 
 @dataclass(slots=True)
@@ -303,7 +304,8 @@ class _Walk:
             target, target_name = self.restored(following, closing)
             self.add(Event(Step.RESTORE, start - 1, line, value.decode(), RESTORES[value], target, target_name))
         else:
-            self.add(Event(Step.CALL, start - 1, line, value.decode("utf-8", "backslashreplace")))
+            name = value.decode("utf-8", "backslashreplace")
+            self.add(Event(Step.CALL, start - 1, line, name, end=tokens[closing][0] - 1))
         # calls in the arguments come after this one in source order, which is where the reading wants them
         return following + 1
 

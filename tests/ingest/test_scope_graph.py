@@ -1,6 +1,8 @@
 """Scopes judged across calls: openers and closers from the code, uses redundant here and through callers,
 and the scope API's own findings. Kernel-shaped code; tests/ingest/test_scope_kernel.py reads real excerpts."""
 
+from pathlib import Path
+
 from app.scope_rules import Finding, How
 from ingest.count import Matcher
 from ingest.scope_graph import Found, Judgement, ScopeGraph, Use
@@ -230,3 +232,22 @@ int erroring(void)
 """
     _graph, found = judge({"fs/x/paths.c": source}, frozenset())
     assert {f.line for f in found if f.kind is Finding.REDUNDANT} == {18}
+
+
+DATA = Path(__file__).parent.parent / "data" / "scopes"
+
+
+def test_real_jbd2_a_gfp_nofs_passed_to_the_opener_is_not_inside_its_scope() -> None:
+    # jbd2_journal_start() passes GFP_NOFS to jbd2__journal_start(), whose start_this_handle() opens the
+    # scope at its very end: the flag is used before the scope opens (a false positive of a first reading)
+    graph, found = judge({"fs/jbd2/transaction.c": (DATA / "jbd2_transaction_v6.12.117.c").read_bytes()})
+    assert {name for _path, name in graph.openers} >= {"start_this_handle", "jbd2__journal_start"}
+    assert (None, "jbd2_journal_start") in graph.openers  # its caller holds the handle: the scope is open there
+    assert [f for f in found if f.kind is Finding.REDUNDANT] == []
+
+
+def test_real_btrfs_sysfs_the_allocation_inside_its_own_scope_is_redundant() -> None:
+    path = "fs/btrfs/sysfs.c"
+    _graph, found = judge({path: (DATA / "btrfs_sysfs_v6.12.117.c").read_bytes()}, frozenset())
+    assert [(f.kind, f.line, f.how) for f in found] == [(Finding.REDUNDANT, 20, How.HERE)]
+    assert found[0].evidence[0].line == 18 and "nofs_flag" in found[0].evidence[0].why
