@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from app.cache import cached
@@ -139,6 +139,10 @@ def analysis(session: Session, release: ReleaseRef) -> Analysis | None:
     return Analysis(*row) if row else None
 
 
+# Redundant uses first: what a reader of the list came for; the openers and closers are the evidence's cast.
+KIND_ORDER = case({kind.value: rank for rank, kind in enumerate(Finding)}, value=ScopeFinding.kind, else_=len(Finding))
+
+
 @cached
 def analysed(session: Session) -> frozenset[int]:
     """The ids of the releases `nofs scopes` has read."""
@@ -154,14 +158,15 @@ def findings(
     kind: Finding | None = None,
 ) -> tuple[FindingRow, ...]:
     """The findings at a release below `path` (a directory with all below it, or a file), in `subsystem`'s files,
-    of one kind; by path, then line. Empty when the release was not read: ask `analysis` which it is."""
+    of one kind; redundant uses first, then the scope API's findings (Finding's order), each by path and line.
+    Empty when the release was not read: ask `analysis` which it is."""
     f = ScopeFinding
     query = (
         select(Path.path, f.kind, f.identifier, Subsystem.name, f.line, f.function, f.how, f.text, f.evidence)
         .join(Path, Path.id == f.path_id)
         .outerjoin(Subsystem, Subsystem.id == f.subsystem_id)
         .where(f.release_id == release.id)
-        .order_by(Path.path, f.line, f.kind, f.identifier, f.id)
+        .order_by(KIND_ORDER, Path.path, f.line, f.kind, f.identifier, f.id)
     )
     if path:
         query = query.where(under(path))

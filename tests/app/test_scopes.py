@@ -74,12 +74,12 @@ def test_the_api_lists_findings_with_their_evidence_kinds_and_rule(client: TestC
     body = client.get("/api/v1/scopes").json()
     assert (body["release"], body["read"], body["note"], body["total"]) == ("v2.1", True, None, 6)
     assert [(i["path"], i["line"], i["kind"]) for i in body["items"]] == [
-        (RAID1, 3, "unpaired_save"),
-        (RAID1, 4, "redundant"),
+        (RAID1, 4, "redundant"),  # redundant uses first, by path and line; then the scope API's by kind
         (BTRFS, 5, "redundant"),
+        (XFS, 14, "redundant"),
+        (RAID1, 3, "unpaired_save"),
         (XFS, 3, "opener"),
         (XFS, 9, "closer"),
-        (XFS, 14, "redundant"),
     ]
     assert body["kinds"] == {
         "redundant": 3,
@@ -106,7 +106,7 @@ def test_the_api_lists_findings_with_their_evidence_kinds_and_rule(client: TestC
         ("v2.0", 0, 4),
         ("v2.1", 2, 5),
     ]  # v1.9 and v1.10 were not read: they are not in the history at all
-    xfs = body["items"][-1]
+    xfs = body["items"][2]
     assert (xfs["subsystem"], xfs["how"], xfs["function"]) == ("XFS FILESYSTEM", "callers", "xfs_foo")
     innermost = xfs["evidence"][0]
     assert (innermost["function"], innermost["line"], innermost["why"]) == ("xfs_bar", 20, XFS_WHY)
@@ -119,7 +119,7 @@ def test_kind_path_and_subsystem_filter_and_page(client: TestClient) -> None:
     assert (kind["total"], len(kind["items"]), kind["kind"]) == (3, 2, "redundant")
     assert kind["next"] and "offset=2" in kind["next"] and kind["kinds"]["opener"] == 1  # the summary stays whole
     xfs = client.get("/api/v1/scopes?subsystem=XFS%20FILESYSTEM").json()
-    assert [i["kind"] for i in xfs["items"]] == ["opener", "closer", "redundant"] and xfs["subsystems"] == []
+    assert [i["kind"] for i in xfs["items"]] == ["redundant", "opener", "closer"] and xfs["subsystems"] == []
     assert client.get("/api/v1/scopes?path=fs/btrfs/inode.c").json()["total"] == 1
     assert client.get("/api/v1/scopes?path=drivers&kind=unpaired_save").json()["items"][0]["line"] == 3
 

@@ -228,11 +228,11 @@ def test_report_by_scope_agrees_with_the_api_in_every_format(db_url: str, tmp_pa
         )
     )
     assert [(r["release"], r["kind"], r["path"], r["line"]) for r in rows] == [
+        ("v2.1", "redundant", XFS, "14"),
         ("v2.1", "opener", XFS, "3"),
         ("v2.1", "closer", XFS, "9"),
-        ("v2.1", "redundant", XFS, "14"),
     ]
-    assert json.loads(rows[-1]["evidence"])[0]["why"] == XFS_WHY
+    assert json.loads(rows[0]["evidence"])[0]["why"] == XFS_WHY
     table = " ".join(nofs("report", "--by", "scope", "--kind", "redundant").stdout.split())
     assert "Scope findings at v2.1 in the whole tree, redundant in scope only" in table
     assert "Redundant in scope: GFP_NOFS 2 of 5 code uses (40.0%), GFP_NOIO 1." in table
