@@ -28,7 +28,7 @@ def main() -> None:
     repo = pygit2.Repository(args.repository)
     began = time.monotonic()
     tree_id = str(repo.revparse_single(args.tag).peel(pygit2.Tree).id)
-    files = _c_files(repo, repo.path, tree_id, ("*.c", "*.h"))
+    files, _blobs = _c_files(repo, repo.path, tree_id, ("*.c", "*.h"))
     read_at = time.monotonic()
     reading = read_scopes(files)
     done = time.monotonic()

@@ -22,7 +22,7 @@ from ingest.count import bounded_line
 from ingest.errors import IngestError
 from ingest.refs import locate
 from ingest.repo import open_repository
-from ingest.scope_tree import ScopeReading, read_scopes
+from ingest.scope_tree import FactsCache, ScopeReading, read_scopes
 from ingest.subsystems import SubsystemMapper
 from ingest.tree import file_changes, glob_matcher
 
@@ -63,15 +63,17 @@ def read_releases(engine: Engine, options: ScopeOptions) -> ScopeStats:
         releases = _asked(session, options)
         done = {row.release_id: row.rule for row in session.scalars(select(ScopeAnalysis))}
     mapper = SubsystemMapper(repo)
+    held: dict[str, bytes] = {}
+    facts = FactsCache()
     for release_id, tag, tree_id in releases:
         if done.get(release_id) == RULE_VERSION and (options.every or not options.tags):
             stats.kept.append(tag)
             continue
         if tree_id not in repo:
             raise IngestError(f"{options.source}: the tree of {tag} ({tree_id[:12]}) is not in this repository")
-        files = _c_files(repo, git_dir, tree_id, options.globs)
+        files, held = _c_files(repo, git_dir, tree_id, options.globs, held)
         log.info("scopes %s: %d C files", tag, len(files))
-        reading = read_scopes(files, lambda message, tag=tag: log.info("scopes %s: %s", tag, message))
+        reading = read_scopes(files, lambda message, tag=tag: log.info("scopes %s: %s", tag, message), facts)
         with Session(engine) as session, session.begin():
             _store(session, mapper, release_id, tree_id, reading, files, options.line_max_chars)
         stats.read.append(tag)
@@ -94,18 +96,18 @@ def _asked(session: Session, options: ScopeOptions) -> list[tuple[int, str, str]
     return ordered if options.every else ordered[-1:]
 
 
-def _c_files(repo: pygit2.Repository, git_dir: str, tree_id: str, globs: tuple[str, ...]) -> dict[str, bytes]:
+def _c_files(
+    repo: pygit2.Repository, git_dir: str, tree_id: str, globs: tuple[str, ...], held: dict[str, bytes] | None = None
+) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """The tree's C files {path: bytes}, and its blobs {oid: bytes}; blobs in `held` (the previous release's)
+    are not read again, and being the same objects, their lexer facts are reused (ingest/scope_tree.py)."""
     tree = repo[tree_id].peel(pygit2.Tree)
     listed = {change.path: change.new for change in file_changes(None, tree, glob_matcher(globs)) if change.new}
-    by_oid: dict[str, list[str]] = {}
-    for path, oid in listed.items():
-        by_oid.setdefault(oid, []).append(path)
-    files: dict[str, bytes] = {}
+    held = held or {}
+    blobs = {oid: held[oid] for oid in set(listed.values()) if oid in held}
     with BlobReader(git_dir) as reader:
-        for oid, data in reader.read_many(sorted(by_oid)):
-            for path in by_oid[oid]:
-                files[path] = data
-    return files
+        blobs.update(reader.read_many(sorted(set(listed.values()) - blobs.keys())))
+    return {path: blobs[oid] for path, oid in listed.items()}, blobs
 
 
 def _store(

@@ -34,10 +34,36 @@ class ScopeReading:
     not_followed: int  # names mentioned in too many files to read all their callers
 
 
-def read_scopes(files: Mapping[str, bytes], progress: Callable[[str], None] | None = None) -> ScopeReading:
+class FactsCache:
+    """What the lexer found in a file's bytes, kept across the releases of one run: most files do not change
+    between two releases, and the same bytes give the same facts (keyed by content)."""
+
+    def __init__(self) -> None:
+        self.matcher = Matcher(JUDGED)
+        self._facts: dict[bytes, tuple[FileFacts, list[Use]]] = {}
+
+    def of(self, data: bytes) -> tuple[FileFacts, list[Use]]:
+        found = self._facts.get(data)
+        if found is None:
+            scan = self.matcher.scan(data)
+            uses = [Use(o.identifier, o.offset, o.line) for o in scan.occurrences if o.kind == "code"]
+            found = self._facts[data] = (file_facts(data), uses)
+        return found
+
+    def keep_only(self, files: Mapping[str, bytes]) -> None:
+        """Forget the facts of contents no longer in the tree (a run over many releases stays bounded)."""
+        current = set(files.values())
+        for data in [d for d in self._facts if d not in current]:
+            del self._facts[data]
+
+
+def read_scopes(
+    files: Mapping[str, bytes], progress: Callable[[str], None] | None = None, cache: "FactsCache | None" = None
+) -> ScopeReading:
     """Read the scopes of a tree given as {path: bytes} of its C files."""
     say = progress or (lambda _message: None)
-    matcher = Matcher(JUDGED)
+    cache = cache or FactsCache()
+    cache.keep_only(files)
     facts: dict[str, FileFacts] = {}
     uses: dict[str, list[Use]] = {}
     searched: set[str] = set()
@@ -47,11 +73,9 @@ def read_scopes(files: Mapping[str, bytes], progress: Callable[[str], None] | No
 
     def read(paths: set[str]) -> None:
         for path in sorted(paths - facts.keys()):
-            data = files[path]
-            facts[path] = file_facts(data)
-            found = [o for o in matcher.scan(data).occurrences if o.kind == "code"]
+            facts[path], found = cache.of(files[path])
             if found:
-                uses[path] = [Use(o.identifier, o.offset, o.line) for o in found]
+                uses[path] = found
 
     def follow(names: set[str], limit: int) -> set[str]:
         """Read the files naming `names`; the names whose every file is now read."""

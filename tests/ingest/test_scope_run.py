@@ -133,3 +133,13 @@ def test_bad_input_is_one_line_and_exit_1(db_url: str, ingested: Path, tmp_path:
     missing = nofs("scopes", str(tmp_path / "nowhere"))
     assert missing.exit_code == 1 and "no such file or directory" in missing.stderr
     assert "Traceback" not in unknown.stderr + both.stderr + missing.stderr
+
+
+def test_releases_read_in_one_run_share_blobs_and_facts_yet_read_as_each_alone(ingested: Path, engine: Engine) -> None:
+    tags = ("v2.0", "v2.1")
+    for tag in tags:  # each in its own run: nothing held from another release
+        scope_run.read_releases(engine, options(ingested, tags=(tag,)))
+    alone = {tag: stored(engine, tag) for tag in tags}
+    scope_run.read_releases(engine, options(ingested, tags=tags))  # one run: v2.1 reuses v2.0's unchanged files
+    assert {tag: stored(engine, tag) for tag in tags} == alone
+    assert alone["v2.0"] != alone["v2.1"]
