@@ -125,10 +125,38 @@ class _HyperscanHits:
         return hits
 
 
-def word_finder(names: tuple[str, ...]) -> "_HyperscanHits | _RegexHits":
+class _HyperscanWords:
+    """Whole-word matches of many names: literals compiled (thousands in a tenth of a second, where \\b
+    patterns take seconds), the word boundary checked on each match."""
+
+    def __init__(self, needles: tuple[bytes, ...]) -> None:
+        self._needles = needles
+        self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        self._db.compile(
+            expressions=list(needles), ids=list(range(len(needles))), flags=[0] * len(needles), literal=True
+        )
+        self._scratch = hyperscan.Scratch(self._db)
+
+    def __call__(self, data: memoryview | bytes) -> list[tuple[int, bytes]]:
+        hits: list[tuple[int, bytes]] = []
+        size = len(data)
+
+        def on_match(index: int, _start: int, end: int, _flags: int, _context: object) -> None:
+            needle = self._needles[index]
+            start = end - len(needle)
+            if (start and data[start - 1] in _WORD_BYTES) or (end < size and data[end] in _WORD_BYTES):
+                return
+            hits.append((start, needle))
+
+        self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
+        hits.sort()
+        return hits
+
+
+def word_finder(names: tuple[str, ...]) -> "_HyperscanWords | _RegexHits":
     """Whole-word matches of `names` in a buffer, as (offset, name) in order: the counts' matching rule."""
     needles = tuple(name.encode() for name in names)
-    return _HyperscanHits(needles) if hyperscan is not None else _RegexHits(needles)
+    return _HyperscanWords(needles) if hyperscan is not None else _RegexHits(needles)
 
 
 def available_engines() -> tuple[str, ...]:

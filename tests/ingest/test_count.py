@@ -148,3 +148,11 @@ def test_any_input_counts_exactly_what_git_grep_counts(parts: list[bytes]) -> No
         if not scan.binary:
             assert len(scan.occurrences) == git_grep_w(data, NAMES)
             assert all(o.kind in Kind for o in scan.occurrences)
+
+
+def test_word_finder_finds_whole_words_only_as_git_grep_w_does() -> None:
+    from ingest.count import word_finder
+
+    find = word_finder(("xfs_trans_alloc", "alloc"))
+    data = b"xfs_trans_alloc(tp); xfs_trans_alloc_empty(); alloc; realloc(alloc)\n_alloc alloc_"
+    assert find(data) == [(0, b"xfs_trans_alloc"), (46, b"alloc"), (61, b"alloc")]
