@@ -85,29 +85,59 @@ class ScopeGraph:
     """The functions of the files read, resolved by name, with openers and closers found to a fixpoint."""
 
     def __init__(self, files: Mapping[str, FileFacts]) -> None:
-        self.files = files
+        self.files: dict[str, FileFacts] = {}
         self.definitions: dict[Key, list[_Definition]] = {}
+        self.restored_fields: set[str] = set()
+        self.saved_fields: set[str] = set()
+        self.openers: dict[Key, _Open] = {}
+        self.closers: dict[Key, Event] = {}
+        self.add(files)
+        self.settle()
+
+    def add(self, files: Mapping[str, FileFacts]) -> None:
+        """More files read: their functions join the graph (openers and closers as they were until `settle`)."""
         for path, facts in files.items():
+            if path in self.files:
+                continue
+            self.files[path] = facts
             for function in facts.functions:
                 if function.name.startswith(SCOPE_API_PREFIX):
                     continue  # the scope API's own definitions (include/linux/sched/mm.h): its calls are events
                 key: Key = (path, function.name) if function.static and path.endswith(".c") else (None, function.name)
                 calls = frozenset(e.name for e in function.events if e.step is Step.CALL)
-                uses_api = any(e.step in (Step.SAVE, Step.RESTORE) for e in function.events)
+                uses_api = False
+                for event in function.events:
+                    if event.step in (Step.SAVE, Step.RESTORE):
+                        uses_api = True
+                        if event.target is Target.FIELD:
+                            fields = self.saved_fields if event.step is Step.SAVE else self.restored_fields
+                            fields.add(event.target_name)
                 self.definitions.setdefault(key, []).append(_Definition(key, path, function, calls, uses_api))
-        events = [e for facts in files.values() for function in facts.functions for e in function.events]
-        self.restored_fields = {e.target_name for e in events if e.step is Step.RESTORE and e.target is Target.FIELD}
-        self.saved_fields = {e.target_name for e in events if e.step is Step.SAVE and e.target is Target.FIELD}
-        self.openers: dict[Key, _Open] = {}
-        self.closers: dict[Key, Event] = {}
-        self._settle()
+
+    def uncovered_callers(self, names: Iterable[str]) -> set[str]:
+        """The functions calling one of `names` somewhere outside a scope: whose callers the reading needs."""
+        wanted = set(names)
+        scope_names = {name for _path, name in (*self.openers, *self.closers)}
+        found = set()
+        for key, definitions in self.definitions.items():
+            for definition in definitions:
+                if definition.calls.isdisjoint(wanted):
+                    continue
+                if not self.may_scope(definition, scope_names):
+                    found.add(key[1])
+                    continue
+                walked = self.walk(definition.path, definition.facts)
+                if any(e.name in wanted and not opens for e, opens in walked.call_opens):
+                    found.add(key[1])
+        return found
 
     def resolve(self, name: str, path: str) -> Key | None:
         if (path, name) in self.definitions:
             return (path, name)
         return (None, name) if (None, name) in self.definitions else None
 
-    def _settle(self) -> None:
+    def settle(self) -> None:
+        """Find openers and closers to a fixpoint over the functions read."""
         for _ in range(FIXPOINT_ROUNDS):
             openers: dict[Key, _Open] = {}
             closers: dict[Key, Event] = {}
@@ -296,17 +326,6 @@ class Judgement:
                     if _covering(use.identifier, walked.use_opens.get(use.pos, ())) is None:
                         names.add(key[1])
         return names
-
-    def uncovered_callers(self, names: Iterable[str]) -> set[str]:
-        """Names of the functions that call one of `names` outside a scope: the next level to read."""
-        wanted = set(names)
-        found = set()
-        for callee, sites in self.sites.items():
-            if callee[1] in wanted:
-                for caller, _path, _event, opens in sites:
-                    if not opens:
-                        found.add(caller[1])
-        return found
 
     def findings(self) -> list[Found]:
         found: list[Found] = []

@@ -104,15 +104,15 @@ def read_scopes(
         scope_names = {key[1] for key in (*graph.openers, *graph.closers)}
         if not follow(scope_names, OPENER_NAME_FILES):
             break
-        graph = ScopeGraph(facts)
-    judgement = Judgement(graph, uses, frozenset(complete))
-    wanted = judgement.uncovered_functions()
+        graph.add(facts)
+        graph.settle()
+    wanted = Judgement(graph, uses, frozenset(complete)).uncovered_functions()
     for _ in range(MAX_CALLER_DEPTH):
         if not follow(set(wanted), MAX_NAME_FILES):
             break
-        graph = ScopeGraph(facts)
-        judgement = Judgement(graph, uses, frozenset(complete))
-        wanted = judgement.uncovered_callers(wanted) - searched
+        graph.add(facts)  # openers and closers stay as settled: the judgement below settles them again
+        wanted = graph.uncovered_callers(wanted) - searched
+    graph = ScopeGraph(facts)
     judgement = Judgement(graph, uses, frozenset(complete))
     return ScopeReading(
         findings=judgement.findings(),
