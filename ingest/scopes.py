@@ -172,7 +172,60 @@ def _function(
         parameters=parameters,
     )
     _Walk(text, tokens, body, close, facts).run()
+    _follow_transfers(text, tokens, body, close, facts)
     return facts
+
+
+def _follow_transfers(text: bytes, tokens: list[tuple[int, int]], body: int, close: int, facts: FunctionFacts) -> None:
+    """A saved local stored into a field (`server->nofs_flag = nofs_flag;`) hands the scope on through that
+    field; a restored local loaded from a field (`nofs_flag = server->nofs_flag;`) restores the field: both
+    read as the field itself (cifs_server_lock/cifs_server_unlock)."""
+    saved = {e.target_name for e in facts.events if e.step is Step.SAVE and e.target is Target.LOCAL}
+    restored = {e.target_name for e in facts.events if e.step is Step.RESTORE and e.target is Target.LOCAL}
+    if not saved and not restored:
+        return
+    values = [_value(text, tokens[i]) for i in range(body + 1, close)]
+    stores: dict[str, str] = {}
+    loads: dict[str, str] = {}
+    for i, value in enumerate(values):
+        if value != b"=" or i < 1 or i + 2 >= len(values):
+            continue
+        before, after = _member_chain(values, i, -1), _member_chain(values, i, 1)
+        if after and after[-1] == b";":
+            after = after[:-1]
+        else:
+            continue
+        if len(after) == 1 and after[0].decode() in saved and len(before) >= 3 and before[-2] in (b"->", b"."):
+            stores[after[0].decode()] = before[-1].decode()
+        elif (
+            before
+            and before[-1].decode() in restored
+            and (len(before) == 1 or before[-2] not in (b"->", b"."))  # `int flags =` declares it
+            and len(after) >= 3
+            and after[-2] in (b"->", b".")
+        ):
+            loads[before[-1].decode()] = after[-1].decode()
+    for event in facts.events:
+        moved = stores if event.step is Step.SAVE else loads if event.step is Step.RESTORE else {}
+        if event.target is Target.LOCAL and event.target_name in moved:
+            event.target, event.target_name = Target.FIELD, moved[event.target_name]
+
+
+def _member_chain(values: list[bytes], at: int, direction: int) -> list[bytes]:
+    """The identifiers and member operators next to `values[at]` in one direction (with the `;` that ends the
+    statement going forwards), in source order."""
+    chain: list[bytes] = []
+    i = at + direction
+    while 0 <= i < len(values):
+        value = values[i]
+        if value in (b"->", b".") or _IDENTIFIER.fullmatch(value):
+            chain.append(value)
+        else:
+            if value == b";" and direction > 0:
+                chain.append(value)
+            break
+        i += direction
+    return chain if direction > 0 else chain[::-1]
 
 
 class _Walk:

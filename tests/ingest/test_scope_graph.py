@@ -251,3 +251,25 @@ def test_real_btrfs_sysfs_the_allocation_inside_its_own_scope_is_redundant() -> 
     _graph, found = judge({path: (DATA / "btrfs_sysfs_v6.12.117.c").read_bytes()}, frozenset())
     assert [(f.kind, f.line, f.how) for f in found] == [(Finding.REDUNDANT, 20, How.HERE)]
     assert found[0].evidence[0].line == 18 and "nofs_flag" in found[0].evidence[0].why
+
+
+def test_real_cifs_a_scope_handed_on_through_a_field_by_way_of_locals() -> None:
+    # fs/smb/client/cifsglob.h at v6.12.117, lines 807-821: the saved value goes through a local into
+    # server->nofs_flag, and comes back out of it through a local: an opener and a closer, not an unpaired save
+    # and a foreign restore (what a first reading said)
+    header = (DATA / "cifsglob_v6.12.117.h").read_bytes()
+    user = b"""\
+static int cifs_send(struct TCP_Server_Info *server)
+{
+	cifs_server_lock(server);
+	buf = kmalloc(64, GFP_NOFS);
+	cifs_server_unlock(server);
+	late = kmalloc(64, GFP_NOFS);
+	return 0;
+}
+"""
+    graph, found = judge({"fs/smb/client/cifsglob.h": header, "fs/smb/client/transport.c": user}, frozenset())
+    assert {name for _path, name in graph.openers} == {"cifs_server_lock"}
+    assert {name for _path, name in graph.closers} == {"cifs_server_unlock"}
+    assert {(f.kind, f.line) for f in found if f.path.endswith("transport.c")} == {(Finding.REDUNDANT, 4)}
+    assert not [f for f in found if f.kind in (Finding.UNPAIRED_SAVE, Finding.FOREIGN_RESTORE)]
