@@ -34,7 +34,7 @@ class Use:
 
 
 @dataclass(frozen=True, slots=True)
-class Step_:
+class ChainStep:
     function: str
     path: str
     line: int
@@ -50,7 +50,7 @@ class Found:
     line: int
     function: str | None
     how: How
-    evidence: tuple[Step_, ...] = ()
+    evidence: tuple[ChainStep, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,7 +342,7 @@ class Judgement:
         for use in self._uses_in(definition):
             here = _covering(use.identifier, walked.use_opens.get(use.pos, ()))
             if here is not None:
-                evidence = (Step_(facts.name, path, here.line, here.why, 0), *self._opener_chain(here, 1))
+                evidence = (ChainStep(facts.name, path, here.line, here.why, 0), *self._opener_chain(here, 1))
                 found.append(Found(Finding.REDUNDANT, use.identifier, path, use.line, facts.name, How.HERE, evidence))
             elif key in self.in_scope.get(use.identifier, set()):
                 evidence = tuple(self._caller_chain(key, use.identifier, 0, set()))
@@ -352,17 +352,17 @@ class Judgement:
         found.extend(self._api_findings(key, definition, walked))
         return found
 
-    def _opener_chain(self, opened: _Open, depth: int) -> list[Step_]:
+    def _opener_chain(self, opened: _Open, depth: int) -> list[ChainStep]:
         chain = []
         while opened.via is not None and depth <= EVIDENCE_DEPTH:
             inner = self.graph.openers.get(opened.via)
             if inner is None:
                 break
-            chain.append(Step_(inner.function, inner.path, inner.line, inner.why, depth))
+            chain.append(ChainStep(inner.function, inner.path, inner.line, inner.why, depth))
             opened, depth = inner, depth + 1
         return chain
 
-    def _caller_chain(self, key: Key, identifier: str, depth: int, seen: set[Key]) -> list[Step_]:
+    def _caller_chain(self, key: Key, identifier: str, depth: int, seen: set[Key]) -> list[ChainStep]:
         if depth >= EVIDENCE_DEPTH or key in seen:
             return []
         seen = seen | {key}
@@ -373,11 +373,11 @@ class Judgement:
             of = f"{len(sites)} call{'s' if len(sites) != 1 else ''}"
             if covering is not None:
                 why = f"calls {key[1]}() inside a scope: {covering.why} at line {covering.line} ({of} in all)"
-                chain.append(Step_(caller[1], path, event.line, why, depth))
+                chain.append(ChainStep(caller[1], path, event.line, why, depth))
                 chain.extend(self._opener_chain(covering, depth + 1))
             else:
                 why = f"calls {key[1]}() and is itself called only in scope ({of} in all)"
-                chain.append(Step_(caller[1], path, event.line, why, depth))
+                chain.append(ChainStep(caller[1], path, event.line, why, depth))
                 chain.extend(self._caller_chain(caller, identifier, depth + 1, seen))
         return chain
 
@@ -409,7 +409,7 @@ class Judgement:
         if key in self.graph.openers and self.graph.openers[key].path == path:
             opened = self.graph.openers[key]
             line = opened.line
-            evidence = (Step_(facts.name, path, line, opened.why, 0), *self._opener_chain(opened, 1))
+            evidence = (ChainStep(facts.name, path, line, opened.why, 0), *self._opener_chain(opened, 1))
             api = f"memalloc_{opened.scope}_save"
             found.append(Found(Finding.OPENER, api, path, line, facts.name, How.HERE, evidence))
         if key in self.graph.closers:
@@ -421,7 +421,7 @@ class Judgement:
 
     @staticmethod
     def _api(kind: Finding, event: Event, path: str, facts: FunctionFacts, why: str) -> Found:
-        evidence = (Step_(facts.name, path, event.line, why, 0),)
+        evidence = (ChainStep(facts.name, path, event.line, why, 0),)
         return Found(kind, event.name, path, event.line, facts.name, How.HERE, evidence)
 
 
