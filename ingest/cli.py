@@ -253,10 +253,11 @@ def serve_command(host: str, port: int, workers: int) -> None:
 )
 @click.option(
     "--by",
-    type=click.Choice(["path", "subsystem", "callee", "scope"]),
+    type=click.Choice(["path", "subsystem", "callee", "scope", "change"]),
     default="path",
     help="group by path, subsystem, or what each code occurrence is an argument of (callee, role, flags); or "
-    "list what `nofs scopes` found (scope): uses redundant inside an open scope, unpaired saves, …",
+    "list what `nofs scopes` found (scope): uses redundant inside an open scope, unpaired saves, …; or split the "
+    "change in uses since --from by kind (change): converted, removed with its code, moved, added",
 )
 @click.option(
     "--metric",
@@ -272,6 +273,7 @@ def serve_command(host: str, port: int, workers: int) -> None:
     default=None,
     help="with --by scope: only the findings of this kind",
 )
+@click.option("--from", "from_tag", default=None, help="with --by change: the older release [the one before --release]")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
 @_fail_on_errors
 def report_command(
@@ -283,11 +285,13 @@ def report_command(
     callee: str | None,
     flag: str | None,
     kind: str | None,
+    from_tag: str | None,
     fmt: str,
 ) -> None:
     """Counts per directory child or per MAINTAINERS subsystem at one release, by kind, with totals; or
     (--by callee) the code occurrences of one identifier by callee, role and flag; or (--by scope) the scope
-    findings of a release, each with its evidence."""
+    findings of a release, each with its evidence; or (--by change) the change in uses since --from split by
+    kind of change."""
     from sqlalchemy.orm import Session
 
     from app import queries
@@ -301,8 +305,10 @@ def report_command(
         raise _Fail("--path and --by subsystem cannot be combined")
     if by != "callee" and (callee or flag):
         raise _Fail("--callee and --flag go with --by callee")
-    if by not in ("callee", "scope") and subsystem:
-        raise _Fail("--subsystem goes with --by callee or --by scope")
+    if by not in ("callee", "scope", "change") and subsystem:
+        raise _Fail("--subsystem goes with --by callee, scope or change")
+    if by != "change" and from_tag:
+        raise _Fail("--from goes with --by change")
     if by != "scope" and kind:
         raise _Fail("--kind goes with --by scope")
     if by == "scope" and metric:
@@ -324,6 +330,9 @@ def report_command(
             if by == "scope":
                 _report_scopes(session, tag, path, subsystem, kind, fmt)
                 return
+            if by == "change":
+                _report_change(session, tag, from_tag, path, subsystem, metric, fmt)
+                return
             report = (
                 queries.subsystem_report(session, tag, metric)
                 if by == "subsystem"
@@ -332,6 +341,30 @@ def report_command(
     finally:
         engine.dispose()
     click.echo(report_format.render(report, fmt))
+
+
+def _report_change(
+    session: Any, tag: str | None, from_tag: str | None, path: str, subsystem: str | None, metric: str | None, fmt: str
+) -> None:
+    """`nofs report --by change`: the question /api/v1/change-kinds and the release and compare pages answer."""
+    from app import attribution, queries
+    from app.metrics import DEFAULT_METRIC, METRICS
+    from ingest import report_format
+
+    newer = queries.release_ref(session, tag)
+    older = queries.release_ref(session, from_tag) if from_tag else queries.previous_release(session, newer)
+    if older is None:
+        raise _Fail(f"{newer.tag} is the first ingested release: nothing to compare it with")
+    place = (queries.known_path(session, path) or None) if path else None
+    owner = queries.known_subsystem(session, subsystem) if subsystem else None
+    within = attribution.releases_between(session, older, newer)
+    if not within:
+        raise _Fail(f"{older.tag} is not an older release on {newer.tag}'s line")
+    asked = METRICS[metric or DEFAULT_METRIC]
+    split = attribution.change_split(session, asked, within, path=place, subsystem=owner)
+    if split is None and fmt == "csv":
+        click.echo(f"nofs: {older.tag} -> {newer.tag}: {report_format.NOT_SPLIT}", err=True)
+    click.echo(report_format.render_change(older.tag, newer.tag, asked.key, place, owner, split, fmt))
 
 
 def _report_scopes(session: Any, tag: str | None, path: str, subsystem: str | None, kind: str | None, fmt: str) -> None:

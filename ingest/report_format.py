@@ -7,6 +7,8 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from app import queries, scopes
+from app.change_rules import CHANGE_RULE_TEXT, REMOVALS, ChangeKind, ChangeSplit
+from app.change_rules import LABELS as CHANGE_LABELS
 from app.context_rules import CONTEXT_COUNT_RULE, CONTEXT_RULE_TEXT, NOFAIL
 from app.registry import RULE_TEXT
 from app.scope_rules import FINDING_LABELS, SCOPE_RULE_TEXT, Finding
@@ -235,3 +237,50 @@ def render_scopes(summary: scopes.ScopeSummary, rows: tuple[scopes.FindingRow, .
         + f"Redundant in scope: GFP_NOFS {found.nofs} of {found.nofs_uses} code uses ({share}), GFP_NOIO {found.noio}. "
         + f"By kind: {kinds}. {scopes.SHARE_RULE} {SCOPE_RULE_TEXT}"
     )
+
+
+_CHANGE_COLUMNS = ("from", "to", "metric", "kind", "uses")
+
+
+def render_change(
+    older: str,
+    newer: str,
+    metric: str,
+    path: str | None,
+    subsystem: str | None,
+    split: ChangeSplit | None,
+    fmt: str,
+) -> str:
+    """`nofs report --by change`: the change in uses between two releases split by kind (/api/v1/change-kinds)."""
+    place = f"in {subsystem}'s files" if subsystem else f"in {path}" if path else "in the whole tree"
+    place += f" below {path}" if subsystem and path else ""
+    note = None if split is not None else NOT_SPLIT
+    if fmt == "json":
+        parts = {**split._asdict(), "net": split.net} if split is not None else None
+        body = {"from": older, "to": newer, "metric": metric, "path": path, "subsystem": subsystem}
+        return json.dumps({**body, "split": parts, "note": note, "rule": CHANGE_RULE_TEXT}, indent=2)
+    if fmt == "csv":
+        if split is None:  # the caller says why on stderr
+            return _csv(_CHANGE_COLUMNS, [])
+        rows = [{"kind": kind.value, "uses": getattr(split, kind.value)} for kind in ChangeKind]
+        rows.append({"kind": "net", "uses": split.net})
+        return _csv(_CHANGE_COLUMNS, [{"from": older, "to": newer, "metric": metric, **r} for r in rows])
+    if split is None:
+        return f"The change in uses of {metric} {place}, {older} -> {newer}: {NOT_SPLIT}"
+    from rich.table import Table
+
+    table = Table(title=f"The change in uses of {metric} {place}, {older} -> {newer}, by kind of change")
+    table.add_column("kind of change")
+    table.add_column("uses", justify="right")
+    for kind in ChangeKind:
+        sign = "-" if kind in REMOVALS else "+"
+        table.add_row(CHANGE_LABELS[kind], f"{sign}{getattr(split, kind.value)}")
+    table.add_section()
+    table.add_row("the change in uses", f"{split.net:+d}")
+    return _printed(table) + CHANGE_RULE_TEXT
+
+
+NOT_SPLIT = (
+    "not split: an interval between them is not attributed to commits (ingested with --no-commits, or still "
+    "running) or was attributed before the split existed; the next `nofs ingest` attributes it"
+)

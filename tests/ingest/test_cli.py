@@ -81,7 +81,8 @@ def test_report_by_subsystem_at_an_older_release(db_url: str, history: Path) -> 
         (["report", "--release", "v9.9"], "no release 'v9.9' in the database"),
         (["report", "--by", "subsystem", "--path", "fs"], "cannot be combined"),
         (["report", "--callee", "kmalloc"], "--callee and --flag go with --by callee"),
-        (["report", "--subsystem", "THE REST"], "--subsystem goes with --by callee or --by scope"),
+        (["report", "--subsystem", "THE REST"], "--subsystem goes with --by callee, scope or change"),
+        (["report", "--from", "v2.0"], "--from goes with --by change"),
         (["report", "--kind", "opener"], "--kind goes with --by scope"),
         (["report", "--by", "scope", "--metric", "GFP_NOFS"], "--metric does not go with --by scope"),
         (["report", "--by", "scope", "--path", "fs/nowhere"], "no tracked occurrences under /fs/nowhere"),
@@ -240,3 +241,47 @@ def test_report_by_scope_agrees_with_the_api_in_every_format(db_url: str, tmp_pa
     old = nofs("report", "--by", "scope", "--release", "v1.10", "--format", "csv")
     assert old.exit_code == 0 and "v1.10: not read yet (run `nofs scopes`)" in old.stderr
     assert old.stdout.strip() == "release,kind,identifier,path,subsystem,line,function,how,text,evidence"
+
+
+def test_report_by_change_agrees_with_the_api_in_every_format(db_url: str, history: Path) -> None:
+    from app.change_rules import CHANGE_RULE_TEXT, ChangeKind
+    from app.db import get_engine
+    from tests.app.test_pages import fresh_client
+
+    assert nofs("ingest", "--stable", str(history)).exit_code == 0
+    with fresh_client() as client:
+        newest = client.get("/api/v1/releases").json()["items"][-1]["tag"]
+        twins = {
+            query: client.get(f"/api/v1/change-kinds?to={newest}{query}").json()
+            for query in ("", "&path=fs", "&metric=GFP_NOIO")
+        }
+    get_engine.cache_clear()
+    for query, args in (("", ()), ("&path=fs", ("--path", "fs")), ("&metric=GFP_NOIO", ("--metric", "GFP_NOIO"))):
+        as_json = json.loads(nofs("report", "--by", "change", "--format", "json", *args).stdout)
+        twin = twins[query]
+        assert (as_json["from"], as_json["to"], as_json["split"]) == (twin["from"], twin["to"], twin["split"])
+        assert as_json["rule"] == CHANGE_RULE_TEXT and as_json["split"] is not None
+    split = twins[""]["split"]
+    rows = list(csv.DictReader(io.StringIO(nofs("report", "--by", "change", "--format", "csv").stdout)))
+    assert [(r["kind"], int(r["uses"])) for r in rows] == [
+        *((kind.value, split[kind.value]) for kind in ChangeKind),
+        ("net", split["net"]),
+    ]
+    table = nofs("report", "--by", "change").stdout
+    assert f"{twins['']['from']} -> {newest}" in table and f"{split['net']:+d}" in table
+    assert "the change in uses" in table and CHANGE_RULE_TEXT.split(".")[0] in table.replace("\n", " ")
+    assert (
+        error_line(nofs("report", "--by", "change", "--from", "v9.9"))
+        == "nofs: error: no release 'v9.9' in the database"
+    )
+    assert "--from goes with --by change" in error_line(nofs("report", "--from", twins[""]["from"]))
+
+
+def test_report_by_change_says_when_the_intervals_are_not_split(db_url: str, history: Path) -> None:
+    assert nofs("ingest", "--stable", "--no-commits", str(history)).exit_code == 0
+    table = nofs("report", "--by", "change")
+    assert table.exit_code == 0 and "not split: an interval between them is not attributed" in table.stdout
+    as_csv = nofs("report", "--by", "change", "--format", "csv")
+    assert as_csv.exit_code == 0 and as_csv.stdout.strip() == "from,to,metric,kind,uses"
+    assert "not split" in as_csv.stderr
+    assert json.loads(nofs("report", "--by", "change", "--format", "json").stdout)["split"] is None
