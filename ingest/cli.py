@@ -253,11 +253,12 @@ def serve_command(host: str, port: int, workers: int) -> None:
 )
 @click.option(
     "--by",
-    type=click.Choice(["path", "subsystem", "callee", "scope", "change"]),
+    type=click.Choice(["path", "subsystem", "callee", "scope", "change", "fixes"]),
     default="path",
     help="group by path, subsystem, or what each code occurrence is an argument of (callee, role, flags); or "
     "list what `nofs scopes` found (scope): uses redundant inside an open scope, unpaired saves, …; or split the "
-    "change in uses since --from by kind (change): converted, removed with its code, moved, added",
+    "change in uses since --from by kind (change): converted, removed with its code, moved, added; or list the "
+    "conversions since --from that a later commit's Fixes: trailer names (fixes)",
 )
 @click.option(
     "--metric",
@@ -305,10 +306,10 @@ def report_command(
         raise _Fail("--path and --by subsystem cannot be combined")
     if by != "callee" and (callee or flag):
         raise _Fail("--callee and --flag go with --by callee")
-    if by not in ("callee", "scope", "change") and subsystem:
-        raise _Fail("--subsystem goes with --by callee, scope or change")
-    if by != "change" and from_tag:
-        raise _Fail("--from goes with --by change")
+    if by not in ("callee", "scope", "change", "fixes") and subsystem:
+        raise _Fail("--subsystem goes with --by callee, scope, change or fixes")
+    if by not in ("change", "fixes") and from_tag:
+        raise _Fail("--from goes with --by change or fixes")
     if by != "scope" and kind:
         raise _Fail("--kind goes with --by scope")
     if by == "scope" and metric:
@@ -330,8 +331,8 @@ def report_command(
             if by == "scope":
                 _report_scopes(session, tag, path, subsystem, kind, fmt)
                 return
-            if by == "change":
-                _report_change(session, tag, from_tag, path, subsystem, metric, fmt)
+            if by in ("change", "fixes"):
+                _report_interval(session, by, tag, from_tag, path, subsystem, metric, fmt)
                 return
             report = (
                 queries.subsystem_report(session, tag, metric)
@@ -343,12 +344,20 @@ def report_command(
     click.echo(report_format.render(report, fmt))
 
 
-def _report_change(
-    session: Any, tag: str | None, from_tag: str | None, path: str, subsystem: str | None, metric: str | None, fmt: str
+def _report_interval(
+    session: Any,
+    by: str,
+    tag: str | None,
+    from_tag: str | None,
+    path: str,
+    subsystem: str | None,
+    metric: str | None,
+    fmt: str,
 ) -> None:
-    """`nofs report --by change`: the question /api/v1/change-kinds and the release and compare pages answer."""
-    from app import attribution, queries
-    from app.metrics import DEFAULT_METRIC, METRICS
+    """`nofs report --by change` and `--by fixes`: what /api/v1/change-kinds and /api/v1/fixes answer for the
+    intervals from --from (the release before) to --release."""
+    from app import attribution, fixes, queries
+    from app.metrics import DEFAULT_METRIC, METRICS, Count
     from ingest import report_format
 
     newer = queries.release_ref(session, tag)
@@ -361,6 +370,10 @@ def _report_change(
     if not within:
         raise _Fail(f"{older.tag} is not an older release on {newer.tag}'s line")
     asked = METRICS[metric or DEFAULT_METRIC]
+    if by == "fixes":
+        found = fixes.needed_fixes(session, asked, Count.USES, within, path=place, subsystem=owner)
+        click.echo(report_format.render_fixes(older.tag, newer.tag, found, fmt))
+        return
     split = attribution.change_split(session, asked, within, path=place, subsystem=owner)
     if split is None and fmt == "csv":
         click.echo(f"nofs: {older.tag} -> {newer.tag}: {report_format.NOT_SPLIT}", err=True)

@@ -1,4 +1,5 @@
-"""`nofs report` as a table, JSON or CSV: formatting only; the numbers come from app.queries and app.scopes."""
+"""`nofs report` as a table, JSON or CSV: formatting only; the numbers come from app.queries, app.scopes,
+app.attribution and app.fixes."""
 
 import csv
 import io
@@ -6,7 +7,7 @@ import json
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from app import queries, scopes
+from app import fixes, queries, scopes
 from app.change_rules import CHANGE_RULE_TEXT, REMOVALS, ChangeKind, ChangeSplit
 from app.change_rules import LABELS as CHANGE_LABELS
 from app.context_rules import CONTEXT_COUNT_RULE, CONTEXT_RULE_TEXT, NOFAIL
@@ -284,3 +285,45 @@ NOT_SPLIT = (
     "not split: an interval between them is not attributed to commits (ingested with --no-commits, or still "
     "running) or was attributed before the split existed; the next `nofs ingest` attributes it"
 )
+
+
+_FIX_COLUMNS = ("release", "commit", "subject", "author_name", "net", "fix_commit", "fix_subject", "fix_release")
+
+
+def render_fixes(older: str, newer: str, found: "fixes.NeededFixes", fmt: str) -> str:
+    """`nofs report --by fixes`: conversions a later commit's Fixes: trailer names (/api/v1/fixes), one row a
+    conversion and fix."""
+    rows = [
+        {
+            "release": row.release,
+            "commit": row.commit,
+            "subject": row.subject,
+            "author_name": row.author_name,
+            "net": row.net,
+            "fix_commit": fix.commit,
+            "fix_subject": fix.subject or "",
+            "fix_release": fix.release or "",
+        }
+        for row in found.rows
+        for fix in row.fixed_by
+    ]
+    if fmt == "json":
+        body = {"from": older, "to": newer, "metric": found.metric.key, "conversions": found.conversions}
+        extra = {"fixed": len(found.rows), "read_upto": found.read_upto, "fixes": rows, "rule": found.rule}
+        return json.dumps({**body, **extra}, indent=2)
+    if fmt == "csv":
+        return _csv(_FIX_COLUMNS, rows)
+    from rich.table import Table
+
+    title = (
+        f"Conversions of {found.metric.key}, {older} -> {newer}, that needed a fix: "
+        f"{len(found.rows)} of {found.conversions}"
+    )
+    table = Table(title=title)
+    for column in ("release", "conversion", "net", "fixed by", "in"):
+        table.add_column(column, overflow="fold", justify="right" if column == "net" else "left")
+    for r in rows:
+        conversion = f"{r['commit'][:12]} {r['subject']}"
+        fix = f"{r['fix_commit'][:12]} {r['fix_subject']}"
+        table.add_row(r["release"], conversion, f"{r['net']:+d}", fix, r["fix_release"] or "-")
+    return _printed(table) + found.rule

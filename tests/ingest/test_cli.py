@@ -81,8 +81,8 @@ def test_report_by_subsystem_at_an_older_release(db_url: str, history: Path) -> 
         (["report", "--release", "v9.9"], "no release 'v9.9' in the database"),
         (["report", "--by", "subsystem", "--path", "fs"], "cannot be combined"),
         (["report", "--callee", "kmalloc"], "--callee and --flag go with --by callee"),
-        (["report", "--subsystem", "THE REST"], "--subsystem goes with --by callee, scope or change"),
-        (["report", "--from", "v2.0"], "--from goes with --by change"),
+        (["report", "--subsystem", "THE REST"], "--subsystem goes with --by callee, scope, change or fixes"),
+        (["report", "--from", "v2.0"], "--from goes with --by change or fixes"),
         (["report", "--kind", "opener"], "--kind goes with --by scope"),
         (["report", "--by", "scope", "--metric", "GFP_NOFS"], "--metric does not go with --by scope"),
         (["report", "--by", "scope", "--path", "fs/nowhere"], "no tracked occurrences under /fs/nowhere"),
@@ -285,3 +285,32 @@ def test_report_by_change_says_when_the_intervals_are_not_split(db_url: str, his
     assert as_csv.exit_code == 0 and as_csv.stdout.strip() == "from,to,metric,kind,uses"
     assert "not split" in as_csv.stderr
     assert json.loads(nofs("report", "--by", "change", "--format", "json").stdout)["split"] is None
+
+
+def test_report_by_fixes_agrees_with_the_api_in_every_format(db_url: str, tmp_path: Path) -> None:
+    from app.db import get_engine
+    from tests.app.test_pages import fresh_client
+    from tests.fix_history import build_fixes_history
+
+    c = build_fixes_history(tmp_path / "repo")
+    assert nofs("ingest", "--tags", r"^v\d+\.\d+$", str(tmp_path / "repo")).exit_code == 0
+    with fresh_client() as client:
+        twin = client.get("/api/v1/fixes?release=v1.2&from=v1.0").json()
+    get_engine.cache_clear()
+    as_json = json.loads(
+        nofs("report", "--by", "fixes", "--release", "v1.2", "--from", "v1.0", "--format", "json").stdout
+    )
+    assert (as_json["conversions"], as_json["fixed"], as_json["rule"]) == (
+        twin["conversions"],
+        twin["fixed"],
+        twin["rule"],
+    )
+    pairs = [(f["commit"], f["fix_commit"], f["fix_release"]) for f in as_json["fixes"]]
+    assert pairs == [(i["commit"], i["fix_commit"], i["fix_release"]) for i in twin["items"]]
+    assert (c["convert_a"], c["fix_a"], "v1.1") in pairs and len(pairs) >= 2
+    rows = list(
+        csv.DictReader(io.StringIO(nofs("report", "--by", "fixes", "--from", "v1.0", "--format", "csv").stdout))
+    )
+    assert [(r["commit"], r["fix_commit"]) for r in rows] == [(p[0], p[1]) for p in pairs]
+    table = nofs("report", "--by", "fixes", "--release", "v1.1").stdout
+    assert f"that needed a fix: 1 of {twin['conversions']}" in table and c["fix_a"][:12] in table
