@@ -9,11 +9,13 @@ open on every path that reaches the use? docs/benchmarks.md ("Scopes") records t
 
 import argparse
 import collections
+import re
 import time
 
 import pygit2
 
-from app.scope_rules import Finding
+from app.scope_rules import Finding, How
+from ingest.scope_graph import Found
 from ingest.scope_run import _c_files
 from ingest.scope_tree import read_scopes
 
@@ -44,11 +46,54 @@ def main() -> None:
     print("redundant:", dict(sorted(how.items())))
     by_area = collections.Counter("/".join(f.path.split("/")[:2]) for f in redundant)
     print("redundant by directory:", dict(by_area.most_common()))
+    _agreement(files, redundant)
     for number, found in enumerate((f for f in reading.findings if str(f.kind) == args.kind), 1):
         print(f"\n[{number}] {found.identifier} {found.path}:{found.line} in {found.function} ({found.how})")
         _show(files, found.path, found.line, args.context)
         for step in found.evidence:
             print(f"    {'  ' * step.depth}{step.function} {step.path}:{step.line}: {step.why}")
+
+
+_SAVE = re.compile(r"\bmemalloc_(nofs|noio)_save\s*\(|\bmemalloc_flags_save\s*\([^)]*PF_MEMALLOC_(NOFS|NOIO)")
+_RESTORE = re.compile(r"\bmemalloc_(nofs|noio|flags)_restore\s*\(")
+_USE = re.compile(r"\b(GFP_NOFS|GFP_NOIO)\b")
+
+
+def simple_local(files: dict[str, bytes]) -> set[tuple[str, int]]:
+    """An independent, simple reading of the within-function rule: line by line, a function starts at a `{`
+    in column 0 and ends at a `}` in column 0; a save line opens, a restore line closes (whatever it
+    restores), a comment line is skipped; a GFP_NOFS/GFP_NOIO line while something is open is a candidate."""
+    found = set()
+    for path, data in files.items():
+        if b"memalloc_" not in data or (b"GFP_NOFS" not in data and b"GFP_NOIO" not in data):
+            continue
+        opened: list[str] = []
+        for number, line in enumerate(data.decode("utf-8", "replace").split("\n"), 1):
+            if line.startswith("{") or line.startswith("}"):
+                opened = []
+                continue
+            code = line.split("//")[0]
+            if code.lstrip().startswith(("*", "/*")):
+                continue
+            use = _USE.search(code)
+            if use and any(scope == "noio" or use.group(1) == "GFP_NOFS" for scope in opened):
+                found.add((path, number))
+            saved = _SAVE.search(code)
+            if saved:
+                opened.append((saved.group(1) or saved.group(2)).lower())
+            elif _RESTORE.search(code) and opened:
+                opened.pop()
+    return found
+
+
+def _agreement(files: dict[str, bytes], redundant: list[Found]) -> None:
+    """Compare the reading's 'here' findings with the simple line-by-line reading of the same rule."""
+    here = {(f.path, f.line) for f in redundant if f.how is How.HERE}
+    simple = simple_local(files)
+    print(
+        f"within one function, against a simple line-by-line reading: both {len(here & simple)}, "
+        f"only nofs {sorted(here - simple)}, only the simple reading {sorted(simple - here)}"
+    )
 
 
 def _show(files: dict[str, bytes], path: str, line: int, context: int) -> None:
