@@ -202,8 +202,9 @@ def _stop(signum: int, _frame: object) -> None:
 def scopes_command(source: str, tags: tuple[str, ...], every: bool, globs: tuple[str, ...]) -> None:
     """Read ingested releases of SOURCE (the repository given to `nofs ingest`) for allocation scopes: which
     GFP_NOFS/GFP_NOIO uses are redundant in an open scope, across calls, with the caller chain that proves it;
-    unpaired saves, foreign restores, wrapper scopes. The newest release by default; about a minute a
-    kernel release. Run it after `nofs ingest`."""
+    unpaired saves, foreign restores, wrapper scopes. The newest release by default. A kernel release takes two
+    to three minutes and a few GB of memory; further releases of the same run, about half that. Run it after
+    `nofs ingest`."""
     from app.db import make_engine
     from app.settings import get_settings
     from ingest.scope_run import ScopeOptions, read_releases
