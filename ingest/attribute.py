@@ -8,7 +8,7 @@ blob scanned here is stored too (with its occurrences, or as clean), so none is 
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING
 
 import pygit2
@@ -175,9 +175,9 @@ def change_splits(
     paths = {key: {path for path, _ in deltas} for key, deltas in changes.items()}
     wanted: set[str] = set()
     pairs: list[tuple[str | None, str | None]] = []  # (before, after) blobs the split compares
-    diffs = [d for d in step_diffs(interval, base_key) if d.key in paths]
+    diffs = []  # each changed key's diff, with only the changes read: a split compares nothing else
     renamed: dict[tuple[str, str], dict[str, str]] = {}
-    for diff in diffs:
+    for diff in (d for d in step_diffs(interval, base_key) if d.key in paths):
         relevant = paths[diff.key]
         candidates = rename_candidates(diff.changes, relevant)
         if candidates:
@@ -189,6 +189,7 @@ def change_splits(
         pairs += [(c.old, c.new) for c in read]
         blob_at = {c.path: c for c in read}
         pairs += [(blob_at[old].old, blob_at[new].new) for new, old in renamed.get(diff.key, {}).items()]
+        diffs.append(replace(diff, changes=tuple(read)))
     for commit in interval.commits:
         for r in commit.resolutions if (commit.oid, OWN) in paths else ():
             if r.path in paths[(commit.oid, OWN)]:
@@ -197,7 +198,7 @@ def change_splits(
                 pairs += [(term, end) for term in terms for end in (r.result, r.first)]
     facts = _Facts(occurrences(sorted(wanted)))
     facts.update(scanner.facts(sorted(needs_functions(pairs, facts))))
-    splits = interval_splits(interval, diffs, paths.keys(), facts, renamed)
+    splits = interval_splits(interval, diffs, paths, facts, renamed)
     return {key: {row: s for row, s in split.items() if row in changes.get(key, {})} for key, split in splits.items()}
 
 

@@ -234,18 +234,20 @@ def step_diffs(interval: Interval, base_key: str | None) -> list[StepDiff]:
 def interval_splits(
     interval: Interval,
     diffs: Iterable[StepDiff],
-    keys: Container[tuple[str, str]],
+    paths: Mapping[tuple[str, str], Container[str]],
     facts: Mapping[str, BlobFacts],
     renames: Mapping[tuple[str, str], Mapping[str, str]],
 ) -> dict[tuple[str, str], dict[tuple[str, str], ChangeSplit]]:
-    """(commit, view) -> its split, for the `keys` that changed a count (interval_deltas' keys): `diffs` are
-    those keys' plain diffs (step_diffs), merges' resolutions are split here, a non-merge's step is its own."""
+    """(commit, view) -> its split, for the keys that changed a count (interval_deltas' keys, with the paths
+    whose counts they changed): `diffs` are those keys' plain diffs (step_diffs) with the changes read, merges'
+    resolutions of those paths are split here, a non-merge's step is its own."""
     result: dict[tuple[str, str], dict[tuple[str, str], ChangeSplit]] = {}
     for diff in diffs:
         result[diff.key] = split_changes(diff.changes, facts, renames.get(diff.key, {}))
     for commit in interval.commits:
-        if commit.parents > 1 and (commit.oid, OWN) in keys:
-            result[(commit.oid, OWN)] = split_resolutions(commit.resolutions, facts)
+        if commit.parents > 1 and (commit.oid, OWN) in paths:
+            changed = paths[(commit.oid, OWN)]
+            result[(commit.oid, OWN)] = split_resolutions([r for r in commit.resolutions if r.path in changed], facts)
         elif commit.parents <= 1 and commit.step is not None and (commit.oid, OWN) in result:
             result[(commit.oid, STEP)] = result[(commit.oid, OWN)]
     return {key: split for key, split in result.items() if split}

@@ -481,3 +481,31 @@ def test_a_renamed_file_that_gains_its_first_gfp_nofs_added_it_to_existing_code(
             )
         ).all()
     assert row == [("fs/smb/client/misc.c", 1, 0, 1)]
+
+
+def test_a_blob_shared_by_a_changed_file_and_an_unchanged_one_splits_without_its_functions_missing(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Found at kernel scale (bench/kernel_scale.py crashed in the split): a.c goes X -> Y keeping its count
+    (GFP_NOFS moves from f() to g()) in a commit that also adds d.c, while other commits add b.c = X and
+    c.c = Y, so X and Y are read for those; the split of a.c's commit then asked Y whether it defines f()
+    without Y's functions read."""
+    x = b"int f(void)\n{\n\treturn kmalloc(1, GFP_NOFS);\n}\n\nint g(void)\n{\n\treturn 0;\n}\n"
+    y = b"int f(void)\n{\n\treturn 0;\n}\n\nint g(void)\n{\n\treturn kmalloc(1, GFP_NOFS);\n}\n"
+    repo = RepoBuilder(tmp_path / "repo")
+    repo.commit({"fs/a.c": x})
+    repo.tag("v1.0")
+    repo.change({"fs/a.c": y, "fs/d.c": b"void *d = GFP_NOFS;\n"}, "a: move the allocation from f() to g(); d")
+    repo.change({"fs/b.c": x}, "b: a copy of the old a.c")
+    repo.change({"fs/c.c": y}, "c: a copy of the new a.c")
+    repo.tag("v1.1")
+    run(engine, tmp_path / "repo", tmp_path)
+    assert telescoping_failures(engine) == []
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT p.path, c.added_new, c.added_existing, c.converted FROM commit_changes c "
+                "JOIN paths p ON p.id = c.path_id WHERE c.view = 'own' AND c.identifier = 'GFP_NOFS'"
+            )
+        ).all()
+    assert sorted(tuple(r) for r in rows) == [("fs/b.c", 1, 0, 0), ("fs/c.c", 1, 0, 0), ("fs/d.c", 1, 0, 0)]
