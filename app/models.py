@@ -313,7 +313,10 @@ class ScopeFinding(Base):
     `evidence` is the chain that proves it, innermost first: [{function, path, line, text, why}]."""
 
     __tablename__ = "scope_findings"
-    __table_args__ = (Index("ix_scope_findings_release_kind", "release_id", "kind"),)
+    # covers the counts pages show (app/scopes.py tallies) without reading the rows' chains
+    __table_args__ = (
+        Index("ix_scope_findings_release_kind", "release_id", "kind", "how", "identifier", "subsystem_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"))

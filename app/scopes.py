@@ -4,6 +4,7 @@ with its evidence. The release, subsystem, directory and file pages, /api/v1/sco
 `nofs report --by scope` all ask these functions. No writes."""
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -156,29 +157,73 @@ def findings(
     path: str | None = None,
     subsystem: str | None = None,
     kind: Finding | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> tuple[FindingRow, ...]:
     """The findings at a release below `path` (a directory with all below it, or a file), in `subsystem`'s files,
-    of one kind; redundant uses first, then the scope API's findings (Finding's order), each by path and line.
-    Empty when the release was not read: ask `analysis` which it is."""
+    of one kind; redundant uses first, then the scope API's findings (Finding's order), each by path and line;
+    `limit` of them from `offset` (a kernel release can hold ten thousand, each with its chain: pages and the API
+    read one page, and count with `tallies`). Empty when the release was not read: ask `analysis` which it is."""
     f = ScopeFinding
-    query = (
+    query = _place_filter(
         select(Path.path, f.kind, f.identifier, Subsystem.name, f.line, f.function, f.how, f.text, f.evidence)
         .join(Path, Path.id == f.path_id)
         .outerjoin(Subsystem, Subsystem.id == f.subsystem_id)
-        .where(f.release_id == release.id)
-        .order_by(KIND_ORDER, Path.path, f.line, f.kind, f.identifier, f.id)
-    )
-    if path:
-        query = query.where(under(path))
-    if subsystem is not None:
-        query = query.where(Subsystem.name == subsystem)
-    if kind is not None:
-        query = query.where(f.kind == kind.value)
+        .where(f.release_id == release.id),
+        path,
+        subsystem,
+        kind,
+    ).order_by(KIND_ORDER, Path.path, f.line, f.kind, f.identifier, f.id)
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
     rows = session.connection().execute(query).all()
     return tuple(
         FindingRow(kind, identifier, where, owner, line, function, how, text, _steps(evidence))
         for where, kind, identifier, owner, line, function, how, text, evidence in rows
     )
+
+
+def _place_filter(query: Any, path: str | None, subsystem: str | None, kind: Finding | None) -> Any:
+    """Findings below `path`, in `subsystem`'s files, of `kind`: the query must join Path and Subsystem."""
+    if path:
+        query = query.where(under(path))
+    if subsystem is not None:
+        query = query.where(Subsystem.name == subsystem)
+    if kind is not None:
+        query = query.where(ScopeFinding.kind == kind.value)
+    return query
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How many findings of one kind, `how`, identifier and subsystem a place holds."""
+
+    kind: str
+    how: str
+    identifier: str
+    subsystem: str | None
+    n: int
+
+
+@cached
+def tallies(
+    session: Session, release: ReleaseRef, path: str | None = None, subsystem: str | None = None
+) -> tuple[Tally, ...]:
+    """The findings of a place at a release counted in SQL (a handful of rows however many findings there are):
+    what summaries and series read instead of the findings themselves."""
+    f = ScopeFinding
+    counted = select(f.kind, f.how, f.identifier, f.subsystem_id, func.count().label("n")).where(
+        f.release_id == release.id
+    )
+    if path:  # the joins only where a filter needs them: the whole tree's count reads one index
+        counted = counted.join(Path, Path.id == f.path_id).where(under(path))
+    if subsystem is not None:
+        counted = counted.join(Subsystem, Subsystem.id == f.subsystem_id).where(Subsystem.name == subsystem)
+    grouped = counted.group_by(f.kind, f.how, f.identifier, f.subsystem_id).subquery()
+    query = select(grouped.c.kind, grouped.c.how, grouped.c.identifier, Subsystem.name, grouped.c.n).outerjoin(
+        Subsystem, Subsystem.id == grouped.c.subsystem_id
+    )
+    return tuple(Tally(*row) for row in session.connection().execute(query))
 
 
 def _steps(evidence: Any) -> tuple[Step, ...]:
@@ -222,8 +267,11 @@ def _subsystem_below(session: Session, release: ReleaseRef, path: str, subsystem
     return int(session.connection().execute(query).scalar_one())
 
 
-def _redundancy(name: str, rows: tuple[FindingRow, ...], uses: int) -> Redundancy:
-    found = Counter(r.identifier for r in rows if r.kind == Finding.REDUNDANT)
+def _redundancy(name: str, counted: Iterable[Tally], uses: int) -> Redundancy:
+    found: Counter[str] = Counter()
+    for t in counted:
+        if t.kind == Finding.REDUNDANT:
+            found[t.identifier] += t.n
     return Redundancy(name, found[NOFS], found["GFP_NOIO"], uses)
 
 
@@ -233,18 +281,22 @@ def summary(
 ) -> ScopeSummary:
     """The scope reading of a place at a release (see ScopeSummary); for the whole tree, also by subsystem."""
     path = path or None
-    rows = findings(session, release, path, subsystem)
-    kinds = Counter(r.kind for r in rows)
-    how = Counter(r.how for r in rows if r.kind == Finding.REDUNDANT)
-    whole = _redundancy(_place(path, subsystem), rows, nofs_uses(session, release, path, subsystem))
+    counted = tallies(session, release, path, subsystem)
+    kinds: Counter[str] = Counter()
+    how: Counter[str] = Counter()
+    for t in counted:
+        kinds[t.kind] += t.n
+        if t.kind == Finding.REDUNDANT:
+            how[t.how] += t.n
+    whole = _redundancy(_place(path, subsystem), counted, nofs_uses(session, release, path, subsystem))
     by_subsystem: tuple[Redundancy, ...] = ()
     if path is None and subsystem is None:
         uses = subsystem_counts(session, release, METRICS[NOFS])
-        owners = sorted({r.subsystem for r in rows if r.kind == Finding.REDUNDANT and r.subsystem is not None})
+        owners = sorted({t.subsystem for t in counted if t.kind == Finding.REDUNDANT and t.subsystem is not None})
         by_subsystem = tuple(
             sorted(
                 (
-                    _redundancy(name, tuple(r for r in rows if r.subsystem == name), uses.get(name, ZERO_COUNTS).code)
+                    _redundancy(name, (t for t in counted if t.subsystem == name), uses.get(name, ZERO_COUNTS).code)
                     for name in owners
                 ),
                 key=lambda s: (-(s.nofs + s.noio), s.name),
@@ -276,9 +328,10 @@ def series(
     points = []
     for release in axis:
         if release.id in read:
-            rows = findings(session, release, path or None, subsystem, Finding.REDUNDANT)
             uses = _series_uses(session, release, path or None, subsystem)
-            points.append(SeriesPoint(release, _redundancy(release.tag, rows, uses)))
+            points.append(
+                SeriesPoint(release, _redundancy(release.tag, tallies(session, release, path, subsystem), uses))
+            )
     return tuple(points)
 
 

@@ -71,17 +71,15 @@ def respond(request: Request, session: Session, body: BaseModel, fmt: str | None
 
 
 def page_of(request: Request, items: list[Any], limit: int, offset: int, **extra: Any) -> dict[str, Any]:
+    return read_page(request, items[offset : offset + limit], len(items), limit, offset, **extra)
+
+
+def read_page(request: Request, page: list[Any], total: int, limit: int, offset: int, **extra: Any) -> dict[str, Any]:
+    """A page the query already cut (LIMIT/OFFSET), of `total` items in all."""
     following = None
-    if offset + limit < len(items):
+    if offset + limit < total:
         following = str(request.url.include_query_params(offset=offset + limit, limit=limit))
-    return {
-        "items": items[offset : offset + limit],
-        "total": len(items),
-        "limit": limit,
-        "offset": offset,
-        "next": following,
-        **extra,
-    }
+    return {"items": page, "total": total, "limit": limit, "offset": offset, "next": following, **extra}
 
 
 def at_release(release: ReleaseRef) -> dict[str, Any]:

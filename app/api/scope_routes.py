@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from app import queries, scopes
-from app.api.common import CSV, ERRORS, Format, Limit, Offset, at_release, page_of, respond
+from app.api.common import CSV, ERRORS, Format, Limit, Offset, at_release, read_page, respond
 from app.api.schemas import ScopeAnalysisOut, ScopeFindingOut, ScopePage, ScopeRedundancyOut, ScopeStepOut
 from app.request import SessionDep
 from app.scope_rules import FINDING_LABELS, RULE_VERSION, SCOPE_RULE_TEXT, Finding
@@ -75,10 +75,11 @@ def scope_findings(
     path = (queries.known_path(session, path) or None) if path is not None else None  # '' is the whole tree
     subsystem = queries.known_subsystem(session, subsystem) if subsystem is not None else None
     summary = scopes.summary(session, at, path, subsystem)
-    rows = [finding_out(r) for r in scopes.findings(session, at, path, subsystem, kind)]
+    rows = [finding_out(r) for r in scopes.findings(session, at, path, subsystem, kind, limit, offset)]
+    total = summary.findings if kind is None else summary.of_kind(kind)
     history = scopes.series(session, queries.upto(session, at), path, subsystem)
     body = ScopePage(
-        **page_of(request, rows, limit, offset, **at_release(at)),
+        **read_page(request, rows, total, limit, offset, **at_release(at)),
         read=summary.read,
         note=None if summary.read else f"{at.tag}: {scopes.NOT_READ}",
         analysis=analysis_out(summary.analysis),

@@ -48,10 +48,9 @@ def _scopes(
 ) -> dict[str, Any]:
     """The scope section's variables (partials/_scopes.html): the summary, the first findings, the place's
     redundant uses at each release read along the axis, and the JSON twin."""
-    rows = scopes.findings(session, release, path, subsystem)
     return {
         "scopes": scopes.summary(session, release, path, subsystem),
-        "scope_rows": rows[:SCOPE_ROWS],
+        "scope_rows": scopes.findings(session, release, path, subsystem, limit=SCOPE_ROWS),
         "scope_subsystems": SCOPE_SUBSYSTEMS,
         "scope_history": scopes.series(session, queries.upto(session, release), path, subsystem),
         "scopes_twin": api_url("scopes")
