@@ -36,8 +36,8 @@ class BlobFacts:
 EMPTY_FACTS = BlobFacts(frozenset(), {})
 
 
-def blob_facts(data: bytes, matcher: Matcher, functions: bool = True) -> BlobFacts:
-    counts, defined = matcher.code_by_function(data, functions)
+def blob_facts(data: bytes, matcher: Matcher) -> BlobFacts:
+    counts, defined = matcher.code_by_function(data)
     return BlobFacts(defined, counts)
 
 

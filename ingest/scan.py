@@ -81,9 +81,9 @@ def _scan_chunk(oids: list[str]) -> ChunkResult:
     return ChunkResult(len(oids), total, interesting)
 
 
-def _facts_chunk(oids: list[str], functions: bool) -> list[tuple[str, BlobFacts]]:
+def _facts_chunk(oids: list[str]) -> list[tuple[str, BlobFacts]]:
     assert _reader is not None and _matcher is not None
-    return [(oid, blob_facts(data, _matcher, functions)) for oid, data in _reader.read_many(oids)]
+    return [(oid, blob_facts(data, _matcher)) for oid, data in _reader.read_many(oids)]
 
 
 class BlobScanner:
@@ -124,12 +124,12 @@ class BlobScanner:
             _reader.close()
             _reader = None
 
-    def facts(self, oids: list[str], functions: bool = True) -> dict[str, BlobFacts]:
+    def facts(self, oids: list[str]) -> dict[str, BlobFacts]:
         """What the change split reads of each blob (ingest/change_kinds.py), on all workers."""
         chunks = [oids[i : i + FACTS_CHUNK] for i in range(0, len(oids), FACTS_CHUNK)]
         if self._pool is None:
-            return {oid: facts for chunk in chunks for oid, facts in _facts_chunk(chunk, functions)}
-        futures = [self._pool.submit(_facts_chunk, chunk, functions) for chunk in chunks]
+            return {oid: facts for chunk in chunks for oid, facts in _facts_chunk(chunk)}
+        futures = [self._pool.submit(_facts_chunk, chunk) for chunk in chunks]
         return {oid: facts for future in futures for oid, facts in future.result()}
 
     def submit(self, oids: list[str]) -> "PendingScan":
