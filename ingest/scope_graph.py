@@ -286,7 +286,8 @@ class Judgement:
                     callee = graph.resolve(event.name, definition.path)
                     if callee is not None:
                         self.sites.setdefault(callee, []).append((key, definition.path, event, opens))
-        self.in_scope = {scope: self._only_in_scope(scope) for scope in ("GFP_NOFS", "GFP_NOIO")}
+        candidates = self.candidates()
+        self.in_scope = {scope: self._only_in_scope(scope, candidates) for scope in COVERED_BY}
 
     def _uses_in(self, definition: _Definition) -> list[Use]:
         facts = definition.facts
@@ -303,8 +304,8 @@ class Judgement:
             if key[1] in self.complete and key[1] not in referenced and key in self.graph.definitions
         }
 
-    def _only_in_scope(self, identifier: str) -> set[Key]:
-        members = self.candidates()
+    def _only_in_scope(self, identifier: str, candidates: set[Key]) -> set[Key]:
+        members = set(candidates)
         changed = True
         while changed:
             changed = False

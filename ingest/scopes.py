@@ -389,7 +389,7 @@ class _Walk:
             return Target.FIELD, name
         if len(lvalue) >= 2 and lvalue[-2] == b"*":
             return Target.OTHER, name
-        self.track(name, index)
+        self.track(name)
         return Target.LOCAL, name
 
     def restored(self, opening: int, closing: int) -> tuple[Target, str]:
@@ -402,11 +402,11 @@ class _Walk:
         if len(values) == 1:
             if name in self.facts.parameters:
                 return Target.PARAMETER, name
-            self.track(name, opening)
+            self.track(name)
             return Target.LOCAL, name
         return Target.OTHER, name
 
-    def track(self, name: str, _index: int) -> None:
+    def track(self, name: str) -> None:
         """Every token position where a local save target or restored local is named in this function."""
         if name in self.facts.mentions:
             return
