@@ -12,7 +12,7 @@ The rules, as app/scope_rules.py states them to readers:
 """
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 from app.scope_rules import COVERED_BY, Finding, How
@@ -62,6 +62,7 @@ class _Open:
     why: str
     handed_on: bool  # stored in a field, returned, or an opener's: it may outlive the function
     via: Key | None = None  # the opener called
+    sure: bool = True  # False: opened on some paths only (a conditional open, a may-opener's call)
 
 
 @dataclass(slots=True)
@@ -90,6 +91,9 @@ class ScopeGraph:
         self.restored_fields: set[str] = set()
         self.saved_fields: set[str] = set()
         self.openers: dict[Key, _Open] = {}
+        # leave a scope open on some paths only (fsnotify_group_lock in 6.1 opens only for FSNOTIFY_GROUP_NOFS
+        # groups): a call of one covers nothing, but the closer that follows closes what it opened
+        self.may_openers: dict[Key, _Open] = {}
         self.closers: dict[Key, Event] = {}
         self.add(files)
         self.settle()
@@ -117,7 +121,7 @@ class ScopeGraph:
     def uncovered_callers(self, names: Iterable[str]) -> set[str]:
         """The functions calling one of `names` somewhere outside a scope: whose callers the reading needs."""
         wanted = set(names)
-        scope_names = {name for _path, name in (*self.openers, *self.closers)}
+        scope_names = self.scope_names()
         found = set()
         for key, definitions in self.definitions.items():
             for definition in definitions:
@@ -127,7 +131,7 @@ class ScopeGraph:
                     found.add(key[1])
                     continue
                 walked = self.walk(definition.path, definition.facts)
-                if any(e.name in wanted and not opens for e, opens in walked.call_opens):
+                if any(e.name in wanted and not any(o.sure for o in opens) for e, opens in walked.call_opens):
                     found.add(key[1])
         return found
 
@@ -140,22 +144,33 @@ class ScopeGraph:
         """Find openers and closers to a fixpoint over the functions read."""
         for _ in range(FIXPOINT_ROUNDS):
             openers: dict[Key, _Open] = {}
+            may_openers: dict[Key, _Open] = {}
             closers: dict[Key, Event] = {}
-            names = {name for _path, name in (*self.openers, *self.closers)}
+            names = self.scope_names()
             for key, definitions in self.definitions.items():
                 if not any(self.may_scope(d, names) for d in definitions):
                     continue
                 walked = [self.walk(d.path, d.facts) for d in definitions]
                 left = [w.leaves_open for w in walked]
-                if all(o is not None for o in left) and len({o.scope for o in left if o}) == 1:
+                if all(o is not None and o.sure for o in left) and len({o.scope for o in left if o}) == 1:
                     openers[key] = left[0]  # type: ignore[assignment]
+                elif any(o is not None for o in left):
+                    may_openers[key] = next(o for o in left if o is not None)
                 closing = next((w.closes_unopened for w in walked if w.closes_unopened is not None), None)
                 if closing is not None:
                     closers[key] = closing
-            if openers.keys() == self.openers.keys() and closers.keys() == self.closers.keys():
-                self.openers, self.closers = openers, closers
+            same = (openers.keys(), may_openers.keys(), closers.keys()) == (
+                self.openers.keys(),
+                self.may_openers.keys(),
+                self.closers.keys(),
+            )
+            self.openers, self.may_openers, self.closers = openers, may_openers, closers
+            if same:
                 return
-            self.openers, self.closers = openers, closers
+
+    def scope_names(self) -> set[str]:
+        """The names of the functions that open, may open or close a scope."""
+        return {name for _path, name in (*self.openers, *self.may_openers, *self.closers)}
 
     @staticmethod
     def may_scope(definition: _Definition, scope_names: set[str]) -> bool:
@@ -206,7 +221,9 @@ class ScopeGraph:
                 walked.call_opens.append((event, current()))
             opened = self._opened(path, function, event, callee)
             if opened is not None:
-                if not event.conditional and not event.tail:
+                if not event.tail:
+                    if event.conditional:
+                        opened = replace(opened, sure=False)
                     if event.step is Step.CALL:  # a GFP_NOFS passed to the opener is used before it opens
                         delayed.append((event.end, opened))
                     else:
@@ -241,6 +258,10 @@ class ScopeGraph:
             inner = self.openers[callee]
             why = f"calls {event.name}(), which leaves a {inner.scope} scope open"
             return _Open(inner.scope, path, function.name, event.line, why, True, callee)
+        if callee is not None and callee in self.may_openers:
+            inner = self.may_openers[callee]
+            why = f"calls {event.name}(), which may leave a {inner.scope} scope open"
+            return _Open(inner.scope, path, function.name, event.line, why, True, callee, sure=False)
         return None
 
 
@@ -260,7 +281,7 @@ def _close(frames: list[list[_Open]], event: Event) -> bool:
 
 def _covering(identifier: str, opens: tuple[_Open, ...]) -> _Open | None:
     scopes = COVERED_BY.get(identifier, ())
-    return next((o for o in reversed(opens) if o.scope in scopes), None)
+    return next((o for o in reversed(opens) if o.sure and o.scope in scopes), None)
 
 
 class Judgement:
@@ -272,7 +293,7 @@ class Judgement:
         self.complete = complete  # names every file mentioning which was read
         self.walks: dict[tuple[str, int], _Walked] = {}
         self.sites: dict[Key, list[tuple[Key, str, Event, tuple[_Open, ...]]]] = {}
-        scope_names = {name for _path, name in (*graph.openers, *graph.closers)}
+        scope_names = graph.scope_names()
         for key, definitions in graph.definitions.items():
             for definition in definitions:
                 if graph.may_scope(definition, scope_names):

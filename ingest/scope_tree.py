@@ -101,7 +101,7 @@ def read_scopes(
     follow({*JUDGED, *SCOPE_APIS}, len(files))
     graph = ScopeGraph(facts)
     for _ in range(MAX_CALLER_DEPTH):
-        scope_names = {key[1] for key in (*graph.openers, *graph.closers)}
+        scope_names = graph.scope_names()
         if not follow(scope_names, OPENER_NAME_FILES):
             break
         graph.add(facts)

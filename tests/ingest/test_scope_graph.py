@@ -273,3 +273,29 @@ static int cifs_send(struct TCP_Server_Info *server)
     assert {name for _path, name in graph.closers} == {"cifs_server_unlock"}
     assert {(f.kind, f.line) for f in found if f.path.endswith("transport.c")} == {(Finding.REDUNDANT, 4)}
     assert not [f for f in found if f.kind in (Finding.UNPAIRED_SAVE, Finding.FOREIGN_RESTORE)]
+
+
+def test_real_fsnotify_6_1_a_conditional_lock_is_no_opener_and_its_unlock_makes_no_caller_a_closer() -> None:
+    # v6.1's fsnotify_group_lock saves only for FSNOTIFY_GROUP_NOFS groups, its unlock restores under the same
+    # test. A first reading took the lock for nothing and the unlock for a closer, so fsnotify_destroy_mark,
+    # and everything calling it up to filp_close() and iput(), "closed" scopes: 10,851 closers on a 6.1-rooted
+    # history. The lock now may open: its calls cover nothing, but absorb the unlock.
+    files = {
+        "include/linux/fsnotify_backend.h": (DATA / "fsnotify_backend_v6.1.170.h").read_bytes(),
+        "fs/notify/mark.c": (DATA / "fsnotify_mark_v6.1.170.c").read_bytes(),
+        "fs/notify/user.c": b"""\
+int add_mark(struct fsnotify_group *group)
+{
+	fsnotify_group_lock(group);
+	m = kmalloc(8, GFP_NOFS);
+	fsnotify_destroy_mark(m, group);
+	fsnotify_group_unlock(group);
+	return 0;
+}
+""",
+    }
+    graph, found = judge(files, frozenset())
+    assert {name for _path, name in graph.closers} == {"fsnotify_group_unlock"}
+    assert {name for _path, name in graph.may_openers} == {"fsnotify_group_lock"}
+    assert not graph.openers
+    assert [f for f in found if f.kind is Finding.REDUNDANT] == []  # the scope is open for NOFS groups only
