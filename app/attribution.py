@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, Subquery, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from app.cache import cached
@@ -156,26 +156,66 @@ def commit_effects(
 ) -> tuple[CommitEffect, ...]:
     """Commits that moved the metric: in the given releases' intervals, under a path (a file, or a
     directory and all below it) or in a subsystem; newest release first, then newest commit."""
+    query, _ = _effects(metric, count, view, within, path, subsystem)
+    query = query.order_by(Release.sort_key.desc(), Commit.authored_at.desc(), Commit.oid)
+    return tuple(_effect(row) for row in session.connection().execute(query).all())
+
+
+def _effect(row: Sequence[Any]) -> CommitEffect:
+    tag, commit_id, oid, step, parents, name, email, n, add, rem, *split = row
+    return CommitEffect(tag, commit_id, oid, step, parents > 1, name, email, n, int(add), int(rem), _split(split))
+
+
+def _effects(
+    metric: Metric,
+    count: Count,
+    view: CommitView,
+    within: tuple[ReleaseRef, ...],
+    path: str | None = None,
+    subsystem: str | None = None,
+) -> tuple[Select, Subquery]:
+    """commit_effects' query, unordered, and its per-commit sums (release_id, commit_id, files, added, removed,
+    and the change split's kinds) to order it by."""
     c = CommitChange
     kinds = [getattr(c, kind.value) for kind in ChangeKind]
+    # A file's value is its rows added up over the metric's identifiers; with one identifier a row is a file.
+    many = len(metric.identifiers) > 1
     per_file = (
         select(
             c.release_id,
             c.commit_id,
             c.path_id,
-            func.sum(value_column(CommitChange, count)).label("value"),
-            *(func.sum(column).label(column.key) for column in kinds),
+            (func.sum(value_column(c, count)) if many else value_column(c, count)).label("value"),
+            *((func.sum(column) if many else column).label(column.key) for column in kinds),
         )
         .where(c.view == _STORED_VIEW[view], c.identifier.in_(metric.identifiers))
         .where(c.release_id.in_([r.id for r in within]))
-        .group_by(c.release_id, c.commit_id, c.path_id)
     )
+    if many:
+        per_file = per_file.group_by(c.release_id, c.commit_id, c.path_id)
     if subsystem is not None:
         per_file = per_file.join(Subsystem, Subsystem.id == c.subsystem_id).where(Subsystem.name == subsystem)
     if path:
         per_file = per_file.join(Path, Path.id == c.path_id).where(under(path))
     files = per_file.subquery()
     value = files.c.value
+    # added up per commit before the commits are joined: their rows are wide, and a join before the grouping
+    # makes the grouping sort them
+    moved = func.count(case((value != 0, 1)))
+    per_commit = (
+        select(
+            files.c.release_id,
+            files.c.commit_id,
+            moved.label("files"),
+            func.sum(case((value > 0, value), else_=0)).label("added"),
+            func.sum(case((value < 0, -value), else_=0)).label("removed"),
+            *(func.sum(files.c[column.key]).label(column.key) for column in kinds),
+        )
+        .group_by(files.c.release_id, files.c.commit_id)
+        .having(moved > 0)
+        .subquery()
+    )
+    e = per_commit.c
     query = (
         select(
             Release.tag,
@@ -185,31 +225,46 @@ def commit_effects(
             Commit.parents,
             Commit.author_name,
             Commit.author_email,
-            func.count(case((value != 0, 1))),
-            func.sum(case((value > 0, value), else_=0)),
-            func.sum(case((value < 0, -value), else_=0)),
-            *(func.sum(files.c[column.key]) for column in kinds),
+            e.files,
+            e.added,
+            e.removed,
+            *(e[column.key] for column in kinds),
         )
-        .select_from(files)
-        .join(Commit, Commit.id == files.c.commit_id)
-        .join(Release, Release.id == files.c.release_id)
-        .join(
-            ReleaseCommit,
-            (ReleaseCommit.release_id == files.c.release_id) & (ReleaseCommit.commit_id == files.c.commit_id),
-        )
-        .group_by(Release.id, Commit.id, ReleaseCommit.step)
-        .having(func.count(case((value != 0, 1))) > 0)
-        .order_by(Release.sort_key.desc(), Commit.authored_at.desc(), Commit.oid)
+        .select_from(per_commit)
+        .join(Commit, Commit.id == e.commit_id)
+        .join(Release, Release.id == e.release_id)
+        .join(ReleaseCommit, (ReleaseCommit.release_id == e.release_id) & (ReleaseCommit.commit_id == e.commit_id))
     )
-    return tuple(
-        CommitEffect(tag, commit_id, oid, step, parents > 1, name, email, n, int(add), int(rem), _split(split))
-        for tag, commit_id, oid, step, parents, name, email, n, add, rem, *split in session.connection().execute(query)
-    )
+    return query, per_commit
+
+
+@dataclass(frozen=True)
+class StepSummary:
+    """The first-parent steps of some intervals that moved the metric: how many, what they add up to (by
+    construction, the change between the releases) and the `largest` by their net effect, either way."""
+
+    steps: int
+    total: int
+    largest: tuple[CommitEffect, ...]
+
+
+@cached
+def step_summary(
+    session: Session, metric: Metric, count: Count, within: tuple[ReleaseRef, ...], limit: int
+) -> StepSummary:
+    """commit_effects' MERGES view counted and added up by the database, which returns only the `limit` largest:
+    a comparison over a hundred releases has thousands of steps."""
+    query, per_commit = _effects(metric, count, CommitView.MERGES, within)
+    net = per_commit.c.added - per_commit.c.removed
+    query = query.add_columns(func.count().over(), func.sum(net).over())
+    rows = session.connection().execute(query.order_by(func.abs(net).desc(), Commit.oid).limit(limit)).all()
+    steps, total = (rows[0][-2], int(rows[0][-1])) if rows else (0, 0)
+    return StepSummary(steps, total, tuple(_effect(row[:-2]) for row in rows))
 
 
 def _split(sums: Sequence[int | None]) -> ChangeSplit | None:
     """A sum over rows is NULL only when the rows were stored before the split existed."""
-    return None if None in sums else ChangeSplit(*(int(value) for value in sums))  # type: ignore[arg-type]
+    return None if None in sums else ChangeSplit._make(map(int, sums))  # type: ignore[arg-type]
 
 
 @cached
@@ -367,11 +422,6 @@ def authors(rows: Sequence[CommitEffect]) -> list[AuthorRow]:
         for group in by_email.values()
     ]
     return sorted(result, key=lambda a: (-a.converted, -a.removed, -a.added, a.email))
-
-
-def step_total(rows: Sequence[CommitEffect]) -> int:
-    """The first-parent steps added up: by construction, the change between the two releases."""
-    return sum(r.net for r in rows)
 
 
 def commit_url(oid: str) -> str:

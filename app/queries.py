@@ -452,20 +452,48 @@ def file_changes(
 ) -> tuple[Place, ...]:
     """Files whose value differs between two releases, largest change first. The database compares the
     two releases and returns only the files that moved: a few dozen of a kernel's 8,000 with GFP_NOFS."""
+    return tuple(_file_places(count, _core(session, _moved_files(older, newer, metric, count)).all()))
+
+
+@dataclass(frozen=True)
+class TopFileChanges:
+    moved: int  # files whose value differs
+    places: tuple[Place, ...]  # the first of file_changes
+
+
+@cached
+def top_file_changes(
+    session: Session, older: ReleaseRef, newer: ReleaseRef, metric: Metric, count: Count, limit: int
+) -> TopFileChanges:
+    """The first `limit` of file_changes and how many there are: a comparison over a hundred releases moves
+    thousands of files, and a page lists a few."""
+    query = _moved_files(older, newer, metric, count)
+    rows = _core(session, query.add_columns(func.count().over()).limit(limit)).all()
+    return TopFileChanges(rows[0][-1] if rows else 0, tuple(_file_places(count, [row[:-1] for row in rows])))
+
+
+def _moved_files(older: ReleaseRef, newer: ReleaseRef, metric: Metric, count: Count) -> Select:
+    """(path, the four kinds at newer, at older) of the files whose value differs, largest change first."""
     c = PathCount
     at_newer, at_older = [_at(c, newer, k) for k in Counts._fields], [_at(c, older, k) for k in Counts._fields]
+    change = count_of(at_newer, count) - count_of(at_older, count)
     moved = (
-        select(c.path_id, *at_newer, *at_older)
+        select(c.path_id, func.abs(change).label("size"), *at_newer, *at_older)
         .where(c.release_id.in_([older.id, newer.id]), c.identifier.in_(metric.identifiers))
         .group_by(c.path_id)
-        .having(count_of(at_newer, count) != count_of(at_older, count))
+        .having(change != 0)
         .subquery()
     )
-    query = select(Path.path, *list(moved.c)[1:]).join(moved, moved.c.path_id == Path.id).where(Path.is_dir.is_(False))
-    places = [
-        Place(path, "file", _kinds(kinds[:4]), _kinds(kinds[4:]), count) for path, *kinds in _core(session, query)
-    ]
-    return tuple(sorted(places, key=lambda p: (-abs(p.change), p.name)))
+    return (
+        select(Path.path, *list(moved.c)[2:])
+        .join(moved, moved.c.path_id == Path.id)
+        .where(Path.is_dir.is_(False))
+        .order_by(moved.c.size.desc(), Path.path)
+    )
+
+
+def _file_places(count: Count, rows: Sequence[Any]) -> list[Place]:
+    return [Place(path, "file", _kinds(kinds[:4]), _kinds(kinds[4:]), count) for path, *kinds in rows]
 
 
 def _at(model: type[PathCount], release: ReleaseRef, kind: str) -> ColumnElement[int]:
@@ -695,48 +723,58 @@ def _most_first(counter: Counter[str]) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(counter.items(), key=lambda item: (-item[1], item[0])))
 
 
-@cached
-def occurrence_changes(
-    session: Session, older: ReleaseRef, newer: ReleaseRef, metric: Metric
-) -> tuple[OccurrenceChange, ...]:
-    """Occurrences of the metric added and removed between two releases, file by file.
+SAME_LINE_BLANKS = " \t"  # trimmed off a line's text before two occurrences' lines are compared
 
-    Within a file, an occurrence is the same one in both releases when its identifier, kind, function
-    and source line are the same; a moved line is therefore neither added nor removed.
-    """
-    # The database finds the files whose blob differs between the releases among those that hold the metric
-    # in either (a few thousand of a kernel tree's 60,000), and reads the occurrences of just those blobs.
-    rf, o = ReleaseFile, Occurrence
-    holding = (
-        select(PathCount.release_id, PathCount.path_id)
-        .where(PathCount.release_id.in_([older.id, newer.id]), PathCount.identifier.in_(metric.identifiers))
-        .distinct()
-        .subquery()
-    )
+
+def _changed_blobs(older: ReleaseRef, newer: ReleaseRef, path: str | None = None) -> Any:
+    """The files whose blob differs between the releases (a few thousand of a kernel's release_files): path_id,
+    old_blob, new_blob (NULL where the file is not held, or holds no tracked identifier)."""
+    rf = ReleaseFile
     old_blob = func.max(case((rf.release_id == older.id, rf.blob_id))).label("old_blob")
     new_blob = func.max(case((rf.release_id == newer.id, rf.blob_id))).label("new_blob")
-    changed = (
-        select(holding.c.path_id, old_blob, new_blob)
-        .join(rf, (rf.release_id == holding.c.release_id) & (rf.path_id == holding.c.path_id))
-        .group_by(holding.c.path_id)
-        .having(old_blob.is_distinct_from(new_blob))
-        .cte("changed")
-    )
-    query = (
-        select(Path.path, o.blob_id == changed.c.new_blob, o.line, o.identifier, o.kind, o.function, o.text)
+    query = select(rf.path_id, old_blob, new_blob).where(rf.release_id.in_([older.id, newer.id]))
+    if path is not None:
+        query = query.join(Path, Path.id == rf.path_id).where(Path.path == path)
+    return query.group_by(rf.path_id).having(old_blob.is_distinct_from(new_blob)).cte("changed")
+
+
+def _changed_occurrences(changed: Any, metric: Metric) -> Select:
+    """The metric's occurrences in either blob of the changed files (a file whose blobs hold none has no row)."""
+    o = Occurrence
+    return (
+        select(Path.path)
         .select_from(changed)
         .join(Path, Path.id == changed.c.path_id)
         .join(o, ((o.blob_id == changed.c.old_blob) | (o.blob_id == changed.c.new_blob)))
         .where(o.identifier.in_(metric.identifiers))
+    )
+
+
+@cached
+def occurrence_changes(
+    session: Session, older: ReleaseRef, newer: ReleaseRef, metric: Metric, path: str | None = None
+) -> tuple[OccurrenceChange, ...]:
+    """Occurrences of the metric added and removed between two releases, file by file (with `path`, in that
+    file only).
+
+    Within a file, an occurrence is the same one in both releases when its identifier, kind, function
+    and source line (blanks and tabs around it aside) are the same; a moved line is therefore neither added
+    nor removed.
+    """
+    o = Occurrence
+    changed = _changed_blobs(older, newer, path)
+    query = (
+        _changed_occurrences(changed, metric)
+        .add_columns(o.blob_id == changed.c.new_blob, o.line, o.identifier, o.kind, o.function, o.text)
         .order_by(Path.path, o.line, o.col)
     )
     result: list[OccurrenceChange] = []
-    for path, rows in groupby(_core(session, query).all(), key=itemgetter(0)):
+    for file, rows in groupby(_core(session, query).all(), key=itemgetter(0)):
         old: list[Any] = []
         new: list[Any] = []
         for row in rows:
             (new if row[1] else old).append(row)
-        result += _unmatched(path, new, old, added=True) + _unmatched(path, old, new, added=False)
+        result += _unmatched(file, new, old, added=True) + _unmatched(file, old, new, added=False)
     return tuple(result)
 
 
@@ -747,12 +785,32 @@ class FileOccurrenceChanges:
     removed: int
 
 
-def occurrence_changes_by_file(changes: Sequence[OccurrenceChange]) -> list[FileOccurrenceChanges]:
-    """How many occurrences each file gained and lost, the files with the most first."""
-    added: Counter[str] = Counter(c.path for c in changes if c.added)
-    removed: Counter[str] = Counter(c.path for c in changes if not c.added)
-    files = [FileOccurrenceChanges(path, added[path], removed[path]) for path in added.keys() | removed.keys()]
-    return sorted(files, key=lambda f: (-(f.added + f.removed), f.path))
+@cached
+def occurrence_change_summary(
+    session: Session, older: ReleaseRef, newer: ReleaseRef, metric: Metric
+) -> tuple[FileOccurrenceChanges, ...]:
+    """How many occurrences each file gained and lost (occurrence_changes counted file by file), the files
+    with the most first. The database counts them: an occurrence is added as often as its line is in the
+    newer blob more often than in the older one, which is what occurrence_changes' matching leaves."""
+    o = Occurrence
+    changed = _changed_blobs(older, newer)
+    newer_side = case((o.blob_id == changed.c.new_blob, 1), else_=0)
+    line = func.trim(o.text, SAME_LINE_BLANKS)
+    same = (
+        _changed_occurrences(changed, metric)
+        .add_columns(func.sum(newer_side).label("new"), func.sum(1 - newer_side).label("old"))
+        .group_by(Path.path, o.identifier, o.kind, o.function, line)
+        .subquery()
+    )
+    added = func.sum(case((same.c.new > same.c.old, same.c.new - same.c.old), else_=0))
+    removed = func.sum(case((same.c.old > same.c.new, same.c.old - same.c.new), else_=0))
+    query = (
+        select(same.c.path, added, removed)
+        .group_by(same.c.path)
+        .having(added + removed > 0)
+        .order_by((added + removed).desc(), same.c.path)
+    )
+    return tuple(FileOccurrenceChanges(*row) for row in _core(session, query).all())
 
 
 def _unmatched(path: str, these: list[Any], others: list[Any], added: bool) -> list[OccurrenceChange]:
@@ -760,10 +818,10 @@ def _unmatched(path: str, these: list[Any], others: list[Any], added: bool) -> l
     `others`; rows are (path, newer, line, identifier, kind, function, text)."""
     if not others:
         return [OccurrenceChange(path, r[3], r[4], r[5], r[6], r[2], added) for r in these]
-    available = Counter((r[3], r[4], r[5], r[6].strip()) for r in others)
+    available = Counter((r[3], r[4], r[5], r[6].strip(SAME_LINE_BLANKS)) for r in others)
     unmatched = []
     for _, _, line, identifier, kind, function, text in these:
-        key = (identifier, kind, function, text.strip())
+        key = (identifier, kind, function, text.strip(SAME_LINE_BLANKS))
         if available[key] > 0:
             available[key] -= 1
         else:

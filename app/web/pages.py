@@ -336,7 +336,7 @@ def _comparison(
         total_before=totals[known.index(older)],
         total_after=totals[known.index(newer)],
         subsystem_changes=queries.subsystem_changes(session, older, newer, view.metric, view.count),
-        file_changes=queries.file_changes(session, older, newer, view.metric, view.count),
+        file_changes=queries.top_file_changes(session, older, newer, view.metric, view.count, TOP_CHANGES),
         top=TOP_CHANGES,
         occurrences=_occurrence_page(session, older, newer, view, details),
         who=_who(session, view, older, newer),
@@ -348,18 +348,17 @@ def _occurrence_page(
     session: SessionDep, older: queries.ReleaseRef, newer: queries.ReleaseRef, view: View, details: Details
 ) -> dict[str, Any]:
     """A page of the per-file summary of added and removed occurrences, and one file's occurrences."""
-    changes = queries.occurrence_changes(session, older, newer, view.metric)
-    files = queries.occurrence_changes_by_file(changes)
+    files = queries.occurrence_change_summary(session, older, newer, view.metric)
     pages = max(1, -(-len(files) // SUMMARY_PAGE))
     page = min(details.page, pages)
     return {
         "files": files[(page - 1) * SUMMARY_PAGE : page * SUMMARY_PAGE],
         "file_count": len(files),
-        "count": len(changes),
+        "count": sum(f.added + f.removed for f in files),
         "page": page,
         "pages": pages,
         "file": details.file,
-        "of_file": [c for c in changes if c.path == details.file] if details.file else [],
+        "of_file": queries.occurrence_changes(session, older, newer, view.metric, details.file) if details.file else [],
     }
 
 
@@ -369,13 +368,13 @@ def _who(session: SessionDep, view: View, older: queries.ReleaseRef, newer: quer
     `within` is empty for a comparison backwards in time: it has no commits to show."""
     within = attribution.releases_between(session, older, newer)
     commits = attribution.commit_effects(session, view.metric, view.count, CommitView.COMMITS, within)
-    merges = attribution.commit_effects(session, view.metric, view.count, CommitView.MERGES, within)
+    steps = attribution.step_summary(session, view.metric, view.count, within, TOP_COMMITS)
     intervals = [attribution.interval(session, r) for r in within]
     off_line = [i.from_tag for i in intervals if i is not None and i.from_tag and not i.linear]
     shown = {
         "lowered": attribution.top(commits, lowered=True, limit=TOP_COMMITS),
         "raised": attribution.top(commits, lowered=False, limit=TOP_COMMITS),
-        "top_merges": sorted(merges, key=lambda r: (-abs(r.net), r.commit))[:TOP_COMMITS],
+        "top_merges": steps.largest,
     }
     # only the rows on the page are read in full: a comparison over a hundred releases ranks ten thousand
     detailed = iter(attribution.with_details(session, [e for rows in shown.values() for e in rows]))
@@ -384,10 +383,10 @@ def _who(session: SessionDep, view: View, older: queries.ReleaseRef, newer: quer
         "within": within,
         "walked": sum(i.commits_walked for i in intervals if i is not None),
         "commits": commits,
-        "merges": merges,
+        "steps": steps.steps,
         **{key: [next(detailed) for _ in rows] for key, rows in shown.items()},
         "authors": attribution.authors(commits)[:TOP_COMMITS],
-        "step_total": attribution.step_total(merges),
+        "step_total": steps.total,
         "split": attribution.change_split(session, view.metric, within),
         "off_line": ", ".join(off_line),
     }

@@ -15,6 +15,7 @@ from app.db import get_sessionmaker
 from app.errors import NotFound
 from app.metrics import DEFAULT_METRIC, METRICS, SCOPES_OPENED, Count
 from app.web import chart_routes
+from app.web.pages import TOP_CHANGES, TOP_COMMITS
 from app.web.rendering import templates
 
 log = logging.getLogger(__name__)
@@ -53,9 +54,11 @@ def _run_page_queries(session: Session) -> None:
     attribution.commits_up_to(session, metric, count, CommitView.COMMITS, newest, path="fs")
     queries.children_places(session, newest, "", metric, count)
     queries.file_changes(session, before, newest, metric, count)
+    queries.top_file_changes(session, before, newest, metric, count, TOP_CHANGES)
     queries.subsystem_changes(session, before, newest, metric, count)
     queries.occurrence_changes(session, before, newest, metric)
     queries.occurrences(session, newest, "")
     for view in CommitView:
         attribution.commit_rows(session, metric, count, view, (newest,))
+    attribution.step_summary(session, metric, count, (newest,), TOP_COMMITS)
     attribution.interval(session, newest)

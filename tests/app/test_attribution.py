@@ -4,12 +4,17 @@ and /api/v1's commit lists, on the kernel-like history (v1.10 is a merged btrfs 
 import html
 import re
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
+from app import attribution, queries
+from app.attribution import CommitView
+from app.metrics import METRICS, Count
 from ingest.run import IngestOptions, ingest
 from tests.app.test_pages import fresh_client, text_of
 from tests.kernel_like import BTRFS_MERGE_SUBJECT, WITH_STABLE, build_history
@@ -136,3 +141,24 @@ def test_slides_thank_the_converters_of_the_cycle(client: TestClient) -> None:
     assert "Who converted GFP_NOFS, v1.9 → v1.10" in words
     assert "Alice Btrfs -2 2 commits" in words and "-2 -2 Merge tag 'btrfs-for-1.10'" in words  # converted, net
     assert "Who converted" not in client.get("/slides?release=v1.9").text  # no interval before the first
+
+
+@pytest.mark.parametrize("metric", ["GFP_NOFS", "legacy", "scoped"])
+def test_the_step_summary_is_what_every_step_adds_up_to(engine: Engine, client: TestClient, metric: str) -> None:
+    """The page's first-parent steps are counted, added up and ranked by the database; the API lists them all."""
+    with Session(engine) as session:
+        every = queries.releases(session)
+        for older, newer in [*pairwise(every), (every[0], every[-1])]:
+            within = attribution.releases_between(session, older, newer)
+            for count in Count:
+                steps = attribution.commit_effects(session, METRICS[metric], count, CommitView.MERGES, within)
+                for limit in (1, 3):
+                    summary = attribution.step_summary(session, METRICS[metric], count, within, limit)
+                    largest = sorted(steps, key=lambda r: (-abs(r.net), r.commit))[:limit]
+                    assert (summary.steps, summary.total, summary.largest) == (
+                        len(steps),
+                        sum(r.net for r in steps),
+                        tuple(largest),
+                    ), (older.tag, newer.tag, count, limit)
+        whole = attribution.releases_between(session, every[0], every[-1])
+        assert attribution.step_summary(session, METRICS[metric], Count.USES, whole, 3).steps > 1
