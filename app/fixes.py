@@ -19,12 +19,13 @@ def goes_up(metric: Metric) -> bool:
     return all(BY_NAME[name].direction is Direction.UP for name in metric.identifiers)
 
 
-def converts(metric: Metric, effect: CommitEffect) -> bool:
+def converts(effect: CommitEffect, up: bool) -> bool:
     """A commit is a conversion by its kinds of change (app/change_rules.py): it converted uses, or for the
-    scoped API added them to existing code; by its net effect where its interval has no split yet."""
+    scoped API (`up`: goes_up of the metric) added them to existing code; by its net effect where its interval
+    has no split yet."""
     if effect.split is None:
-        return effect.net > 0 if goes_up(metric) else effect.net < 0
-    return effect.split.added_existing > 0 if goes_up(metric) else effect.split.converted > 0
+        return effect.net > 0 if up else effect.net < 0
+    return effect.split.added_existing > 0 if up else effect.split.converted > 0
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,8 @@ def needed_fixes(
     """The conversions of the given releases' intervals (under a path, in a subsystem) that a Fixes: trailer
     names, in commit_effects' order: newest release first, then newest commit."""
     effects = commit_effects(session, metric, count, CommitView.COMMITS, within, path, subsystem)
-    conversions = [e for e in effects if converts(metric, e)]
+    up = goes_up(metric)
+    conversions = [e for e in effects if converts(e, up)]
     oids = sorted({e.commit for e in conversions})
     fixed: set[str] = set()
     for start in range(0, len(oids), DETAILS_AT_ONCE):

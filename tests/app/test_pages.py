@@ -17,6 +17,7 @@ from app.db import get_engine
 from app.main import create_app
 from app.settings import get_settings
 from app.web.rendering import templates
+from app.web.warmup import YOUNG_OBJECTS
 from ingest.run import IngestOptions, ingest
 from tests.kernel_like import WITH_STABLE, build_history, git_grep
 
@@ -361,7 +362,9 @@ def test_a_new_server_warms_up_without_keeping_what_it_read(
     monkeypatch.setattr(queries, "occurrence_changes", lambda *a: ran.append("occurrence_changes") or real(*a))
     templates.env.cache.clear()
     gc.unfreeze()  # an earlier server in this process may have frozen its objects already
+    gc.set_threshold(700, *gc.get_threshold()[1:])  # and raised the threshold
     with fresh_client():
         # the busiest pages' statements ran once and every template is compiled, yet nothing read is kept
         assert ran == ["occurrence_changes"] and cache._store == {} and gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] == YOUNG_OBJECTS
         assert {"release.html", "partials/_who.html"} <= {t.name for t in templates.env.cache.values()}
