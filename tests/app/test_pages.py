@@ -368,3 +368,16 @@ def test_a_new_server_warms_up_without_keeping_what_it_read(
         assert ran == ["occurrence_changes"] and cache._store == {} and gc.get_freeze_count() > 0
         assert gc.get_threshold()[0] == YOUNG_OBJECTS
         assert {"release.html", "partials/_who.html"} <= {t.name for t in templates.env.cache.values()}
+
+
+def test_a_comparison_lists_the_files_that_moved_most_and_says_of_how_many(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.web import pages
+
+    monkeypatch.setattr(pages, "TOP_CHANGES", 2)
+    twin = client.get("/api/v1/compare?from=v1.9&to=v2.1&metric=legacy").json()["files"]
+    page = client.get("/compare?from=v1.9&to=v2.1&metric=legacy").text
+    section = page.split("Files whose count moved")[1].split("</table>")[0]
+    assert len(twin) > 2 and section.startswith(f", the 2 that moved most of {len(twin):,}")
+    assert _page_rows(section, "/tree/") == [(f["path"], f["after"], f["change"]) for f in twin[:2]]
