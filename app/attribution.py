@@ -156,7 +156,7 @@ def commit_effects(
 ) -> tuple[CommitEffect, ...]:
     """Commits that moved the metric: in the given releases' intervals, under a path (a file, or a
     directory and all below it) or in a subsystem; newest release first, then newest commit."""
-    query, _ = _effects(metric, count, view, within, path, subsystem)
+    query = _with_commits(_per_commit(metric, count, view, within, path, subsystem))
     query = query.order_by(Release.sort_key.desc(), Commit.authored_at.desc(), Commit.oid)
     return tuple(_effect(row) for row in session.connection().execute(query).all())
 
@@ -166,16 +166,17 @@ def _effect(row: Sequence[Any]) -> CommitEffect:
     return CommitEffect(tag, commit_id, oid, step, parents > 1, name, email, n, int(add), int(rem), _split(split))
 
 
-def _effects(
+def _per_commit(
     metric: Metric,
     count: Count,
     view: CommitView,
     within: tuple[ReleaseRef, ...],
     path: str | None = None,
     subsystem: str | None = None,
-) -> tuple[Select, Subquery]:
-    """commit_effects' query, unordered, and its per-commit sums (release_id, commit_id, files, added, removed,
-    and the change split's kinds) to order it by."""
+) -> Subquery:
+    """Each commit's sums (release_id, commit_id, files, added, removed and the change split's kinds) of the
+    commits that moved the metric, before the commits are joined: their rows are wide, and a join before the
+    grouping makes the grouping sort them."""
     c = CommitChange
     kinds = [getattr(c, kind.value) for kind in ChangeKind]
     # A file's value is its rows added up over the metric's identifiers; with one identifier a row is a file.
@@ -199,10 +200,8 @@ def _effects(
         per_file = per_file.join(Path, Path.id == c.path_id).where(under(path))
     files = per_file.subquery()
     value = files.c.value
-    # added up per commit before the commits are joined: their rows are wide, and a join before the grouping
-    # makes the grouping sort them
     moved = func.count(case((value != 0, 1)))
-    per_commit = (
+    return (
         select(
             files.c.release_id,
             files.c.commit_id,
@@ -215,8 +214,12 @@ def _effects(
         .having(moved > 0)
         .subquery()
     )
+
+
+def _with_commits(per_commit: Subquery) -> Select:
+    """commit_effects' columns, unordered: the per-commit sums with their commit, release and step."""
     e = per_commit.c
-    query = (
+    return (
         select(
             Release.tag,
             Commit.id,
@@ -228,14 +231,13 @@ def _effects(
             e.files,
             e.added,
             e.removed,
-            *(e[column.key] for column in kinds),
+            *(e[kind.value] for kind in ChangeKind),
         )
         .select_from(per_commit)
         .join(Commit, Commit.id == e.commit_id)
         .join(Release, Release.id == e.release_id)
         .join(ReleaseCommit, (ReleaseCommit.release_id == e.release_id) & (ReleaseCommit.commit_id == e.commit_id))
     )
-    return query, per_commit
 
 
 @dataclass(frozen=True)
@@ -254,10 +256,19 @@ def step_summary(
 ) -> StepSummary:
     """commit_effects' MERGES view counted and added up by the database, which returns only the `limit` largest:
     a comparison over a hundred releases has thousands of steps."""
-    query, per_commit = _effects(metric, count, CommitView.MERGES, within)
-    net = per_commit.c.added - per_commit.c.removed
-    query = query.add_columns(func.count().over(), func.sum(net).over())
-    rows = session.connection().execute(query.order_by(func.abs(net).desc(), Commit.oid).limit(limit)).all()
+    per_commit = _per_commit(metric, count, CommitView.MERGES, within)
+    size = func.abs(per_commit.c.added - per_commit.c.removed)
+    # ranked before the commits are joined, which only the first `limit` need (and those tied with the last of
+    # them, which their ids order)
+    ranked = select(
+        per_commit,
+        func.count().over().label("steps"),
+        func.sum(per_commit.c.added - per_commit.c.removed).over().label("total"),
+        func.rank().over(order_by=size.desc()).label("rank"),
+    ).subquery()
+    query = _with_commits(ranked).add_columns(ranked.c.steps, ranked.c.total).where(ranked.c.rank <= limit)
+    query = query.order_by(func.abs(ranked.c.added - ranked.c.removed).desc(), Commit.oid).limit(limit)
+    rows = session.connection().execute(query).all()
     steps, total = (rows[0][-2], int(rows[0][-1])) if rows else (0, 0)
     return StepSummary(steps, total, tuple(_effect(row[:-2]) for row in rows))
 

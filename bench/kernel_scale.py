@@ -24,7 +24,8 @@
 3. One more merge window of `--last-release` commits (kernel size: ~14,000) and its tag, then the
    incremental ingest of it on each database; database sizes.
 4. Pages on each database: the first request of each page in a fresh server process (nothing cached) and
-   with every cache cleared in a process that has served it once, then warm throughput and p99 with wrk
+   with every cache cleared in a process that has served it once (each FIRST_SAMPLES times, judged by the
+   median, printed with the range), then warm throughput and p99 with wrk
    against a bare FastAPI endpoint (as bench/web_load.py).
 5. Extrapolation to one mainline release (14,000 commits, 13,000 changed files) and to v4.12 -> today
    (45 releases, 1.1 M commits) from the measured per-file and per-commit rates.
@@ -36,6 +37,7 @@ import os
 import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -62,6 +64,9 @@ TOPIC_RATE = 12  # commits a topic branch gets on average; topics opened per cyc
 FS_WEIGHT = 4  # fs/ directories are picked this many times more often a file (GFP_NOFS lives there)
 KERNEL_RELEASE = (14_000, 13_000)  # commits, changed .c/.h files of one mainline release
 HISTORY = (45, 1_100_000)  # releases, commits since v4.12
+# A first request is timed this many times (each in a new server, and each with the caches cleared) and judged by
+# the median: on this two-core VM one sample of the same page varied from 263 to 399 ms between runs.
+FIRST_SAMPLES = 3
 TARGETS = {"release": 20.0, "history": 15 * 60.0, "rate": 1_000.0, "first": 300.0, "throughput": 0.5}
 GIT_URL = "git://git.kernel.org/pub/scm/linux/kernel/git"
 
@@ -493,27 +498,34 @@ layers, layer = [], app.middleware_stack
 while layer is not None:
     layers.append(layer)
     layer = getattr(layer, "app", None)
-times = {}
-for path in paths:
-    cache.clear()
-    chart_routes._draw.cache_clear()
-    for layer in layers:
-        if isinstance(layer, ResponseCache):
-            layer.clear()
-    started = time.perf_counter()
-    assert client.get(path).status_code == 200, path
-    times[path] = (time.perf_counter() - started) * 1000
+times = {path: [] for path in paths}
+for _ in range(int(sys.argv[2])):
+    for path in paths:
+        cache.clear()
+        chart_routes._draw.cache_clear()
+        for layer in layers:
+            if isinstance(layer, ResponseCache):
+                layer.clear()
+        started = time.perf_counter()
+        assert client.get(path).status_code == 200, path
+        times[path].append((time.perf_counter() - started) * 1000)
 print(json.dumps(times))
 """
 
 
-def cold_in_process(url: str, paths: list[str]) -> dict[str, float]:
-    """Each page's time (ms) in a process that has served them all once, with the query and response caches cleared."""
+def cold_in_process(url: str, paths: list[str]) -> dict[str, list[float]]:
+    """Each page's times (ms, FIRST_SAMPLES of them) in a process that has served them all once, with the query
+    and response caches cleared before each."""
     root = str(Path(__file__).resolve().parents[1])
     env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": root}
-    command = [sys.executable, "-c", COLD_PROBE, json.dumps(paths)]
+    command = [sys.executable, "-c", COLD_PROBE, json.dumps(paths), str(FIRST_SAMPLES)]
     out = subprocess.run(command, capture_output=True, text=True, check=True, cwd=root, env=env).stdout
     return json.loads(out.splitlines()[-1])
+
+
+def _spread(samples: list[float]) -> str:
+    """The median of the samples, and their range."""
+    return f"{statistics.median(samples):5.0f} ms ({min(samples):.0f}-{max(samples):.0f})"
 
 
 def pages(name: str, url: str, seconds: int, connections: int) -> None:
@@ -521,8 +533,9 @@ def pages(name: str, url: str, seconds: int, connections: int) -> None:
     os.environ["DATABASE_URL"] = url
     paths = page_paths(url)
     print(f"pages on {name}:")
-    print(f"  targets: first request <= {TARGETS['first']:.0f} ms (in a fresh server process, and with the caches "
-          f"cleared), warm throughput >= {TARGETS['throughput']:.0%} of the bare endpoint's")  # fmt: skip
+    print(f"  targets: first request <= {TARGETS['first']:.0f} ms (median of {FIRST_SAMPLES}, in a fresh server "
+          f"process, and with the caches cleared), warm throughput >= {TARGETS['throughput']:.0%} of the bare "
+          "endpoint's")  # fmt: skip
     missed = []
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp, "baseline_app.py").write_text(BASELINE_APP)
@@ -536,26 +549,31 @@ def pages(name: str, url: str, seconds: int, connections: int) -> None:
         print(f"  {'baseline /ping':<16} {base_rate:7,.0f} req/s  p99 {base_p99:5.1f} ms")
         cleared = cold_in_process(url, list(paths.values()))
         for page, path in paths.items():
-            port = free_port()
-            server = start("app.main:app", port, tmp)  # fresh: no response or query cached
-            try:
-                cold, _ = first_request(f"http://127.0.0.1:{port}{path}")
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}") as response:
-                    response.read()
-                started = time.perf_counter()
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}") as response:
-                    response.read()
-                warm_one = (time.perf_counter() - started) * 1000
-                rate, p99 = load(f"http://127.0.0.1:{port}{path}", seconds, connections)
-            finally:
-                server.terminate()
-                server.wait()
+            fresh = []
+            for sample in range(FIRST_SAMPLES):
+                port = free_port()
+                server = start("app.main:app", port, tmp)  # fresh: no response or query cached
+                try:
+                    fresh.append(first_request(f"http://127.0.0.1:{port}{path}")[0])
+                    if sample < FIRST_SAMPLES - 1:
+                        continue
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}") as response:
+                        response.read()
+                    started = time.perf_counter()
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}") as response:
+                        response.read()
+                    warm_one = (time.perf_counter() - started) * 1000
+                    rate, p99 = load(f"http://127.0.0.1:{port}{path}", seconds, connections)
+                finally:
+                    server.terminate()
+                    server.wait()
             share = rate / base_rate
-            ok = max(cold, cleared[path]) <= TARGETS["first"] and share >= TARGETS["throughput"]
+            cold, clear = statistics.median(fresh), statistics.median(cleared[path])
+            ok = max(cold, clear) <= TARGETS["first"] and share >= TARGETS["throughput"]
             missed += [] if ok else [f"{page} ({path})"]
             print(f"  {page:<16} {rate:7,.0f} req/s  p99 {p99:5.1f} ms  {share:5.0%} of /ping  first request: "
-                  f"fresh process {cold:5.0f} ms, caches cleared {cleared[path]:5.0f} ms; cached {warm_one:4.1f} ms  "
-                  f"{'ok' if ok else 'MISSED'}  {path}")  # fmt: skip
+                  f"fresh process {_spread(fresh)}, caches cleared {_spread(cleared[path])}; "
+                  f"cached {warm_one:4.1f} ms  {'ok' if ok else 'MISSED'}  {path}")  # fmt: skip
     print(f"  {len(missed)} page(s) missed a target" + (f": {', '.join(missed)}" if missed else ""))
 
 
