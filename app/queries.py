@@ -9,7 +9,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import CTE, ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session
 
 from app import lines
@@ -726,7 +726,7 @@ def _most_first(counter: Counter[str]) -> tuple[tuple[str, int], ...]:
 SAME_LINE_BLANKS = " \t"  # trimmed off a line's text before two occurrences' lines are compared
 
 
-def _changed_blobs(older: ReleaseRef, newer: ReleaseRef, path: str | None = None) -> Any:
+def _changed_blobs(older: ReleaseRef, newer: ReleaseRef, path: str | None = None) -> CTE:
     """The files whose blob differs between the releases (a few thousand of a kernel's release_files): path_id,
     old_blob, new_blob (NULL where the file is not held, or holds no tracked identifier)."""
     rf = ReleaseFile
@@ -738,7 +738,7 @@ def _changed_blobs(older: ReleaseRef, newer: ReleaseRef, path: str | None = None
     return query.group_by(rf.path_id).having(old_blob.is_distinct_from(new_blob)).cte("changed")
 
 
-def _changed_occurrences(changed: Any, metric: Metric) -> Select:
+def _changed_occurrences(changed: CTE, metric: Metric) -> Select:
     """The metric's occurrences in either blob of the changed files (a file whose blobs hold none has no row)."""
     o = Occurrence
     return (
@@ -810,7 +810,8 @@ def occurrence_change_summary(
         .having(added + removed > 0)
         .order_by((added + removed).desc(), same.c.path)
     )
-    return tuple(FileOccurrenceChanges(*row) for row in _core(session, query).all())
+    # PostgreSQL's sum of sums is numeric
+    return tuple(FileOccurrenceChanges(path, int(add), int(rem)) for path, add, rem in _core(session, query).all())
 
 
 def _unmatched(path: str, these: list[Any], others: list[Any], added: bool) -> list[OccurrenceChange]:

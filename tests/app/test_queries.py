@@ -84,6 +84,7 @@ def test_the_per_file_summary_counts_what_the_matching_leaves(session: Session, 
         changes = queries.occurrence_changes(session, older, newer, METRICS[metric])
         summary = queries.occurrence_change_summary(session, older, newer, METRICS[metric])
         assert summary == _by_file(changes), (older.tag, newer.tag)
+        assert all(type(f.added) is int and type(f.removed) is int for f in summary)  # not PostgreSQL's numeric
         for path in {c.path for c in changes}:
             one = queries.occurrence_changes(session, older, newer, METRICS[metric], path)
             assert one == tuple(c for c in changes if c.path == path)
