@@ -651,9 +651,15 @@ class ContextBreakdown:
 
     @property
     def place(self) -> str:
-        if self.subsystem is None:
-            return f"in /{self.path}" if self.path else "in the whole tree"
-        return f"in {self.subsystem}" + (f" below /{self.path}" if self.path else "")
+        return place_words(self.path, self.subsystem)
+
+
+def place_words(path: str | None, subsystem: str | None) -> str:
+    """A place a breakdown or list is restricted to, in words: a path (directory or file), a subsystem's files,
+    both, or the whole tree."""
+    if subsystem is None:
+        return f"in /{path}" if path else "in the whole tree"
+    return f"in {subsystem}" + (f" below /{path}" if path else "")
 
 
 @cached

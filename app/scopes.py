@@ -20,6 +20,7 @@ from app.queries import (
     ReleaseRef,
     path_counts_series,
     place_counts,
+    place_words,
     releases,
     subsystem_counts,
     subsystem_counts_series,
@@ -123,13 +124,7 @@ class ScopeSummary:
 
     @property
     def place(self) -> str:
-        return _place(self.path, self.subsystem)
-
-
-def _place(path: str | None, subsystem: str | None) -> str:
-    if subsystem is None:
-        return f"in /{path}" if path else "in the whole tree"
-    return f"in {subsystem}" + (f" below /{path}" if path else "")
+        return place_words(self.path, self.subsystem)
 
 
 @cached
@@ -288,7 +283,7 @@ def summary(
         kinds[t.kind] += t.n
         if t.kind == Finding.REDUNDANT:
             how[t.how] += t.n
-    whole = _redundancy(_place(path, subsystem), counted, nofs_uses(session, release, path, subsystem))
+    whole = _redundancy(place_words(path, subsystem), counted, nofs_uses(session, release, path, subsystem))
     by_subsystem: tuple[Redundancy, ...] = ()
     if path is None and subsystem is None:
         uses = subsystem_counts(session, release, METRICS[NOFS])

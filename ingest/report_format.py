@@ -253,8 +253,7 @@ def render_change(
     fmt: str,
 ) -> str:
     """`nofs report --by change`: the change in uses between two releases split by kind (/api/v1/change-kinds)."""
-    place = f"in {subsystem}'s files" if subsystem else f"in {path}" if path else "in the whole tree"
-    place += f" below {path}" if subsystem and path else ""
+    place = queries.place_words(path, subsystem)
     note = None if split is not None else NOT_SPLIT
     if fmt == "json":
         parts = {**split._asdict(), "net": split.net} if split is not None else None
