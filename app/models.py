@@ -314,9 +314,7 @@ class ScopeFinding(Base):
 
     __tablename__ = "scope_findings"
     # covers the counts pages show (app/scopes.py tallies) without reading the rows' chains
-    __table_args__ = (
-        Index("ix_scope_findings_release_kind", "release_id", "kind", "how", "identifier", "subsystem_id"),
-    )
+    __table_args__ = (Index("ix_scope_findings_tally", "release_id", "kind", "how", "identifier", "subsystem_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"))

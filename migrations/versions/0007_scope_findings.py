@@ -48,12 +48,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["subsystem_id"], ["subsystems.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(
-        "ix_scope_findings_release_kind",
-        "scope_findings",
-        ["release_id", "kind", "how", "identifier", "subsystem_id"],
-        unique=False,
-    )
+    op.create_index("ix_scope_findings_release_kind", "scope_findings", ["release_id", "kind"], unique=False)
     op.create_index(op.f("ix_scope_findings_path_id"), "scope_findings", ["path_id"], unique=False)
     op.create_index(op.f("ix_scope_findings_subsystem_id"), "scope_findings", ["subsystem_id"], unique=False)
 

@@ -50,3 +50,17 @@ def test_db_revision_writes_the_next_migration_from_the_models(
     assert f"Revision ID: {int(HEAD_REVISION) + 1:04d}\nRevises: {HEAD_REVISION}\n" in text
     # the models are what the migrations make, so there is nothing to do
     assert "pass" in text.split("def upgrade()")[1].split("def downgrade()")[0]
+
+
+def test_a_database_made_at_0007_gets_the_covering_index_of_the_scope_counts(engine: Engine) -> None:
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0007")
+    indexes = {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("scope_findings")}
+    assert indexes["ix_scope_findings_release_kind"] == ["release_id", "kind"]
+    assert "ix_scope_findings_tally" not in indexes
+    upgrade_if_behind(engine)
+    indexes = {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("scope_findings")}
+    assert indexes["ix_scope_findings_tally"] == ["release_id", "kind", "how", "identifier", "subsystem_id"]
+    assert "ix_scope_findings_release_kind" not in indexes
