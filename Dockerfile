@@ -19,6 +19,7 @@ RUN python3 -m venv /opt/build \
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY app app
+COPY cli cli
 COPY ingest ingest
 COPY migrations migrations
 COPY templates templates

@@ -3,7 +3,7 @@ URL (a path may hold # ? & % or spaces, a subsystem name a slash), and out to so
 
 from urllib.parse import quote
 
-from app.queries import ReleaseRef
+from app.queries.releases import ReleaseRef
 from app.settings import get_settings
 
 API = "/api/v1"
@@ -25,6 +25,11 @@ def release_url(tag: str) -> str:
 def api_url(*segments: str) -> str:
     """An API address: each segment quoted, '/' kept inside a path segment (`api_url("files", path, "history")`)."""
     return "/".join([API, *(quote(segment, safe="/") for segment in segments)])
+
+
+def commit_url(oid: str) -> str:
+    """A commit on the web (NOFS_COMMIT_URL)."""
+    return get_settings().commit_url.replace("{commit}", oid)
 
 
 def source_links(release: ReleaseRef, path: str, line: int) -> list[tuple[str, str]]:

@@ -14,11 +14,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from app import cache
-from app.api import create_api
+from app.api.server import create_api
 from app.assets import asset_dir
 from app.db import get_sessionmaker, is_missing_schema
-from app.queries import NotFound
-from app.request import BadParameter
+from app.errors import BadParameter, NotFound
 from app.web import bots, chart_routes, pages, slides, warmup
 from app.web.head import HeadAsGet
 from app.web.rendering import render

@@ -26,10 +26,6 @@ SessionDep = Annotated[Session, Depends(get_db)]
 DEFAULT_KEY = MetricKey(DEFAULT_METRIC)
 
 
-class BadParameter(ValueError):
-    """A query parameter outside its allowed values: a 422 page or JSON error."""
-
-
 @dataclass(frozen=True)
 class View:
     """What the reader picked: metric, which occurrences, and the release (None: the newest)."""

@@ -17,8 +17,9 @@ from collections import Counter
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from app import queries
 from app.db import get_engine, is_missing_schema, safe_url
+from app.queries import counts
+from app.queries.releases import releases as every_release
 from app.registry import NAMES
 from app.settings import get_settings
 
@@ -42,7 +43,7 @@ def main() -> None:
     checked = failed = 0
     with Session(get_engine()) as session:
         try:
-            releases = queries.list_releases(session)
+            releases = every_release(session)
         except DBAPIError as exc:
             if not is_missing_schema(exc):
                 raise
@@ -53,7 +54,7 @@ def main() -> None:
         for release in releases:
             for directory in args.directories:
                 expected = git_grep(args.repo, release.tag, directory)
-                report = queries.path_report(session, release.tag, directory)
+                report = counts.path_report(session, release.tag, directory)
                 stored = {row.identifier: row.total for row in report.totals}
                 for name in NAMES:
                     checked += 1

@@ -4,7 +4,7 @@
     git archive BASE | tar -x -C /tmp/nofs_base
     python bench/ingest_ab.py ~/linux-history /tmp/nofs_base . [--runs 3] [--jobs N]
 
-Each run is `python -m ingest.cli ingest --stable --no-commits` (the releases: what the issue 2 benchmark
+Each run is `python -m cli.main ingest --stable --no-commits` (the releases: what the issue 2 benchmark
 times against git grep; `--commits` attributes the intervals too, the whole ingest) into a fresh SQLite
 file, started in the checkout's directory so that its own
 `app`, `ingest` and `migrations` are imported (the venv's editable install comes after the working
@@ -24,11 +24,16 @@ import time
 from pathlib import Path
 
 
+def command_module(checkout: Path) -> str:
+    """The `nofs` command's module in a checkout: cli.main, or ingest.cli in checkouts older than the cli/ package."""
+    return "cli.main" if (checkout / "cli" / "main.py").exists() else "ingest.cli"
+
+
 def ingest_seconds(checkout: Path, repo: str, jobs: int, commits: bool) -> tuple[float, float]:
     """Wall-clock and CPU seconds of one ingest (CPU: the process and the children it waited for)."""
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", "NOFS_CACHE_DIR": tmp}
-        command = [sys.executable, "-m", "ingest.cli", "ingest", "--stable", "--jobs", str(jobs), repo]
+        command = [sys.executable, "-m", command_module(checkout), "ingest", "--stable", "--jobs", str(jobs), repo]
         command += [] if commits else ["--no-commits"]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()

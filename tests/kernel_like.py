@@ -152,6 +152,18 @@ XFS_CONTEXT = b"""int xfs_ctx(struct address_space *m, struct bio *b, gfp_t gfp)
 XFS_CONTEXT_PATH = "fs/xfs/xfs_ctx.c"
 
 
+# fs/xfs at v2.1 of build_context_history, by (role, callee): code uses, of them with __GFP_NOFAIL
+FS_XFS = [
+    ("argument", "kmalloc", 3, 2),
+    ("argument", "alloc_pages", 1, 0),
+    ("argument", "kzalloc", 1, 0),
+    ("policy", "mapping_set_gfp_mask", 1, 0),
+    ("argument", "mempool_alloc", 1, 1),
+    ("mask", None, 1, 0),  # if (gfp == GFP_NOFS)
+    ("policy", None, 1, 0),  # b->gfp = GFP_NOFS
+]
+
+
 def build_context_history(path: Path) -> RepoBuilder:
     """The kernel-like history, then v2.1 adding XFS_CONTEXT beside v2.0's kmalloc(1, GFP_NOFS | __GFP_NOFAIL)."""
     repo = build_history(path)

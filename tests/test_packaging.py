@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from app.assets import asset_dir
-from ingest.cli import main
+from cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,7 +26,7 @@ def test_the_wheel_holds_the_code_the_templates_and_the_static_files(tmp_path: P
     )
     (wheel,) = tmp_path.glob("nofs-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for package in ("app", "ingest", "migrations"):
+    for package in ("app", "cli", "ingest", "migrations"):
         modules = {f"{package}/{p.relative_to(ROOT / package)}" for p in (ROOT / package).rglob("*.py")}
         assert modules <= names, sorted(modules - names)
     for directory in ("templates", "static"):

@@ -7,13 +7,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import Field
 
-from app import attribution, fixes, queries
-from app.api.common import CSV, ERRORS, Format, Limit, Offset, at_release, context_of, page_of, respond
-from app.api.schemas import AuthorOut, ChangeKindsOut, ChangeSplitOut, CommitOut, FixOut, FixPage, Page
-from app.attribution import CommitRow, CommitView, Order
-from app.change_rules import CHANGE_RULE_TEXT, ChangeSplit
-from app.errors import NotFound
-from app.request import BadParameter, SessionDep, View, ViewDep
+from app.api import answers
+from app.api.answers import at_release, commit_out
+from app.api.common import CSV, ERRORS, Format, Limit, Offset, paging, respond, view_rule
+from app.api.schemas import AuthorOut, ChangeKindsOut, CommitOut, FixPage, Page
+from app.queries import attribution, places, releases
+from app.queries.attribution import CommitView, Order
+from app.request import SessionDep, View, ViewDep
 
 router = APIRouter(responses=ERRORS)
 
@@ -49,32 +49,6 @@ class CommitPage(Page[CommitOut]):
     attributed: bool = Field(default=True, description="false when the interval is not attributed (yet)")
 
 
-def commit_out(row: CommitRow) -> CommitOut:
-    return CommitOut(
-        release=row.release,
-        commit=row.commit,
-        url=attribution.commit_url(row.commit),
-        subject=row.subject,
-        author_name=row.author_name,
-        author_email=row.author_email,
-        authored_at=row.authored_at,
-        merge=row.merge,
-        step=row.step,
-        files=row.files,
-        added=row.added,
-        removed=row.removed,
-        net=row.net,
-        links=" ".join(row.links),
-        **(row.split._asdict() if row.split is not None else {}),
-        fixed_by=" ".join(f.commit for f in row.fixed_by),
-        fixes=" ".join(f.commit for f in row.fixes),
-    )
-
-
-def split_out(split: ChangeSplit | None) -> ChangeSplitOut | None:
-    return None if split is None else ChangeSplitOut(**split._asdict(), net=split.net)
-
-
 @router.get(
     "/releases/{tag}/commits",
     response_model=CommitPage,
@@ -82,11 +56,11 @@ def split_out(split: ChangeSplit | None) -> ChangeSplitOut | None:
     responses=CSV,
 )
 def release_commits(request: Request, session: SessionDep, tag: str, view: ViewDep, asked: ListParams):
-    release = queries.release_ref(session, tag)
+    release = releases.release_ref(session, tag)
     info = attribution.interval(session, release)
     rows = attribution.commit_rows(session, view.metric, view.count, asked.commit_view, (release,))
     items = [commit_out(r) for r in attribution.ordered(rows, asked.order)]
-    page = page_of(request, items, asked.limit, asked.offset, **at_release(release), **context_of(view))
+    page = paging(request, asked.limit, asked.offset).page(items, **at_release(release), **view_rule(view))
     extra = {
         "since": info.from_tag if info else None,
         "commits_walked": info.commits_walked if info else None,
@@ -110,7 +84,7 @@ def release_authors(
     offset: Offset = 0,
     format: Format = None,
 ):
-    release = queries.release_ref(session, tag)
+    release = releases.release_ref(session, tag)
     rows = attribution.commit_rows(session, view.metric, view.count, CommitView.COMMITS, (release,))
     items = [
         AuthorOut(
@@ -118,18 +92,18 @@ def release_authors(
         )
         for a in attribution.authors(rows)
     ]
-    page = page_of(request, items, limit, offset, **at_release(release), **context_of(view))
+    page = paging(request, limit, offset).page(items, **at_release(release), **view_rule(view))
     return respond(request, session, Page[AuthorOut](**page), format)
 
 
 def _scoped_commits(
-    request: Request, session: SessionDep, view: View, asked: CommitListParams, **scope: str
+    request: Request, session: SessionDep, view: View, asked: CommitListParams, where: places.Where
 ) -> Response:
-    """The commits up to the asked-for release that changed a path or a subsystem (`scope`)."""
-    release = queries.release_ref(session, view.tag)
-    rows = attribution.commits_up_to(session, view.metric, view.count, asked.commit_view, release, **scope)
+    """The commits up to the asked-for release that changed a place."""
+    release = releases.release_ref(session, view.tag)
+    rows = attribution.commits_up_to(session, view.metric, view.count, asked.commit_view, release, where)
     items = [commit_out(r) for r in attribution.ordered(rows, asked.order)]
-    page = page_of(request, items, asked.limit, asked.offset, **at_release(release), **context_of(view))
+    page = paging(request, asked.limit, asked.offset).page(items, **at_release(release), **view_rule(view))
     return respond(request, session, Page[CommitOut](**page), asked.format)
 
 
@@ -140,7 +114,7 @@ def _scoped_commits(
     responses=CSV,
 )
 def subsystem_commits(request: Request, session: SessionDep, name: str, view: ViewDep, asked: ListParams):
-    return _scoped_commits(request, session, view, asked, subsystem=queries.known_subsystem(session, name))
+    return _scoped_commits(request, session, view, asked, places.where(session, subsystem=name))
 
 
 @router.get(
@@ -150,7 +124,7 @@ def subsystem_commits(request: Request, session: SessionDep, name: str, view: Vi
     responses=CSV,
 )
 def path_commits(request: Request, session: SessionDep, path: str, view: ViewDep, asked: ListParams):
-    return _scoped_commits(request, session, view, asked, path=queries.known_path(session, path))
+    return _scoped_commits(request, session, view, asked, places.where(session, path))
 
 
 @router.get(
@@ -171,46 +145,9 @@ def change_kinds(
     ] = None,
     subsystem: Annotated[str | None, Query(max_length=512, description="a MAINTAINERS subsystem")] = None,
 ):
-    newer = queries.release_ref(session, to or view.tag)
-    older = queries.release_ref(session, from_) if from_ is not None else queries.previous_release(session, newer)
-    if older is None:
-        raise NotFound(f"{newer.tag} is the first ingested release: nothing to compare it with")
-    path = queries.known_path(session, path) if path is not None else None
-    subsystem = queries.known_subsystem(session, subsystem) if subsystem is not None else None
-    within = attribution.releases_between(session, older, newer)
-    if not within:
-        raise BadParameter(f"{older.tag} is not an older release on {newer.tag}'s line")
-    split = attribution.change_split(session, view.metric, within, path=path, subsystem=subsystem)
-    body = ChangeKindsOut(
-        **{"from": older.tag},
-        to=newer.tag,
-        metric=view.metric.key,
-        path=path,
-        subsystem=subsystem,
-        split=split_out(split),
-        rule=CHANGE_RULE_TEXT,
-    )
-    return respond(request, session, body)
-
-
-def fix_rows(found: fixes.NeededFixes) -> list[FixOut]:
-    return [
-        FixOut(
-            release=row.release,
-            commit=row.commit,
-            url=attribution.commit_url(row.commit),
-            subject=row.subject,
-            author_name=row.author_name,
-            authored_at=row.authored_at,
-            net=row.net,
-            fix_commit=fix.commit,
-            fix_url=attribution.commit_url(fix.commit),
-            fix_subject=fix.subject or "",
-            fix_release=fix.release or "",
-        )
-        for row in found.rows
-        for fix in row.fixed_by
-    ]
+    asked = releases.interval_between(session, from_, to or view.tag)
+    where = places.where(session, path, subsystem)
+    return respond(request, session, answers.change_kinds(session, view.metric, asked, where))
 
 
 @router.get(
@@ -234,20 +171,7 @@ def needed_fixes(
     offset: Offset = 0,
     format: Format = None,
 ):
-    release = queries.release_ref(session, view.tag)
-    older = queries.release_ref(session, from_) if from_ else queries.previous_release(session, release)
-    scope = {
-        "subsystem": queries.known_subsystem(session, subsystem) if subsystem else None,
-        "path": queries.known_path(session, path) if path else None,
-    }
-    within = attribution.releases_between(session, older, release)
-    found = fixes.needed_fixes(session, view.metric, view.count, within, **scope)
-    page = page_of(request, fix_rows(found), limit, offset, **at_release(release), **context_of(view))
-    extra = {
-        "since": older.tag if older else None,
-        "conversions": found.conversions,
-        "fixed": len(found.rows),
-        "read_upto": found.read_upto,
-        "rule": found.rule,
-    }
-    return respond(request, session, FixPage(**page, **extra), format)
+    asked = releases.interval_between(session, from_ or None, view.tag)
+    where = places.where(session, path, subsystem)
+    body = answers.fix_page(session, view.metric, view.count, asked, where, paging(request, limit, offset))
+    return respond(request, session, body, format)

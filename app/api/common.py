@@ -1,9 +1,6 @@
 """What every /api/v1 route shares: error and CSV documentation, paging, and the one way to respond."""
 
-import csv
 import hashlib
-import io
-import json
 from typing import Annotated, Any, Final
 
 from fastapi import Query, Request
@@ -12,8 +9,8 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from app import cache
+from app.api.answers import Paging, as_csv, count_rule
 from app.api.schemas import ErrorOut
-from app.queries import ReleaseRef
 from app.request import View
 
 ERRORS: Final[dict[int | str, dict[str, Any]]] = {
@@ -43,19 +40,6 @@ def _wants_csv(request: Request, fmt: str | None) -> bool:
     return fmt == "csv" or (fmt is None and "text/csv" in request.headers.get("accept", ""))
 
 
-def _csv(rows: list[BaseModel]) -> str:
-    out = io.StringIO()
-    if rows:
-        fields = list(type(rows[0]).model_fields)
-        writer = csv.DictWriter(out, fields, lineterminator="\n")
-        writer.writeheader()
-        # a nested value (a finding's evidence) is one cell of JSON, not Python's repr of it
-        for row in rows:
-            values = row.model_dump(mode="json")
-            writer.writerow({k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in values.items()})
-    return out.getvalue()
-
-
 def respond(request: Request, session: Session, body: BaseModel, fmt: str | None = None) -> Response:
     """JSON, or CSV of the items for a list; 304 when the client holds this very representation."""
     tag = etag(request, session)
@@ -63,29 +47,14 @@ def respond(request: Request, session: Session, body: BaseModel, fmt: str | None
     if request.headers.get("if-none-match") == tag:
         return Response(status_code=304, headers=headers)
     if _wants_csv(request, fmt):
-        items = getattr(body, "items", None)
-        if items is None:
-            items = [body]
-        return Response(_csv(items), media_type="text/csv; charset=utf-8", headers=headers)
+        return Response(as_csv(body), media_type="text/csv; charset=utf-8", headers=headers)
     return JSONResponse(body.model_dump(mode="json", by_alias=True), headers=headers)
 
 
-def page_of(request: Request, items: list[Any], limit: int, offset: int, **extra: Any) -> dict[str, Any]:
-    return read_page(request, items[offset : offset + limit], len(items), limit, offset, **extra)
+def paging(request: Request, limit: int, offset: int) -> Paging:
+    """The part of a list asked for, with the request's URL for the next page's link."""
+    return Paging(limit, offset, request.url)
 
 
-def read_page(request: Request, page: list[Any], total: int, limit: int, offset: int, **extra: Any) -> dict[str, Any]:
-    """A page the query already cut (LIMIT/OFFSET), of `total` items in all."""
-    following = None
-    if offset + limit < total:
-        following = str(request.url.include_query_params(offset=offset + limit, limit=limit))
-    return {"items": page, "total": total, "limit": limit, "offset": offset, "next": following, **extra}
-
-
-def at_release(release: ReleaseRef) -> dict[str, Any]:
-    """The release a list is at, and whether it is a moving ref's provisional point."""
-    return {"release": release.tag, "provisional": release.provisional}
-
-
-def context_of(view: View) -> dict[str, str]:
-    return {"metric": view.metric.key, "count_rule": view.metric.rule(view.count)}
+def view_rule(view: View) -> dict[str, str]:
+    return count_rule(view.metric, view.count)

@@ -43,6 +43,25 @@ class CountsRow(Counts):
     )
 
 
+class IdentifierCountsRow(Counts):
+    """One identifier's occurrences in one place, by kind."""
+
+    name: str = Field(description="a path (directory or file), a MAINTAINERS section title, or the place as a whole")
+    type: str = Field(description="dir, file or subsystem; total for the place as a whole (a row every identifier)")
+    identifier: str
+
+
+class CountReport(BaseModel):
+    """`nofs report path|subsystem`: every identifier asked about, for each child of a path or each subsystem, then
+    the place as a whole (a row for every identifier, zeros included)."""
+
+    release: ReleaseOut
+    scope: str = Field(description="the path whose children are listed ('' is the whole tree), or 'subsystems'")
+    metric: str | None = Field(description="the one identifier asked about, or null for every tracked one")
+    rule: str = Field(description="the exact counting rule")
+    items: list[IdentifierCountsRow] = Field(description="most uses first, then the totals; the CSV's rows")
+
+
 class HistoryRow(Counts):
     """One point of a history: along the timeline of the `release` asked for (the newest by default):
     mainline releases, or a stable release's own series."""

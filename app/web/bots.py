@@ -10,8 +10,9 @@ from typing import Final
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from app import queries
+from app.errors import NotFound
 from app.metrics import METRICS, Count, goes_down
+from app.queries import counts, occurrences, places, releases
 from app.request import SessionDep, ViewDep
 from app.web.rendering import templates
 
@@ -24,15 +25,15 @@ GREEN, RED, GREY = "#4c1", "#e05d44", "#9f9f9f"
 
 @router.get("/badge/{target:path}.svg", summary="A badge: the metric's uses left in a subsystem or path")
 def badge(session: SessionDep, view: ViewDep, target: str) -> Response:
-    release = queries.release_ref(session, view.tag)
-    if queries.subsystem_exists(session, target):
-        series = queries.subsystem_series(session, target, view.metric, view.count)
-    elif queries.path_id(session, path := queries.normalize_path(target)) is not None:
-        series = queries.path_series(session, path, view.metric, view.count)
+    release = releases.release_ref(session, view.tag)
+    if target in places.subsystem_names(session):
+        series = counts.subsystem_series(session, target, view.metric, view.count)
+    elif places.path_id(session, path := places.normalize_path(target)) is not None:
+        series = counts.path_series(session, path, view.metric, view.count)
     else:
-        raise queries.NotFound(f"{target!r} is neither a MAINTAINERS subsystem nor a counted path")
-    value, before = queries.value_and_previous(session, series, release)
-    previous = queries.previous_release(session, release)
+        raise NotFound(f"{target!r} is neither a MAINTAINERS subsystem nor a counted path")
+    value, before = counts.value_and_previous(session, series, release)
+    previous = releases.previous_release(session, release)
     change = value - before
     falling = goes_down(view.metric)
     color = GREY if change == 0 and value else (GREEN if (change < 0) == falling or value == 0 else RED)
@@ -55,15 +56,15 @@ def additions(
     path: str | None = Query(None, max_length=4096),
 ) -> Response:
     metric = METRICS["legacy"]
-    known = queries.timeline(session, queries.release_ref(session, None)) if queries.releases(session) else ()
+    known = releases.timeline(session, releases.release_ref(session, None)) if releases.releases(session) else ()
     if subsystem is not None:
-        queries.known_subsystem(session, subsystem)
-    prefix = queries.normalize_path(path) if path else ""
+        places.known_subsystem(session, subsystem)
+    prefix = places.normalize_path(path) if path else ""
     entries = []
     for older, newer in list(itertools.pairwise(known))[-FEED_RELEASES:]:
-        owners = queries.file_subsystems(session, newer)
-        added: dict[str, list[queries.OccurrenceChange]] = {}
-        for change in queries.occurrence_changes(session, older, newer, metric):
+        owners = places.file_subsystems(session, newer)
+        added: dict[str, list[occurrences.OccurrenceChange]] = {}
+        for change in occurrences.occurrence_changes(session, older, newer, metric):
             if not change.added or change.kind != "code":
                 continue
             if prefix and not (change.path == prefix or change.path.startswith(prefix + "/")):

@@ -9,9 +9,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
-from app import charts, queries
+from app import charts
+from app.errors import BadParameter
 from app.metrics import SCOPES_OPENED
-from app.request import BadParameter, SessionDep, View, ViewDep
+from app.queries import counts, places, releases
+from app.request import SessionDep, View, ViewDep
 
 router = APIRouter()
 
@@ -26,28 +28,28 @@ Size = Query("page", pattern="^(page|slide)$", description="slide: larger type a
 def trend_spec(
     session: Session, view: View, subsystem: str | None, path: str | None, width: int | str, large: bool = False
 ) -> dict[str, Any]:
-    release = queries.release_ref(session, view.tag)
-    axis = queries.upto(session, release)
+    release = releases.release_ref(session, view.tag)
+    axis = releases.upto(session, release)
     tags = [r.label for r in axis]  # a moving ref says it is provisional on the axis itself
 
     def along(values: tuple[int, ...]) -> list[int]:
-        return list(queries.along(session, values, axis))
+        return list(releases.along(session, values, axis))
 
     what = "uses" if view.count.value == "uses" else "occurrences"
     label = view.metric.label
     if subsystem is not None:
-        queries.known_subsystem(session, subsystem)
-        series = {label: along(queries.subsystem_series(session, subsystem, view.metric, view.count))}
+        places.known_subsystem(session, subsystem)
+        series = {label: along(counts.subsystem_series(session, subsystem, view.metric, view.count))}
         title, key = f"{label} {what} in {subsystem}", label
     elif path:
-        path = queries.known_path(session, path)
-        series = {label: along(queries.path_series(session, path, view.metric, view.count))}
+        path = places.known_path(session, path)
+        series = {label: along(counts.path_series(session, path, view.metric, view.count))}
         title, key = f"{label} {what} in /{path}", label
     else:
-        in_fs = along(queries.path_series(session, "fs", view.metric, view.count))
-        everywhere = along(queries.path_series(session, "", view.metric, view.count))
-        scoped_fs = along(queries.path_series(session, "fs", SCOPES_OPENED, view.count))
-        scoped_all = along(queries.path_series(session, "", SCOPES_OPENED, view.count))
+        in_fs = along(counts.path_series(session, "fs", view.metric, view.count))
+        everywhere = along(counts.path_series(session, "", view.metric, view.count))
+        scoped_fs = along(counts.path_series(session, "fs", SCOPES_OPENED, view.count))
+        scoped_all = along(counts.path_series(session, "", SCOPES_OPENED, view.count))
         series = {
             f"{label} in fs/": in_fs,
             f"{label} elsewhere": [a - b for a, b in zip(everywhere, in_fs, strict=True)],
@@ -56,7 +58,7 @@ def trend_spec(
             f"{label}, whole tree": everywhere,
         }
         title, key = f"{label} {what} against scoped API calls, fs/ and the rest", f"{label}, whole tree"
-    projection = queries.project(tuple(series[key]))
+    projection = counts.project(tuple(series[key]))
     steps = projection.releases_to_zero
     rule = view.metric.rule(view.count)
     if steps:
@@ -66,8 +68,8 @@ def trend_spec(
 
 
 def subsystems_spec(session: Session, view: View, width: int | str, large: bool = False) -> dict[str, Any]:
-    release = queries.release_ref(session, view.tag)
-    places = queries.subsystem_places(session, release, view.metric, view.count, 0)[:TOP_SUBSYSTEMS]
+    release = releases.release_ref(session, view.tag)
+    places = counts.subsystem_places(session, release, view.metric, view.count, 0)[:TOP_SUBSYSTEMS]
     what = "uses" if view.count.value == "uses" else "occurrences"
     return charts.bars(
         f"Most {view.metric.label} {what} left, by MAINTAINERS subsystem, at {release.tag}",

@@ -6,10 +6,10 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from app import attribution, fixes, queries, scopes
-from app.attribution import CommitView
 from app.links import api_url, release_url, subsystem_url, tree_url
 from app.metrics import METRICS, Count
+from app.queries import attribution, changes, context, counts, fixes, occurrences, places, releases, scopes
+from app.queries.attribution import CommitView
 from app.request import ContextFilter, ContextFilterDep, SessionDep, View, ViewDep
 from app.web.rendering import render
 
@@ -27,34 +27,32 @@ SCOPE_SUBSYSTEMS: Final = 10  # subsystems the whole tree's scope section lists
 def _context_table(
     session: SessionDep,
     view: View,
-    release: queries.ReleaseRef,
+    release: releases.ReleaseRef,
     filters: ContextFilter,
     here: str,
-    path: str | None = None,
-    subsystem: str | None = None,
+    where: places.Where,
 ) -> dict[str, Any]:
     """The context table's variables (partials/_context.html): the breakdown and its JSON twin."""
-    found = queries.context_breakdown(session, release, view.metric, path, subsystem, filters.callee, filters.flag)
-    twin = api_url("context") + view.query(path=path, subsystem=subsystem, **filters.params())
+    found = context.context_breakdown(session, release, view.metric, where, filters.callee, filters.flag)
+    twin = api_url("context") + view.query(path=where.path, subsystem=where.subsystem, **filters.params())
     return {"ctx": found, "here": here, "ctx_twin": twin}
 
 
 def _scopes(
     session: SessionDep,
     view: View,
-    release: queries.ReleaseRef,
-    path: str | None = None,
-    subsystem: str | None = None,
+    release: releases.ReleaseRef,
+    where: places.Where,
 ) -> dict[str, Any]:
     """The scope section's variables (partials/_scopes.html): the summary, the first findings, the place's
     redundant uses at each release read along the axis, and the JSON twin."""
     return {
-        "scopes": scopes.summary(session, release, path, subsystem),
-        "scope_rows": scopes.findings(session, release, path, subsystem, limit=SCOPE_ROWS),
+        "scopes": scopes.summary(session, release, where),
+        "scope_rows": scopes.findings(session, release, where, limit=SCOPE_ROWS),
         "scope_subsystems": SCOPE_SUBSYSTEMS,
-        "scope_history": scopes.series(session, queries.upto(session, release), path, subsystem),
+        "scope_history": scopes.series(session, releases.upto(session, release), where),
         "scopes_twin": api_url("scopes")
-        + view.query(metric=None, count=None, release=release.tag, path=path, subsystem=subsystem),
+        + view.query(metric=None, count=None, release=release.tag, path=where.path, subsystem=where.subsystem),
     }
 
 
@@ -63,33 +61,33 @@ def _is_htmx(request: Request) -> bool:
 
 
 def _context(session: SessionDep, view: View, **extra: Any) -> dict[str, Any]:
-    release = queries.release_ref(session, view.tag)
+    release = releases.release_ref(session, view.tag)
     return {
         "view": view,
         "release": release,
-        "previous": queries.previous_release(session, release),
-        "releases": queries.releases(session),
-        "release_groups": queries.release_groups(session),
-        "axis": queries.upto(session, release),
-        "axis_label": queries.axis_label(session, release),
+        "previous": releases.previous_release(session, release),
+        "releases": releases.releases(session),
+        "release_groups": releases.release_groups(session),
+        "axis": releases.upto(session, release),
+        "axis_label": releases.axis_label(session, release),
         **extra,
     }
 
 
-def _headline(session: SessionDep, path: str, metric_key: str, count: Count, release: queries.ReleaseRef) -> dict:
-    series = _series(session, queries.path_series(session, path, METRICS[metric_key], count), release)
+def _headline(session: SessionDep, path: str, metric_key: str, count: Count, release: releases.ReleaseRef) -> dict:
+    series = _series(session, counts.path_series(session, path, METRICS[metric_key], count), release)
     return {
         "value": series[-1],
         "since_previous": series[-1] - series[-2] if len(series) > 1 else None,
         "since_first": series[-1] - series[0],
-        "first": queries.upto(session, release)[0].tag,
+        "first": releases.upto(session, release)[0].tag,
         "series": series,
     }
 
 
-def _series(session: SessionDep, values: tuple[int, ...], release: queries.ReleaseRef) -> tuple[int, ...]:
+def _series(session: SessionDep, values: tuple[int, ...], release: releases.ReleaseRef) -> tuple[int, ...]:
     """A series over every release, along the release's timeline up to it: what its charts draw."""
-    return queries.along(session, values, queries.upto(session, release))
+    return releases.along(session, values, releases.upto(session, release))
 
 
 def _subsystem_rows(
@@ -97,10 +95,10 @@ def _subsystem_rows(
 ) -> list[dict[str, Any]]:
     """The subsystem table's rows; `charted`: how many of the biggest get a sparkline and a projection
     (all of them by default)."""
-    release = queries.release_ref(session, view.tag)
+    release = releases.release_ref(session, view.tag)
     rows = []
-    for place in queries.subsystem_places(session, release, view.metric, view.count, charted):
-        rows.append({"place": place, "series": place.series, "projection": queries.project(place.series)})
+    for place in counts.subsystem_places(session, release, view.metric, view.count, charted):
+        rows.append({"place": place, "series": place.series, "projection": counts.project(place.series)})
     needle = q.strip().lower()
     if needle:
         rows = [r for r in rows if needle in r["place"].name.lower()]
@@ -115,7 +113,7 @@ def _subsystem_rows(
 
 @router.get("/", summary="Overview")
 def overview(request: Request, session: SessionDep, view: ViewDep) -> Response:
-    if not queries.releases(session):
+    if not releases.releases(session):
         return render(request, "empty.html")
     context = _context(session, view)
     release = context["release"]
@@ -131,16 +129,16 @@ def overview(request: Request, session: SessionDep, view: ViewDep) -> Response:
         else None
         for key in ("value", "since_previous", "since_first")
     }
-    total = _series(session, queries.path_series(session, "", view.metric, view.count), release)
+    total = _series(session, counts.path_series(session, "", view.metric, view.count), release)
     previous = context["previous"]
-    movers = queries.file_changes(session, previous, release, view.metric, view.count) if previous else ()
+    movers = changes.file_changes(session, previous, release, view.metric, view.count) if previous else ()
     return render(
         request,
         "overview.html",
         **context,
         headlines=headlines,
         outside=outside,
-        projection=queries.project(total),
+        projection=counts.project(total),
         total=total,
         fewer=[m for m in movers if m.change < 0][:MOVERS],
         more=[m for m in movers if m.change > 0][:MOVERS],
@@ -171,51 +169,56 @@ def subsystems(
 def subsystem(request: Request, session: SessionDep, view: ViewDep, name: str, filters: ContextFilterDep) -> Response:
     context = _context(session, view)
     release = context["release"]
-    info = queries.subsystem_info(session, queries.known_subsystem(session, name), release)
-    series = _series(session, queries.subsystem_series(session, name, view.metric, view.count), release)
+    where = places.where(session, subsystem=name)
+    info = places.subsystem_info(session, name, release)
+    series = _series(session, counts.subsystem_series(session, name, view.metric, view.count), release)
     return render(
         request,
         "subsystem.html",
         **context,
         info=info,
         series=series,
-        projection=queries.project(series),
-        files=queries.subsystem_files(session, name, release, view.metric, view.count),
+        projection=counts.project(series),
+        files=counts.subsystem_files(session, name, release, view.metric, view.count),
         json_twin=api_url("subsystems", name, "history") + view.query(),
-        commits=attribution.commits_up_to(
-            session, view.metric, view.count, CommitView.COMMITS, release, subsystem=name
-        ),
+        commits=attribution.commits_up_to(session, view.metric, view.count, CommitView.COMMITS, release, where),
         commits_twin=api_url("subsystems", name, "commits") + view.query(),
-        splits=_splits(session, view, release, subsystem=name),
-        **_fixes(session, view, queries.upto(session, release)[0], release, subsystem=name),
-        **_context_table(session, view, release, filters, subsystem_url(name), subsystem=name),
-        **_scopes(session, view, release, subsystem=name),
+        splits=_splits(session, view, release, where),
+        **_fixes(session, view, releases.upto(session, release)[0], release, where),
+        **_context_table(session, view, release, filters, subsystem_url(name), where),
+        **_scopes(session, view, release, where),
     )
 
 
-def _splits(session: SessionDep, view: View, release: queries.ReleaseRef, **scope: str) -> list[dict[str, Any]]:
+def _splits(session: SessionDep, view: View, release: releases.ReleaseRef, where: places.Where) -> list[dict[str, Any]]:
     """The change split of a path or subsystem since the previous release and since the first one."""
-    every = attribution.releases_between(session, None, release)
-    previous = queries.previous_release(session, release)
+    every = releases.releases_between(session, None, release)
+    previous = releases.previous_release(session, release)
     result = []
     if previous is not None:
-        last = attribution.releases_between(session, previous, release)
-        split = attribution.change_split(session, view.metric, last, **scope)
+        last = releases.releases_between(session, previous, release)
+        split = attribution.change_split(session, view.metric, last, where)
         result.append({"where": f"from {previous.tag} to {release.tag}", "split": split})
     if len(every) > 2:
-        split = attribution.change_split(session, view.metric, every, **scope)
+        split = attribution.change_split(session, view.metric, every, where)
         result.append({"where": f"from {every[0].tag} to {release.tag}", "split": split})
     return [s for s in result if s["split"] is not None]
 
 
 def _fixes(
-    session: SessionDep, view: View, older: queries.ReleaseRef, newer: queries.ReleaseRef, **scope: str
+    session: SessionDep,
+    view: View,
+    older: releases.ReleaseRef,
+    newer: releases.ReleaseRef,
+    where: places.Where = places.EVERYWHERE,
 ) -> dict[str, Any]:
     """The conversions of the intervals after `older` up to `newer` that needed a fix (partials/_fixes.html),
     and the JSON twin that asks the same."""
-    within = attribution.releases_between(session, older, newer)
-    found = fixes.needed_fixes(session, view.metric, view.count, within, **scope)
-    twin = api_url("fixes") + view.query(release=newer.tag, **scope, **{"from": older.tag})
+    within = releases.releases_between(session, older, newer)
+    found = fixes.needed_fixes(session, view.metric, view.count, within, where)
+    twin = api_url("fixes") + view.query(
+        release=newer.tag, subsystem=where.subsystem, path=where.path, **{"from": older.tag}
+    )
     return {"fixes": found, "fixes_twin": twin, "fixes_from": older}
 
 
@@ -227,51 +230,52 @@ def _crumbs(path: str) -> list[tuple[str, str]]:
 @router.get("/tree", summary="The whole tree")
 @router.get("/tree/{path:path}", summary="A directory or a file")
 def tree(request: Request, session: SessionDep, view: ViewDep, filters: ContextFilterDep, path: str = "") -> Response:
-    path = queries.known_path(session, path)
+    path = places.known_path(session, path)
     context = _context(session, view)
-    found = queries.path_id(session, path)
+    found = places.path_id(session, path)
     release = context["release"]
-    series = _series(session, queries.path_series(session, path, view.metric, view.count), release)
+    series = _series(session, counts.path_series(session, path, view.metric, view.count), release)
     common = {**context, "path": path, "crumbs": _crumbs(path), "series": series}
-    common |= _context_table(session, view, release, filters, tree_url(path), path=path or None)
-    common |= _scopes(session, view, release, path=path or None)
+    where = places.Where(path or None)
+    common |= _context_table(session, view, release, filters, tree_url(path), where)
+    common |= _scopes(session, view, release, where)
     if path:  # the whole tree's page lists no commits: every commit would be there
         common["commits"] = attribution.commits_up_to(
-            session, view.metric, view.count, CommitView.COMMITS, release, path=path
+            session, view.metric, view.count, CommitView.COMMITS, release, where
         )
         common["commits_twin"] = api_url("files", path, "commits") + view.query()
-        common["splits"] = _splits(session, view, release, path=path)
+        common["splits"] = _splits(session, view, release, where)
     if found is not None and not found[1]:
-        occurrences = queries.occurrences(session, release, path, filters.callee, filters.flag)
-        every = len(queries.occurrences(session, release, path))
+        rows = occurrences.in_file(session, release, path, filters.callee, filters.flag)
+        every = len(occurrences.in_file(session, release, path))
         json_twin = api_url("files", path, "occurrences") + view.query(count=None, metric=None, **filters.params())
         marks: dict[int, list[scopes.FindingRow]] = {}
-        for row in scopes.findings(session, release, path):  # all of them, however many the list shows
+        for row in scopes.findings(session, release, where):  # all of them, however many the list shows
             marks.setdefault(row.line, []).append(row)
         return render(
             request,
             "file.html",
             **common,
-            occurrences=occurrences,
+            occurrences=rows,
             every=every,
             filters=filters,
             json_twin=json_twin,
             marks=marks,
         )
-    children = queries.children_places(session, release, path, view.metric, view.count)
+    children = counts.children_places(session, release, path, view.metric, view.count)
     return render(request, "tree.html", **common, children=children, json_twin=api_url("tree", path) + view.query())
 
 
 @router.get("/releases", summary="Every ingested release")
 def release_list(request: Request, session: SessionDep, view: ViewDep) -> Response:
     context = _context(session, view)
-    totals = queries.path_series(session, "", view.metric, view.count)
+    totals = counts.path_series(session, "", view.metric, view.count)
     value = dict(zip((r.id for r in context["releases"]), totals, strict=True))
     groups = []
     for label, members in context["release_groups"]:
         rows = []
         for r in members:
-            before = queries.previous_release(session, r)
+            before = releases.previous_release(session, r)
             rows.append((r, value[r.id], value[r.id] - value[before.id] if before else None, before))
         groups.append((label, rows))
     return render(request, "releases.html", **context, groups=groups)
@@ -293,8 +297,8 @@ DetailsDep = Annotated[Details, Depends()]
 def release_page(
     request: Request, session: SessionDep, view: ViewDep, tag: str, details: DetailsDep, filters: ContextFilterDep
 ) -> Response:
-    newer = queries.release_ref(session, tag)
-    older = queries.previous_release(session, newer)
+    newer = releases.release_ref(session, tag)
+    older = releases.previous_release(session, newer)
     return _comparison(request, session, View(view.metric, view.count, tag), older, newer, details, filters)
 
 
@@ -308,7 +312,7 @@ def compare(
     from_: str = Query(..., alias="from", max_length=255),
     to: str = Query(..., max_length=255),
 ) -> Response:
-    older, newer = queries.release_ref(session, from_), queries.release_ref(session, to)
+    older, newer = releases.release_ref(session, from_), releases.release_ref(session, to)
     return _comparison(request, session, View(view.metric, view.count, newer.tag), older, newer, details, filters)
 
 
@@ -316,16 +320,17 @@ def _comparison(
     request: Request,
     session: SessionDep,
     view: View,
-    older: queries.ReleaseRef | None,
-    newer: queries.ReleaseRef,
+    older: releases.ReleaseRef | None,
+    newer: releases.ReleaseRef,
     details: Details,
     filters: ContextFilter,
 ) -> Response:
-    context = _context(session, view) | _context_table(session, view, newer, filters, release_url(newer.tag))
-    context |= _scopes(session, view, newer)
+    context = _context(session, view)
+    context |= _context_table(session, view, newer, filters, release_url(newer.tag), places.EVERYWHERE)
+    context |= _scopes(session, view, newer, places.EVERYWHERE)
     if older is None:
         return render(request, "release.html", **context, older=None, newer=newer)
-    totals = queries.path_series(session, "", view.metric, view.count)
+    totals = counts.path_series(session, "", view.metric, view.count)
     known = context["releases"]
     return render(
         request,
@@ -335,8 +340,8 @@ def _comparison(
         newer=newer,
         total_before=totals[known.index(older)],
         total_after=totals[known.index(newer)],
-        subsystem_changes=queries.subsystem_changes(session, older, newer, view.metric, view.count),
-        file_changes=queries.top_file_changes(session, older, newer, view.metric, view.count, TOP_CHANGES),
+        subsystem_changes=changes.subsystem_changes(session, older, newer, view.metric, view.count),
+        file_changes=changes.top_file_changes(session, older, newer, view.metric, view.count, TOP_CHANGES),
         top=TOP_CHANGES,
         occurrences=_occurrence_page(session, older, newer, view, details),
         who=_who(session, view, older, newer),
@@ -345,10 +350,10 @@ def _comparison(
 
 
 def _occurrence_page(
-    session: SessionDep, older: queries.ReleaseRef, newer: queries.ReleaseRef, view: View, details: Details
+    session: SessionDep, older: releases.ReleaseRef, newer: releases.ReleaseRef, view: View, details: Details
 ) -> dict[str, Any]:
     """A page of the per-file summary of added and removed occurrences, and one file's occurrences."""
-    files = queries.occurrence_change_summary(session, older, newer, view.metric)
+    files = occurrences.occurrence_change_summary(session, older, newer, view.metric)
     pages = max(1, -(-len(files) // SUMMARY_PAGE))
     page = min(details.page, pages)
     return {
@@ -358,15 +363,17 @@ def _occurrence_page(
         "page": page,
         "pages": pages,
         "file": details.file,
-        "of_file": queries.occurrence_changes(session, older, newer, view.metric, details.file) if details.file else [],
+        "of_file": (
+            occurrences.occurrence_changes(session, older, newer, view.metric, details.file) if details.file else []
+        ),
     }
 
 
-def _who(session: SessionDep, view: View, older: queries.ReleaseRef, newer: queries.ReleaseRef) -> dict[str, Any]:
+def _who(session: SessionDep, view: View, older: releases.ReleaseRef, newer: releases.ReleaseRef) -> dict[str, Any]:
     """The commits section: top commits both ways, first-parent steps, authors, and their sum.
 
     `within` is empty for a comparison backwards in time: it has no commits to show."""
-    within = attribution.releases_between(session, older, newer)
+    within = releases.releases_between(session, older, newer)
     commits = attribution.commit_effects(session, view.metric, view.count, CommitView.COMMITS, within)
     steps = attribution.step_summary(session, view.metric, view.count, within, TOP_COMMITS)
     intervals = [attribution.interval(session, r) for r in within]
@@ -394,4 +401,4 @@ def _who(session: SessionDep, view: View, older: queries.ReleaseRef, newer: quer
 
 @router.get("/about", summary="How every number is counted")
 def about(request: Request, session: SessionDep) -> Response:
-    return render(request, "about.html", view=None, releases=queries.releases(session))
+    return render(request, "about.html", view=None, releases=releases.releases(session))

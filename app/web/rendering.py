@@ -6,16 +6,17 @@ from fastapi import Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
-from app import attribution, charts, queries
+from app import charts
 from app.assets import asset_dir
 from app.change_rules import CHANGE_RULE_TEXT, REMOVALS
 from app.context_rules import CONTEXT_COUNT_RULE, CONTEXT_RULE_TEXT, NOFAIL, ROLE_RULES
-from app.links import api_url, release_url, source_links, subsystem_url, tree_url
+from app.links import api_url, commit_url, release_url, source_links, subsystem_url, tree_url
 from app.metrics import METRICS, Count, goes_down
+from app.queries import counts
+from app.queries.scopes import SHARE_RULE
 from app.registry import IDENTIFIERS, KIND_RULES, RULE_TEXT
 from app.request import View
 from app.scope_rules import FINDING_LABELS, RULE_VERSION, SCOPE_RULE_TEXT
-from app.scopes import SHARE_RULE
 
 templates = Jinja2Templates(directory=str(asset_dir("templates")))
 templates.env.globals.update(
@@ -24,9 +25,9 @@ templates.env.globals.update(
     IDENTIFIERS=IDENTIFIERS,
     RULE_TEXT=RULE_TEXT,
     KIND_RULES=KIND_RULES,
-    PROJECTION_WINDOW=queries.PROJECTION_WINDOW,
+    PROJECTION_WINDOW=counts.PROJECTION_WINDOW,
     sparkline=charts.sparkline_points,
-    commit_url=attribution.commit_url,
+    commit_url=commit_url,
     source_links=source_links,
     tree_url=tree_url,
     subsystem_url=subsystem_url,

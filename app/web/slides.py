@@ -13,11 +13,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from app import attribution, queries, scopes
 from app.assets import asset_dir
-from app.attribution import AuthorRow, CodePair, CommitRow, CommitView
 from app.change_rules import ChangeSplit
 from app.metrics import SCOPES_OPENED, Metric
+from app.queries import attribution, changes, counts, releases, scopes
+from app.queries.attribution import AuthorRow, CodePair, CommitRow, CommitView
 from app.request import Back, SessionDep, View, ViewDep
 from app.web import chart_routes
 from app.web.rendering import render
@@ -63,7 +63,7 @@ class ScopeColumn:
         return None if self.counts is None else sum(self.counts.values())
 
 
-def _scope_column(session: Session, release: queries.ReleaseRef, metric: Metric) -> ScopeColumn:
+def _scope_column(session: Session, release: releases.ReleaseRef, metric: Metric) -> ScopeColumn:
     legacy = " or ".join(scopes.LEGACY)
     if not set(metric.identifiers) & set(scopes.LEGACY):
         return ScopeColumn(None, legacy, f"only a use of {legacy} can be redundant, not one of {metric.label}")
@@ -75,13 +75,13 @@ def _scope_column(session: Session, release: queries.ReleaseRef, metric: Metric)
 class Deck:
     """What templates/slides.html draws, slide by slide."""
 
-    release: queries.ReleaseRef
-    previous: queries.ReleaseRef | None
-    first: queries.ReleaseRef
+    release: releases.ReleaseRef
+    previous: releases.ReleaseRef | None
+    first: releases.ReleaseRef
     headlines: tuple[Headline, ...]
     trend: str  # the chart's SVG: its endpoint's address on the web, a data: URI in the file to download
     subsystems: str
-    filesystems: queries.FilesystemTable
+    filesystems: changes.FilesystemTable
     filesystem_rows: int
     redundant: ScopeColumn
     attributed: bool  # the release's interval is attributed to commits
@@ -97,11 +97,11 @@ def _svg_uri(spec: dict) -> str:
 
 
 def _now_and_first(session: Session, path: str, metric: Metric, view: View, axis: tuple) -> tuple[int, int]:
-    series = queries.along(session, queries.path_series(session, path, metric, view.count), axis)
+    series = releases.along(session, counts.path_series(session, path, metric, view.count), axis)
     return series[-1], series[0]
 
 
-def _converters(session: Session, view: View, within: tuple[queries.ReleaseRef, ...]) -> Converters:
+def _converters(session: Session, view: View, within: tuple[releases.ReleaseRef, ...]) -> Converters:
     """The interval's authors who lowered the metric most, and its pulls (first-parent steps) that did."""
     commits = attribution.commit_effects(session, view.metric, view.count, CommitView.COMMITS, within)
     merges = attribution.commit_effects(session, view.metric, view.count, CommitView.MERGES, within)
@@ -122,9 +122,9 @@ def _chart(chart: str, view: View, spec: Callable[[], dict], offline: bool) -> s
 
 
 def deck(session: Session, view: View, back: int, offline: bool = False) -> Deck:
-    release = queries.release_ref(session, view.tag)
-    previous = queries.previous_release(session, release)
-    axis = queries.upto(session, release)
+    release = releases.release_ref(session, view.tag)
+    previous = releases.previous_release(session, release)
+    axis = releases.upto(session, release)
     label = view.metric.label
     fs_now, fs_first = _now_and_first(session, "fs", view.metric, view, axis)
     all_now, all_first = _now_and_first(session, "", view.metric, view, axis)
@@ -145,7 +145,7 @@ def deck(session: Session, view: View, back: int, offline: bool = False) -> Deck
         subsystems=_chart(
             "subsystems", view, lambda: chart_routes.subsystems_spec(session, view, CHART_WIDTH, large=True), offline
         ),
-        filesystems=queries.filesystem_table(session, release, back, view.metric, view.count),
+        filesystems=changes.filesystem_table(session, release, back, view.metric, view.count),
         filesystem_rows=FILESYSTEM_ROWS,
         redundant=_scope_column(session, release, view.metric),
         attributed=attributed,
@@ -164,13 +164,13 @@ def _asset(name: str) -> str:
 def _render(request: Request, session: Session, view: View, back: int, offline: bool) -> Response:
     shown = deck(session, view, back, offline)
     assets = {"css": _asset("app.css") + _asset("slides.css"), "js": _asset("slides.js")} if offline else None
-    query = view.query(back=None if back == queries.DEFAULT_BACK else str(back))  # links keep the reader's choices
+    query = view.query(back=None if back == changes.DEFAULT_BACK else str(back))  # links keep the reader's choices
     return render(
         request,
         "slides.html",
         view=view,
         release=shown.release,
-        axis_label=queries.axis_label(session, shown.release),
+        axis_label=releases.axis_label(session, shown.release),
         deck=shown,
         assets=assets,
         query=query,
@@ -179,13 +179,13 @@ def _render(request: Request, session: Session, view: View, back: int, offline: 
 
 
 @router.get("/slides", summary="The deck: 16:9 slides, arrow keys; prints one slide a page")
-def slides(request: Request, session: SessionDep, view: ViewDep, back: Back = queries.DEFAULT_BACK) -> Response:
+def slides(request: Request, session: SessionDep, view: ViewDep, back: Back = changes.DEFAULT_BACK) -> Response:
     return _render(request, session, view, back, offline=False)
 
 
 @router.get("/slides.html", summary="The deck as one HTML file to download: styles and charts inlined, no network")
-def slides_file(request: Request, session: SessionDep, view: ViewDep, back: Back = queries.DEFAULT_BACK) -> Response:
+def slides_file(request: Request, session: SessionDep, view: ViewDep, back: Back = changes.DEFAULT_BACK) -> Response:
     response = _render(request, session, view, back, offline=True)
-    tag = re.sub(r"[^A-Za-z0-9._-]", "_", queries.release_ref(session, view.tag).tag)
+    tag = re.sub(r"[^A-Za-z0-9._-]", "_", releases.release_ref(session, view.tag).tag)
     response.headers["Content-Disposition"] = f'attachment; filename="nofs-slides-{tag}.html"'
     return response

@@ -9,11 +9,12 @@ import logging
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from app import attribution, cache, queries
-from app.attribution import CommitView
+from app import cache
 from app.db import get_sessionmaker
 from app.errors import NotFound
 from app.metrics import DEFAULT_METRIC, METRICS, SCOPES_OPENED, Count
+from app.queries import attribution, changes, counts, occurrences, places, releases
+from app.queries.attribution import CommitView
 from app.web import chart_routes
 from app.web.pages import TOP_CHANGES, TOP_COMMITS
 from app.web.rendering import templates
@@ -49,23 +50,24 @@ def warm() -> None:
 
 def _run_page_queries(session: Session) -> None:
     metric, count = METRICS[DEFAULT_METRIC], Count.USES
-    newest = queries.release_ref(session, None)
-    before = queries.previous_release(session, newest) or newest
-    queries.path_series(session, "", metric, count)
-    queries.path_series(session, "", SCOPES_OPENED, count)
-    for place in queries.subsystem_places(session, newest, metric, count, with_series=1)[:1]:
-        queries.subsystem_series(session, place.name, metric, count)
-        queries.subsystem_info(session, place.name, newest)
-        queries.subsystem_files(session, place.name, newest, metric, count)
-        attribution.commits_up_to(session, metric, count, CommitView.COMMITS, newest, subsystem=place.name)
-    attribution.commits_up_to(session, metric, count, CommitView.COMMITS, newest, path="fs")
-    queries.children_places(session, newest, "", metric, count)
-    queries.file_changes(session, before, newest, metric, count)
-    queries.top_file_changes(session, before, newest, metric, count, TOP_CHANGES)
-    queries.subsystem_changes(session, before, newest, metric, count)
-    queries.occurrence_changes(session, before, newest, metric)
-    queries.occurrence_change_summary(session, before, newest, metric)
-    queries.occurrences(session, newest, "")
+    newest = releases.release_ref(session, None)
+    before = releases.previous_release(session, newest) or newest
+    counts.path_series(session, "", metric, count)
+    counts.path_series(session, "", SCOPES_OPENED, count)
+    for place in counts.subsystem_places(session, newest, metric, count, with_series=1)[:1]:
+        owner = places.Where(subsystem=place.name)
+        counts.subsystem_series(session, place.name, metric, count)
+        places.subsystem_info(session, place.name, newest)
+        counts.subsystem_files(session, place.name, newest, metric, count)
+        attribution.commits_up_to(session, metric, count, CommitView.COMMITS, newest, owner)
+    attribution.commits_up_to(session, metric, count, CommitView.COMMITS, newest, places.Where("fs"))
+    counts.children_places(session, newest, "", metric, count)
+    changes.file_changes(session, before, newest, metric, count)
+    changes.top_file_changes(session, before, newest, metric, count, TOP_CHANGES)
+    changes.subsystem_changes(session, before, newest, metric, count)
+    occurrences.occurrence_changes(session, before, newest, metric)
+    occurrences.occurrence_change_summary(session, before, newest, metric)
+    occurrences.in_file(session, newest, "")
     for view in CommitView:
         attribution.commit_rows(session, metric, count, view, (newest,))
     attribution.step_summary(session, metric, count, (newest,), TOP_COMMITS)

@@ -12,13 +12,13 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy import Engine
 
-from app.api import create_api
+from app.api.server import create_api
 from app.db import get_engine
 from app.settings import get_settings
 from ingest.run import IngestOptions, ingest
-from tests.app.test_pages import fresh_client
 from tests.conftest import ingested_sqlite
 from tests.kernel_like import WITH_STABLE, build_history, git_grep
+from tests.web import fresh_client
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

@@ -12,12 +12,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from app import attribution, queries
-from app.attribution import CommitView
 from app.metrics import METRICS, Count
+from app.queries import attribution, releases
+from app.queries.attribution import CommitView
 from ingest.run import IngestOptions, ingest
-from tests.app.test_pages import fresh_client, text_of
 from tests.kernel_like import BTRFS_MERGE_SUBJECT, WITH_STABLE, build_history
+from tests.web import fresh_client, text_of
 
 HOSTILE_MESSAGE = (
     'fs: <script>alert(1)</script> "quoted"\n\nLink: javascript:alert(2)\nLink: https://lore.kernel.org/r/ok\n'
@@ -147,9 +147,9 @@ def test_slides_thank_the_converters_of_the_cycle(client: TestClient) -> None:
 def test_the_step_summary_is_what_every_step_adds_up_to(engine: Engine, client: TestClient, metric: str) -> None:
     """The page's first-parent steps are counted, added up and ranked by the database; the API lists them all."""
     with Session(engine) as session:
-        every = queries.releases(session)
+        every = releases.releases(session)
         for older, newer in [*pairwise(every), (every[0], every[-1])]:
-            within = attribution.releases_between(session, older, newer)
+            within = releases.releases_between(session, older, newer)
             for count in Count:
                 steps = attribution.commit_effects(session, METRICS[metric], count, CommitView.MERGES, within)
                 for limit in (1, 3):
@@ -160,5 +160,5 @@ def test_the_step_summary_is_what_every_step_adds_up_to(engine: Engine, client: 
                         sum(r.net for r in steps),
                         tuple(largest),
                     ), (older.tag, newer.tag, count, limit)
-        whole = attribution.releases_between(session, every[0], every[-1])
+        whole = releases.releases_between(session, every[0], every[-1])
         assert attribution.step_summary(session, METRICS[metric], Count.USES, whole, 3).steps > 1

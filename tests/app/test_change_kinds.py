@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from ingest.run import IngestOptions, ingest
-from tests.app.test_pages import fresh_client, text_of
 from tests.kernel_like import WITH_STABLE, build_history
+from tests.web import fresh_client, text_of
 
 
 @pytest.fixture
@@ -48,8 +48,13 @@ def test_the_twin_splits_each_interval_and_the_parts_add_up(client: TestClient) 
 
 
 def test_bad_requests_are_4xx(client: TestClient) -> None:
-    assert client.get("/api/v1/change-kinds?to=v1.9").status_code == 404  # the first release
-    assert client.get("/api/v1/change-kinds?from=v2.0&to=v1.10").status_code == 422  # backwards
+    first = client.get("/api/v1/change-kinds?to=v1.9")  # no interval: the one error of every interval asked for
+    assert (first.status_code, first.json()["detail"]) == (
+        422,
+        "v1.9 is the first ingested release: nothing to compare it with",
+    )
+    backwards = client.get("/api/v1/change-kinds?from=v2.0&to=v1.10")
+    assert (backwards.status_code, backwards.json()["detail"]) == (422, "v2.0 is not an older release on v1.10's line")
     assert client.get("/api/v1/change-kinds?path=no/such").status_code == 404
 
 

@@ -13,26 +13,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from app import queries
 from app.context_rules import CONTEXT_RULE_TEXT, NOFAIL
 from app.metrics import METRICS
+from app.queries import context, counts, releases
+from app.queries.places import Where
 from ingest.run import IngestOptions, ingest
-from tests.app.test_pages import fresh_client, text_of
-from tests.kernel_like import WITH_STABLE, XFS_CONTEXT_PATH, build_context_history
+from tests.kernel_like import FS_XFS, WITH_STABLE, XFS_CONTEXT_PATH, build_context_history
+from tests.web import fresh_client, text_of
 
 NOFS = METRICS["GFP_NOFS"]
 # fs/xfs at v2.1: XFS_CONTEXT, and xfs_buf.c's kmalloc(1, GFP_NOFS | __GFP_NOFAIL) since v2.0
-FS_XFS = [
-    ("argument", "kmalloc", 3, 2),
-    ("argument", "alloc_pages", 1, 0),
-    ("argument", "kzalloc", 1, 0),
-    ("policy", "mapping_set_gfp_mask", 1, 0),
-    ("argument", "mempool_alloc", 1, 1),
-    ("mask", None, 1, 0),  # if (gfp == GFP_NOFS)
-    ("policy", None, 1, 0),  # b->gfp = GFP_NOFS
-]
-
-
 @pytest.fixture
 def history(engine: Engine, tmp_path: Path) -> Path:
     build_context_history(tmp_path / "linux")
@@ -46,31 +36,31 @@ def client(history: Path) -> Iterator[TestClient]:
         yield client
 
 
-def rows(found: queries.ContextBreakdown) -> list[tuple[str, str | None, int, int]]:
+def rows(found: context.ContextBreakdown) -> list[tuple[str, str | None, int, int]]:
     return [(c.role, c.callee, c.uses, c.with_flag(NOFAIL)) for c in found.callees]
 
 
 def test_a_directory_by_callee_role_and_flag(engine: Engine, history: Path) -> None:
     with Session(engine) as session:
-        v2_1 = queries.release_ref(session, "v2.1")
-        xfs = queries.context_breakdown(session, v2_1, NOFS, "fs/xfs")
+        v2_1 = releases.release_ref(session, "v2.1")
+        xfs = context.context_breakdown(session, v2_1, NOFS, Where("fs/xfs"))
         assert rows(xfs) == FS_XFS
         assert xfs.flags == (("__GFP_NOFAIL", 3), ("__GFP_NOWARN", 1)) and xfs.with_flag(NOFAIL) == 3
         assert xfs.roles == (("argument", 6), ("policy", 2), ("mask", 1)) and xfs.unclassified == 0
         # every code occurrence has its context: the breakdown adds up to the uses the counts hold, everywhere
-        for release in queries.releases(session):
+        for release in releases.releases(session):
             for path in ("", "fs", "fs/xfs", "fs/btrfs/inode.c", "drivers"):
-                found = queries.context_breakdown(session, release, NOFS, path)
-                assert found.uses == queries.place_counts(session, release, path, NOFS).uses
-        one_file = queries.context_breakdown(session, v2_1, NOFS, "fs/xfs/xfs_buf.c")
+                found = context.context_breakdown(session, release, NOFS, Where(path or None))
+                assert found.uses == counts.place_counts(session, release, path, NOFS).uses
+        one_file = context.context_breakdown(session, v2_1, NOFS, Where("fs/xfs/xfs_buf.c"))
         assert rows(one_file) == [("argument", "kmalloc", 1, 1)]
-        btrfs = queries.context_breakdown(session, v2_1, NOFS, subsystem="BTRFS FILE SYSTEM")
+        btrfs = context.context_breakdown(session, v2_1, NOFS, Where(subsystem="BTRFS FILE SYSTEM"))
         assert rows(btrfs) == [("argument", "kmalloc", 1, 0)]
-        nofail = queries.context_breakdown(session, v2_1, NOFS, flag=NOFAIL)
+        nofail = context.context_breakdown(session, v2_1, NOFS, flag=NOFAIL)
         assert rows(nofail) == [("argument", "kmalloc", 2, 2), ("argument", "mempool_alloc", 1, 1)]
-        kmalloc = queries.context_breakdown(session, v2_1, NOFS, callee="kmalloc")
+        kmalloc = context.context_breakdown(session, v2_1, NOFS, callee="kmalloc")
         assert kmalloc.uses == 4 and kmalloc.flags == (("__GFP_NOFAIL", 2),)  # btrfs, xfs_buf, xfs_ctx twice
-        fs_flag = queries.context_breakdown(session, v2_1, METRICS["__GFP_FS"], "fs")
+        fs_flag = context.context_breakdown(session, v2_1, METRICS["__GFP_FS"], Where("fs"))
         assert rows(fs_flag) == [("mask", None, 1, 0)] and fs_flag.negated == 1  # gfp &= ~__GFP_FS
 
 

@@ -12,10 +12,10 @@ from app.db import get_engine, make_engine
 from app.web.response_cache import VERSION_TTL
 from ingest.run import IngestOptions, ingest
 from migrations.runner import upgrade
-from tests.app.test_pages import fresh_client
 from tests.conftest import POSTGRES_ADMIN, _pg_url
 from tests.conftest import _admin as admin
 from tests.kernel_like import WITH_STABLE, build_history
+from tests.web import fresh_client
 
 
 def test_database_down_then_back(pg_engine: Engine, tmp_path: Path) -> None:

@@ -9,14 +9,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from app import attribution
-from app.attribution import CommitView
 from app.db import get_engine
 from app.models import Commit
+from app.queries import attribution
+from app.queries.attribution import CommitView
 from ingest.run import IngestOptions, ingest
-from tests.app.test_pages import fresh_client, text_of
 from tests.fix_history import OTHER_TREE, build_fixes_history
 from tests.kernel_like import selection_of
+from tests.web import fresh_client, text_of
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from ingest.run import IngestOptions, ingest
-from tests.app.test_pages import fresh_client
 from tests.conftest import live_server
 from tests.kernel_like import WITH_STABLE, build_history
+from tests.web import fresh_client
 
 NASTY = [
     "..",

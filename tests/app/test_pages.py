@@ -12,21 +12,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from app import cache, lines, queries
+from app import cache, lines
 from app.db import get_engine
 from app.main import create_app
+from app.queries import occurrences, releases
 from app.settings import get_settings
 from app.web.rendering import templates
 from app.web.warmup import YOUNG_OBJECTS
 from ingest.run import IngestOptions, ingest
 from tests.kernel_like import WITH_STABLE, build_history, git_grep
-
-
-def fresh_client() -> TestClient:
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    cache.clear()
-    return TestClient(create_app())
+from tests.web import fresh_client, text_of
 
 
 @pytest.fixture
@@ -36,10 +31,6 @@ def client(engine: Engine, tmp_path: Path) -> Iterator[TestClient]:
     ingest(engine, IngestOptions(str(tmp_path / "linux"), tmp_path / "cache", WITH_STABLE, jobs=1))
     with fresh_client() as client:
         yield client
-
-
-def text_of(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 def test_overview_headlines_match_git_grep(client: TestClient, tmp_path: Path) -> None:
@@ -193,7 +184,7 @@ def test_overview_walks_each_release_timeline_once(client: TestClient, monkeypat
     walked: Counter[str] = Counter()
     predecessors = lines.predecessors
 
-    def counting(releases: Sequence[queries.ReleaseRef]) -> list[queries.ReleaseRef | None]:
+    def counting(releases: Sequence[releases.ReleaseRef]) -> list[releases.ReleaseRef | None]:
         walked.update(release.tag for release in releases)
         return predecessors(releases)
 
@@ -235,7 +226,7 @@ QUERY = {"/compare": "?from=v1.9&to=v2.0", "/compare/occurrences": "?from=v1.9&t
 
 
 def _every_get_url() -> list[str]:
-    from app.api import create_api
+    from app.api.server import create_api
 
     urls = []
     for prefix, application in (("", create_app()), ("/api/v1", create_api())):
@@ -358,8 +349,8 @@ def test_a_new_server_warms_up_without_keeping_what_it_read(
     build_history(tmp_path / "linux")
     ingest(engine, IngestOptions(str(tmp_path / "linux"), tmp_path / "cache", WITH_STABLE, jobs=1))
     ran: list[str] = []
-    real = queries.occurrence_changes
-    monkeypatch.setattr(queries, "occurrence_changes", lambda *a: ran.append("occurrence_changes") or real(*a))
+    real = occurrences.occurrence_changes
+    monkeypatch.setattr(occurrences, "occurrence_changes", lambda *a: ran.append("occurrence_changes") or real(*a))
     templates.env.cache.clear()
     gc.unfreeze()  # an earlier server in this process may have frozen its objects already
     gc.set_threshold(700, *gc.get_threshold()[1:])  # and raised the threshold

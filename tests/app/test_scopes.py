@@ -14,13 +14,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from app import queries, scopes
+from app.queries import places, releases, scopes
 from app.scope_rules import RULE_VERSION, SCOPE_RULE_TEXT
 from app.web import response_cache
 from ingest.run import IngestOptions, ingest
-from tests.app.test_pages import fresh_client, text_of
 from tests.kernel_like import WITH_STABLE
 from tests.scope_history import BTRFS, RAID1, XFS, XFS_WHY, build_scope_history, store_findings
+from tests.web import fresh_client, text_of
 
 
 @pytest.fixture
@@ -273,16 +273,16 @@ def test_storing_a_reading_changes_the_data_version(ingested: Engine, monkeypatc
 
 def test_the_query_functions_are_what_the_pages_and_the_api_show(client: TestClient, ingested: Engine) -> None:
     with Session(ingested) as session:
-        release = queries.release_ref(session, "v2.1")
-        summary = scopes.summary(session, release, "fs")
+        release = releases.release_ref(session, "v2.1")
+        summary = scopes.summary(session, release, places.Where("fs"))
         assert (summary.redundant.nofs, summary.redundant.nofs_uses, summary.of_kind(scopes.Finding.OPENER)) == (
             2,
             5,
             1,
         )
         assert scopes.by_filesystem(session, release, ("GFP_NOFS", "GFP_NOIO")) == {"fs/btrfs": 1, "fs/xfs": 1}
-        assert scopes.by_filesystem(session, queries.release_ref(session, "v1.10"), ("GFP_NOFS",)) is None
-        points = scopes.series(session, queries.upto(session, release), None, "BTRFS FILE SYSTEM")
+        assert scopes.by_filesystem(session, releases.release_ref(session, "v1.10"), ("GFP_NOFS",)) is None
+        points = scopes.series(session, releases.upto(session, release), places.Where(subsystem="BTRFS FILE SYSTEM"))
         assert [(p.release.tag, p.redundant.nofs, p.redundant.nofs_uses) for p in points] == [
             ("v2.0", 0, 1),
             ("v2.1", 1, 1),

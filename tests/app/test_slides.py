@@ -11,7 +11,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from ingest.run import IngestOptions, ingest
-from tests.app.test_pages import fresh_client, text_of
 from tests.kernel_like import (
     CONVERSION_CALLS,
     CONVERSION_SUBJECT,
@@ -22,6 +21,7 @@ from tests.kernel_like import (
     build_many_filesystems,
     git_grep,
 )
+from tests.web import fresh_client, text_of
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from tests.ingest.test_resume import build
 
 def ingest_process(repo: Path, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "ingest.cli", "ingest", "--jobs", "2", *extra, str(repo)],
+        [sys.executable, "-m", "cli.main", "ingest", "--jobs", "2", *extra, str(repo)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -38,7 +38,7 @@ def build(path: Path) -> None:
 
 def ingest_process(repo: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "ingest.cli", "ingest", "--jobs", "2", str(repo)],
+        [sys.executable, "-m", "cli.main", "ingest", "--jobs", "2", str(repo)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # its own process group: the kill takes the workers and git with it
@@ -105,7 +105,7 @@ def test_killing_only_the_ingest_leaves_no_worker_behind(engine: Engine, tmp_pat
     uninterrupted = dump(engine)
     wipe(engine)
     process = subprocess.Popen(
-        [sys.executable, "-m", "ingest.cli", "ingest", "--jobs", "2", str(tmp_path / "repo")],
+        [sys.executable, "-m", "cli.main", "ingest", "--jobs", "2", str(tmp_path / "repo")],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.orm import Session
 
-from app import queries
 from app.models import Attribution, Occurrence, Release, ReleaseFile
 from app.models import Path as PathRow
+from app.queries import counts, releases
 from app.registry import NAMES
 from ingest.errors import IngestError
 from ingest.run import IngestOptions, IngestStats, ingest
@@ -34,7 +34,7 @@ def history(tmp_path: Path) -> Path:
 
 
 def totals(session: Session, tag: str, path: str) -> dict[str, int]:
-    return {row.identifier: row.total for row in queries.path_report(session, tag, path).totals if row.total}
+    return {row.identifier: row.total for row in counts.path_report(session, tag, path).totals if row.total}
 
 
 def test_every_release_directory_and_identifier_matches_git_grep(
@@ -50,19 +50,19 @@ def test_every_release_directory_and_identifier_matches_git_grep(
 
 def test_counts_by_kind_uses_and_definitions(engine: Engine, session: Session, history: Path, tmp_path: Path) -> None:
     run(engine, history, tmp_path)
-    btrfs = {r.identifier: r for r in queries.path_report(session, "v1.9", "fs/btrfs").totals}
+    btrfs = {r.identifier: r for r in counts.path_report(session, "v1.9", "fs/btrfs").totals}
     assert (btrfs["GFP_NOFS"].uses, btrfs["GFP_NOFS"].counts.comment, btrfs["GFP_NOFS"].counts.string) == (3, 1, 1)
-    gfp_h = {r.identifier: r for r in queries.path_report(session, "v1.9", "include/linux/gfp.h").totals}
+    gfp_h = {r.identifier: r for r in counts.path_report(session, "v1.9", "include/linux/gfp.h").totals}
     assert (gfp_h["GFP_NOFS"].counts.definition, gfp_h["GFP_NOFS"].uses, gfp_h["GFP_NOFS"].counts.comment) == (1, 0, 1)
-    sched = {r.identifier: r for r in queries.path_report(session, "v1.9", "include/linux/sched").totals}
+    sched = {r.identifier: r for r in counts.path_report(session, "v1.9", "include/linux/sched").totals}
     assert sched["memalloc_nofs_save"].counts.definition == 1 and sched["memalloc_nofs_save"].uses == 0
-    after = {r.identifier: r for r in queries.path_report(session, "v1.10", "fs/btrfs").totals}
+    after = {r.identifier: r for r in counts.path_report(session, "v1.10", "fs/btrfs").totals}
     assert after["GFP_NOFS"].uses == 1 and after["memalloc_nofs_save"].uses == 1
 
 
 def test_directory_children_and_files(engine: Engine, session: Session, history: Path, tmp_path: Path) -> None:
     run(engine, history, tmp_path)
-    report = queries.path_report(session, "v1.9", "fs", "GFP_NOFS")
+    report = counts.path_report(session, "v1.9", "fs", "GFP_NOFS")
     assert {(r.name, r.type, r.total) for r in report.rows} == {
         ("fs/btrfs", "dir", 5),
         ("fs/ext4", "dir", 2),
@@ -74,7 +74,7 @@ def test_directory_children_and_files(engine: Engine, session: Session, history:
 
 def test_subsystems_follow_maintainers(engine: Engine, session: Session, history: Path, tmp_path: Path) -> None:
     run(engine, history, tmp_path)
-    rows = {(r.name, r.identifier): r.uses for r in queries.subsystem_report(session, "v1.9").rows}
+    rows = {(r.name, r.identifier): r.uses for r in counts.subsystem_report(session, "v1.9").rows}
     assert rows[("BTRFS FILE SYSTEM", "GFP_NOFS")] == 3
     assert rows[("EXT4 FILE SYSTEM", "GFP_NOFS")] == 1  # "F: fs/ext4" names a directory
     assert rows[("MEMORY MANAGEMENT", "GFP_NOIO")] == 1
@@ -131,14 +131,14 @@ def test_releases_store_tag_commit_and_date_in_version_order(
     engine: Engine, session: Session, history: Path, tmp_path: Path
 ) -> None:
     run(engine, history, tmp_path)
-    releases = queries.list_releases(session)
-    assert [r.tag for r in releases] == FINAL_TAGS
+    stored = releases.releases(session)
+    assert [r.tag for r in stored] == FINAL_TAGS
     repo = pygit2.Repository(str(history))
-    for release in releases:
+    for release in stored:
         commit = repo.revparse_single(release.tag).peel(pygit2.Commit)
         assert release.commit_id == str(commit.id)
         assert release.commit_date.astimezone(UTC) == datetime.fromtimestamp(commit.commit_time, UTC)
-    assert releases[0].commit_date > datetime.fromtimestamp(BASE_TIME, UTC)
+    assert stored[0].commit_date > datetime.fromtimestamp(BASE_TIME, UTC)
 
 
 def test_rc_only_when_asked(engine: Engine, history: Path, tmp_path: Path) -> None:
@@ -186,7 +186,7 @@ def test_tree_without_maintainers_is_all_the_rest(engine: Engine, session: Sessi
     builder.commit({"src/a.c": b"int a = GFP_NOFS;\n"})
     builder.tag("v0.1")
     run(engine, tmp_path / "plain", tmp_path)
-    assert [(r.name, r.uses) for r in queries.subsystem_report(session, None, "GFP_NOFS").rows] == [("THE REST", 1)]
+    assert [(r.name, r.uses) for r in counts.subsystem_report(session, None, "GFP_NOFS").rows] == [("THE REST", 1)]
 
 
 def test_no_matching_tags_is_an_error(engine: Engine, history: Path, tmp_path: Path) -> None:
@@ -221,9 +221,9 @@ def test_torvalds_oddities_are_skipped_or_counted_never_fatal(engine: Engine, se
                             capture_output=True, check=True)  # fmt: skip
     shown = listed.stdout.decode().splitlines()[0]
     assert shown == '"fs/caf\\351/inode.c"'
-    children = {row.name for row in queries.path_report(session, "v2.6.13", "fs").rows}
+    children = {row.name for row in counts.path_report(session, "v2.6.13", "fs").rows}
     assert children == {'"fs/caf\\351"', "fs/ext4"}
-    assert {row.name for row in queries.path_report(session, "v2.6.13", '"fs/caf\\351"').rows} == {shown}
+    assert {row.name for row in counts.path_report(session, "v2.6.13", '"fs/caf\\351"').rows} == {shown}
     assert totals(session, "v2.6.15", "") == {}  # the file went away with the rest
 
 

@@ -15,7 +15,7 @@ WORKERS = 3
 
 def start(repo: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "ingest.cli", "ingest", "--jobs", "1", str(repo)],
+        [sys.executable, "-m", "cli.main", "ingest", "--jobs", "1", str(repo)],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.attribution import DETAILS_AT_ONCE, CommitEffect, CommitRow, CommitView, commit_effects, with_details
 from app.cache import cached
 from app.metrics import Count, Metric
 from app.models import Attribution, CommitFix, Release
-from app.queries import ReleaseRef
+from app.queries.attribution import DETAILS_AT_ONCE, CommitEffect, CommitRow, CommitView, commit_effects, with_details
+from app.queries.places import EVERYWHERE, Where
+from app.queries.releases import ReleaseRef
 from app.registry import BY_NAME, Direction
 
 
@@ -75,12 +76,11 @@ def needed_fixes(
     metric: Metric,
     count: Count,
     within: tuple[ReleaseRef, ...],
-    path: str | None = None,
-    subsystem: str | None = None,
+    where: Where = EVERYWHERE,
 ) -> NeededFixes:
-    """The conversions of the given releases' intervals (under a path, in a subsystem) that a Fixes: trailer
-    names, in commit_effects' order: newest release first, then newest commit."""
-    effects = commit_effects(session, metric, count, CommitView.COMMITS, within, path, subsystem)
+    """The conversions of the given releases' intervals in a place that a Fixes: trailer names, in
+    commit_effects' order: newest release first, then newest commit."""
+    effects = commit_effects(session, metric, count, CommitView.COMMITS, within, where)
     up = goes_up(metric)
     conversions = [e for e in effects if converts(e, up)]
     oids = sorted({e.commit for e in conversions})

@@ -1,4 +1,4 @@
-"""What `nofs scopes` found at a release (issue 13, item 2), read back: whether the release was read, its findings
+"""What `nofs scopes` found at a release, read back: whether the release was read, its findings
 by kind, the GFP_NOFS/GFP_NOIO uses redundant inside an open scope and their share of the uses, and each finding
 with its evidence. The release, subsystem, directory and file pages, /api/v1/scopes, the slides and
 `nofs report --by scope` all ask these functions. No writes."""
@@ -15,17 +15,10 @@ from sqlalchemy.orm import Session
 from app.cache import cached
 from app.metrics import METRICS
 from app.models import Path, PathCount, ReleaseFile, ScopeAnalysis, ScopeFinding, Subsystem
-from app.queries import (
-    FILESYSTEMS,
-    ReleaseRef,
-    path_counts_series,
-    place_counts,
-    place_words,
-    releases,
-    subsystem_counts,
-    subsystem_counts_series,
-    under,
-)
+from app.queries.changes import FILESYSTEMS
+from app.queries.counts import path_counts_series, place_counts, subsystem_counts, subsystem_counts_series
+from app.queries.places import EVERYWHERE, Where, restrict
+from app.queries.releases import ReleaseRef, positions
 from app.registry import ZERO_COUNTS
 from app.scope_rules import COVERED_BY, FINDING_LABELS, RULE_VERSION, Finding, How
 
@@ -99,12 +92,10 @@ class Redundancy:
 
 @dataclass(frozen=True)
 class ScopeSummary:
-    """The scope reading of one place at a release: the whole tree, a path (with all below it), a subsystem, or
-    a subsystem's files below a path. `analysis` is None when the release was not read."""
+    """The scope reading of one place at a release. `analysis` is None when the release was not read."""
 
     release: ReleaseRef
-    path: str | None
-    subsystem: str | None
+    where: Where
     analysis: Analysis | None
     kinds: tuple[tuple[str, int], ...]  # every Finding, in its order, zeros included
     how: tuple[tuple[str, int], ...]  # redundant uses by How
@@ -124,7 +115,7 @@ class ScopeSummary:
 
     @property
     def place(self) -> str:
-        return place_words(self.path, self.subsystem)
+        return self.where.words
 
 
 @cached
@@ -149,26 +140,26 @@ def analysed(session: Session) -> frozenset[int]:
 def findings(
     session: Session,
     release: ReleaseRef,
-    path: str | None = None,
-    subsystem: str | None = None,
+    where: Where = EVERYWHERE,
     kind: Finding | None = None,
     limit: int | None = None,
     offset: int = 0,
 ) -> tuple[FindingRow, ...]:
-    """The findings at a release below `path` (a directory with all below it, or a file), in `subsystem`'s files,
-    of one kind; redundant uses first, then the scope API's findings (Finding's order), each by path and line;
-    `limit` of them from `offset` (a kernel release can hold ten thousand, each with its chain: pages and the API
-    read one page, and count with `tallies`). Empty when the release was not read: ask `analysis` which it is."""
+    """The findings at a release in a place, of one kind; redundant uses first, then the scope API's findings
+    (Finding's order), each by path and line; `limit` of them from `offset` (a kernel release can hold ten
+    thousand, each with its chain: pages and the API read one page, and count with `tallies`).
+    Empty when the release was not read: ask `analysis` which it is."""
     f = ScopeFinding
-    query = _place_filter(
+    query = restrict(
         select(Path.path, f.kind, f.identifier, Subsystem.name, f.line, f.function, f.how, f.text, f.evidence)
         .join(Path, Path.id == f.path_id)
         .outerjoin(Subsystem, Subsystem.id == f.subsystem_id)
         .where(f.release_id == release.id),
-        path,
-        subsystem,
-        kind,
-    ).order_by(KIND_ORDER, Path.path, f.line, f.kind, f.identifier, f.id)
+        where,
+    )
+    if kind is not None:
+        query = query.where(f.kind == kind.value)
+    query = query.order_by(KIND_ORDER, Path.path, f.line, f.kind, f.identifier, f.id)
     if limit is not None:
         query = query.limit(limit).offset(offset)
     rows = session.connection().execute(query).all()
@@ -176,17 +167,6 @@ def findings(
         FindingRow(kind, identifier, where, owner, line, function, how, text, _steps(evidence))
         for where, kind, identifier, owner, line, function, how, text, evidence in rows
     )
-
-
-def _place_filter(query: Any, path: str | None, subsystem: str | None, kind: Finding | None) -> Any:
-    """Findings below `path`, in `subsystem`'s files, of `kind`: the query must join Path and Subsystem."""
-    if path:
-        query = query.where(under(path))
-    if subsystem is not None:
-        query = query.where(Subsystem.name == subsystem)
-    if kind is not None:
-        query = query.where(ScopeFinding.kind == kind.value)
-    return query
 
 
 @dataclass(frozen=True)
@@ -201,19 +181,15 @@ class Tally:
 
 
 @cached
-def tallies(
-    session: Session, release: ReleaseRef, path: str | None = None, subsystem: str | None = None
-) -> tuple[Tally, ...]:
+def tallies(session: Session, release: ReleaseRef, where: Where = EVERYWHERE) -> tuple[Tally, ...]:
     """The findings of a place at a release counted in SQL (a handful of rows however many findings there are):
     what summaries and series read instead of the findings themselves."""
     f = ScopeFinding
     counted = select(f.kind, f.how, f.identifier, f.subsystem_id, func.count().label("n")).where(
         f.release_id == release.id
     )
-    if path:  # the joins only where a filter needs them: the whole tree's count reads one index
-        counted = counted.join(Path, Path.id == f.path_id).where(under(path))
-    if subsystem is not None:
-        counted = counted.join(Subsystem, Subsystem.id == f.subsystem_id).where(Subsystem.name == subsystem)
+    # the joins only where a filter needs them: the whole tree's count reads one index
+    counted = restrict(counted, where, f.path_id, f.subsystem_id)
     grouped = counted.group_by(f.kind, f.how, f.identifier, f.subsystem_id).subquery()
     query = select(grouped.c.kind, grouped.c.how, grouped.c.identifier, Subsystem.name, grouped.c.n).outerjoin(
         Subsystem, Subsystem.id == grouped.c.subsystem_id
@@ -236,28 +212,29 @@ def _steps(evidence: Any) -> tuple[Step, ...]:
     )
 
 
-def nofs_uses(session: Session, release: ReleaseRef, path: str | None, subsystem: str | None) -> int:
+def nofs_uses(session: Session, release: ReleaseRef, where: Where) -> int:
     """GFP_NOFS code uses in the place at the release, from the stored counts the pages show: the share's
     denominator."""
     metric = METRICS[NOFS]
-    if subsystem is None:
-        return place_counts(session, release, path or "", metric).code
-    if not path:
-        return subsystem_counts(session, release, metric).get(subsystem, ZERO_COUNTS).code
-    return _subsystem_below(session, release, path, subsystem)
+    if where.subsystem is None:
+        return place_counts(session, release, where.path or "", metric).code
+    if where.path is None:
+        return subsystem_counts(session, release, metric).get(where.subsystem, ZERO_COUNTS).code
+    return _subsystem_below(session, release, where)
 
 
 @cached
-def _subsystem_below(session: Session, release: ReleaseRef, path: str, subsystem: str) -> int:
+def _subsystem_below(session: Session, release: ReleaseRef, where: Where) -> int:
     """GFP_NOFS code uses in a subsystem's files below a path: its files' stored counts added up."""
     rf = ReleaseFile
-    query = (
+    query = restrict(
         select(func.coalesce(func.sum(PathCount.code), 0))
         .select_from(rf)
-        .join(Path, Path.id == rf.path_id)
-        .join(Subsystem, Subsystem.id == rf.subsystem_id)
         .join(PathCount, (PathCount.path_id == rf.path_id) & (PathCount.release_id == rf.release_id))
-        .where(rf.release_id == release.id, Subsystem.name == subsystem, under(path), PathCount.identifier == NOFS)
+        .where(rf.release_id == release.id, PathCount.identifier == NOFS),
+        where,
+        rf.path_id,
+        rf.subsystem_id,
     )
     return int(session.connection().execute(query).scalar_one())
 
@@ -271,21 +248,18 @@ def _redundancy(name: str, counted: Iterable[Tally], uses: int) -> Redundancy:
 
 
 @cached
-def summary(
-    session: Session, release: ReleaseRef, path: str | None = None, subsystem: str | None = None
-) -> ScopeSummary:
+def summary(session: Session, release: ReleaseRef, where: Where = EVERYWHERE) -> ScopeSummary:
     """The scope reading of a place at a release (see ScopeSummary); for the whole tree, also by subsystem."""
-    path = path or None
-    counted = tallies(session, release, path, subsystem)
+    counted = tallies(session, release, where)
     kinds: Counter[str] = Counter()
     how: Counter[str] = Counter()
     for t in counted:
         kinds[t.kind] += t.n
         if t.kind == Finding.REDUNDANT:
             how[t.how] += t.n
-    whole = _redundancy(place_words(path, subsystem), counted, nofs_uses(session, release, path, subsystem))
+    whole = _redundancy(where.words, counted, nofs_uses(session, release, where))
     by_subsystem: tuple[Redundancy, ...] = ()
-    if path is None and subsystem is None:
+    if where.whole_tree:
         uses = subsystem_counts(session, release, METRICS[NOFS])
         owners = sorted({t.subsystem for t in counted if t.kind == Finding.REDUNDANT and t.subsystem is not None})
         by_subsystem = tuple(
@@ -299,8 +273,7 @@ def summary(
         )
     return ScopeSummary(
         release,
-        path,
-        subsystem,
+        where,
         analysis(session, release),
         tuple((k.value, kinds[k.value]) for k in Finding),
         tuple((h.value, how[h.value]) for h in How),
@@ -315,29 +288,26 @@ class SeriesPoint:
     redundant: Redundancy
 
 
-def series(
-    session: Session, axis: tuple[ReleaseRef, ...], path: str | None = None, subsystem: str | None = None
-) -> tuple[SeriesPoint, ...]:
+def series(session: Session, axis: tuple[ReleaseRef, ...], where: Where = EVERYWHERE) -> tuple[SeriesPoint, ...]:
     """Redundant uses in a place at each release of `axis` that `nofs scopes` has read, in the axis's order."""
     read = analysed(session)
-    points = []
-    for release in axis:
-        if release.id in read:
-            uses = _series_uses(session, release, path or None, subsystem)
-            points.append(
-                SeriesPoint(release, _redundancy(release.tag, tallies(session, release, path, subsystem), uses))
-            )
-    return tuple(points)
+    return tuple(
+        SeriesPoint(
+            release, _redundancy(release.tag, tallies(session, release, where), _series_uses(session, release, where))
+        )
+        for release in axis
+        if release.id in read
+    )
 
 
-def _series_uses(session: Session, release: ReleaseRef, path: str | None, subsystem: str | None) -> int:
+def _series_uses(session: Session, release: ReleaseRef, where: Where) -> int:
     """nofs_uses, read from the place's whole series (one query for every release) where there is one."""
-    if path and subsystem is not None:
-        return _subsystem_below(session, release, path, subsystem)
-    position = releases(session).index(release)
-    if subsystem is not None:
-        return subsystem_counts_series(session, subsystem, METRICS[NOFS])[position].code
-    return path_counts_series(session, path or "", METRICS[NOFS])[position].code
+    if where.path is not None and where.subsystem is not None:
+        return _subsystem_below(session, release, where)
+    position = positions(session)[release.id]
+    if where.subsystem is not None:
+        return subsystem_counts_series(session, where.subsystem, METRICS[NOFS])[position].code
+    return path_counts_series(session, where.path or "", METRICS[NOFS])[position].code
 
 
 def by_filesystem(session: Session, release: ReleaseRef, identifiers: tuple[str, ...]) -> dict[str, int] | None:
@@ -347,7 +317,7 @@ def by_filesystem(session: Session, release: ReleaseRef, identifiers: tuple[str,
     if analysis(session, release) is None or not set(identifiers) & set(LEGACY):
         return None
     counts: Counter[str] = Counter()
-    for row in findings(session, release, FILESYSTEMS, None, Finding.REDUNDANT):
+    for row in findings(session, release, Where(FILESYSTEMS), Finding.REDUNDANT):
         if row.identifier in identifiers:
             parts = row.path.split("/")
             counts["/".join(parts[:2]) if len(parts) > 2 else FILESYSTEMS] += 1

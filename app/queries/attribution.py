@@ -12,20 +12,12 @@ from sqlalchemy.orm import Session, aliased
 from app.cache import cached
 from app.change_rules import ChangeKind, ChangeSplit
 from app.metrics import Count, Metric
-from app.models import Attribution, Commit, CommitChange, CommitFix, Path, Release, ReleaseCommit, Subsystem
-from app.queries import (
-    OccurrenceChange,
-    OccurrenceRow,
-    ReleaseRef,
-    occurrence_changes,
-    occurrences,
-    previous_release,
-    under,
-    upto,
-    value_column,
-)
+from app.models import Attribution, Commit, CommitChange, CommitFix, Path, Release, ReleaseCommit
+from app.queries import sql
+from app.queries.occurrences import OccurrenceChange, OccurrenceRow, in_file, occurrence_changes
+from app.queries.places import EVERYWHERE, Where, restrict
+from app.queries.releases import ReleaseRef, previous_release, releases_between
 from app.registry import IDENTIFIERS, Group, Kind
-from app.settings import get_settings
 
 
 class CommitView(StrEnum):
@@ -81,16 +73,6 @@ def _intervals(session: Session) -> dict[int, IntervalInfo]:
         )
     )
     return {release_id: IntervalInfo(*rest) for release_id, *rest in rows}
-
-
-def releases_between(session: Session, older: ReleaseRef | None, newer: ReleaseRef) -> tuple[ReleaseRef, ...]:
-    """The releases whose intervals make up older -> newer along newer's timeline: newer alone when
-    older is its predecessor, every release up to newer when older is None, none when older is not an
-    older release on that timeline (a stable release against a later mainline one)."""
-    known = upto(session, newer)
-    if older is None:
-        return known
-    return known[known.index(older) + 1 :] if older in known else ()
 
 
 @dataclass(frozen=True)
@@ -151,12 +133,11 @@ def commit_effects(
     count: Count,
     view: CommitView,
     within: tuple[ReleaseRef, ...],
-    path: str | None = None,
-    subsystem: str | None = None,
+    where: Where = EVERYWHERE,
 ) -> tuple[CommitEffect, ...]:
-    """Commits that moved the metric: in the given releases' intervals, under a path (a file, or a
-    directory and all below it) or in a subsystem; newest release first, then newest commit."""
-    query = _with_commits(_per_commit(metric, count, view, within, path, subsystem))
+    """Commits that moved the metric: in the given releases' intervals, in a place; newest release first, then
+    newest commit."""
+    query = _with_commits(_per_commit(metric, count, view, within, where))
     query = query.order_by(Release.sort_key.desc(), Commit.authored_at.desc(), Commit.oid)
     return tuple(_effect(row) for row in session.connection().execute(query).all())
 
@@ -171,8 +152,7 @@ def _per_commit(
     count: Count,
     view: CommitView,
     within: tuple[ReleaseRef, ...],
-    path: str | None = None,
-    subsystem: str | None = None,
+    where: Where = EVERYWHERE,
 ) -> Subquery:
     """Each commit's sums (release_id, commit_id, files, added, removed and the change split's kinds) of the
     commits that moved the metric, before the commits are joined: their rows are wide, and a join before the
@@ -186,7 +166,7 @@ def _per_commit(
             c.release_id,
             c.commit_id,
             c.path_id,
-            (func.sum(value_column(c, count)) if many else value_column(c, count)).label("value"),
+            (func.sum(sql.value_column(c, count)) if many else sql.value_column(c, count)).label("value"),
             *((func.sum(column) if many else column).label(column.key) for column in kinds),
         )
         .where(c.view == _STORED_VIEW[view], c.identifier.in_(metric.identifiers))
@@ -194,11 +174,7 @@ def _per_commit(
     )
     if many:
         per_file = per_file.group_by(c.release_id, c.commit_id, c.path_id)
-    if subsystem is not None:
-        per_file = per_file.join(Subsystem, Subsystem.id == c.subsystem_id).where(Subsystem.name == subsystem)
-    if path:
-        per_file = per_file.join(Path, Path.id == c.path_id).where(under(path))
-    files = per_file.subquery()
+    files = restrict(per_file, where, c.path_id, c.subsystem_id).subquery()
     value = files.c.value
     moved = func.count(case((value != 0, 1)))
     return (
@@ -283,8 +259,7 @@ def change_split(
     session: Session,
     metric: Metric,
     within: tuple[ReleaseRef, ...],
-    path: str | None = None,
-    subsystem: str | None = None,
+    where: Where = EVERYWHERE,
 ) -> ChangeSplit | None:
     """The change in uses over the given releases' intervals split by kind of change, from the first-parent
     steps (so the parts add up to the release-to-release change); None when an interval is not attributed
@@ -297,10 +272,7 @@ def change_split(
         .where(c.view == _STORED_VIEW[CommitView.MERGES], c.identifier.in_(metric.identifiers))
         .where(c.release_id.in_([r.id for r in within]))
     )
-    if subsystem is not None:
-        query = query.join(Subsystem, Subsystem.id == c.subsystem_id).where(Subsystem.name == subsystem)
-    if path:
-        query = query.join(Path, Path.id == c.path_id).where(under(path))
+    query = restrict(query, where, c.path_id, c.subsystem_id)
     return ChangeSplit(*(int(v) for v in session.connection().execute(query).one()))
 
 
@@ -379,11 +351,10 @@ def commit_rows(
     count: Count,
     view: CommitView,
     within: tuple[ReleaseRef, ...],
-    path: str | None = None,
-    subsystem: str | None = None,
+    where: Where = EVERYWHERE,
 ) -> tuple[CommitRow, ...]:
     """commit_effects with every row's details: for lists that show them all."""
-    return with_details(session, commit_effects(session, metric, count, view, within, path, subsystem))
+    return with_details(session, commit_effects(session, metric, count, view, within, where))
 
 
 def commits_up_to(
@@ -392,13 +363,10 @@ def commits_up_to(
     count: Count,
     view: CommitView,
     release: ReleaseRef,
-    *,
-    path: str | None = None,
-    subsystem: str | None = None,
+    where: Where,
 ) -> tuple[CommitRow, ...]:
-    """The commits of every interval up to `release` that changed a path or a subsystem, newest first."""
-    within = releases_between(session, None, release)
-    return commit_rows(session, metric, count, view, within, path=path, subsystem=subsystem)
+    """The commits of every interval up to `release` that changed a place, newest first."""
+    return commit_rows(session, metric, count, view, releases_between(session, None, release), where)
 
 
 Effect = TypeVar("Effect", bound=CommitEffect)
@@ -435,10 +403,6 @@ def authors(rows: Sequence[CommitEffect]) -> list[AuthorRow]:
     return sorted(result, key=lambda a: (-a.converted, -a.removed, -a.added, a.email))
 
 
-def commit_url(oid: str) -> str:
-    return get_settings().commit_url.replace("{commit}", oid)
-
-
 def attributed_between(session: Session, within: Sequence[ReleaseRef]) -> bool:
     """True when every interval in `within` is attributed from the release just before it."""
     for release in within:
@@ -453,7 +417,7 @@ def attributed_between(session: Session, within: Sequence[ReleaseRef]) -> bool:
 def lowered_paths(session: Session, release: ReleaseRef, commit_id: int, metric: Metric, count: Count) -> list[str]:
     """The files in which a commit's own change lowered the metric, in a release's interval; most lowered first."""
     c = CommitChange
-    value = func.sum(value_column(CommitChange, count))
+    value = func.sum(sql.value_column(CommitChange, count))
     query = (
         select(Path.path, value)
         .join(Path, Path.id == c.path_id)
@@ -500,7 +464,7 @@ def biggest_conversion(session: Session, release: ReleaseRef, metric: Metric, co
     added_lines = {(c.line, c.identifier) for c in changes if c.path == path and c.added}
     after = tuple(
         o
-        for o in occurrences(session, release, path)
+        for o in in_file(session, release, path)
         if o.kind in counted
         and o.function in functions
         and (o.identifier in SCOPED_NAMES or (o.line, o.identifier) in added_lines)

@@ -1,0 +1,82 @@
+"""The `nofs` command: a thin shell over the library calls. Errors are one line and a non-zero exit.
+
+Each command imports its own machinery when it runs (`nofs --help` reads no database or git code, and
+`nofs report` and `nofs serve` none of the ingest's). The worker's commands are in cli/work.py, the reports in
+cli/report.py.
+"""
+
+import logging
+import sys
+
+import click
+
+from cli import report, work
+from cli.errors import OneLineGroup, one_line_errors
+
+
+@click.group(cls=OneLineGroup)
+@click.version_option(package_name="nofs", message="%(prog)s %(version)s")
+@click.option("-v", "--verbose", is_flag=True, help="log more")
+def main(verbose: bool) -> None:
+    """Count GFP_NOFS/GFP_NOIO and the scoped memalloc_* APIs in a kernel's history, release by release."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO, format="%(message)s", stream=sys.stderr, force=True
+    )
+    if not verbose:  # migrations announce themselves at INFO; a user needs to hear only of failures
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+@main.group()
+def db() -> None:
+    """Manage the database schema (Alembic migrations)."""
+
+
+@db.command("upgrade")
+@one_line_errors
+def db_upgrade() -> None:
+    """Create or migrate the database named by DATABASE_URL to the newest schema."""
+    from app.db import make_engine, safe_url
+    from app.settings import get_settings
+    from migrations.runner import upgrade
+
+    url = get_settings().database_url
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    click.echo(f"database {safe_url(url)} is at the newest schema")
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True, help="what the migration changes, e.g. 'occurrence context'")
+@one_line_errors
+def db_revision(message: str) -> None:
+    """Write a new migration from the change to app/models.py (compared with DATABASE_URL at head)."""
+    from app.db import make_engine
+    from app.settings import get_settings
+    from migrations.runner import revision, upgrade
+
+    engine = make_engine(get_settings().database_url)
+    try:
+        upgrade(engine)
+        click.echo(f"wrote {revision(engine, message)}: read it, then set HEAD_REVISION in migrations/runner.py")
+    finally:
+        engine.dispose()
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1))
+def serve_command(host: str, port: int, workers: int) -> None:
+    """Serve the dashboard (it reads only the database: no repository is needed)."""
+    import uvicorn
+
+    uvicorn.run("app.main:app", host=host, port=port, workers=workers, log_level="info")
+
+
+main.add_command(work.ingest_command)
+main.add_command(work.scopes_command)
+main.add_command(report.report)
+
+if __name__ == "__main__":
+    main()
