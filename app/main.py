@@ -20,6 +20,7 @@ from app.db import get_sessionmaker, is_missing_schema
 from app.errors import BadParameter, NotFound
 from app.web import bots, chart_routes, pages, slides, warmup
 from app.web.head import HeadAsGet
+from app.web.page_contexts import Empty, Problem
 from app.web.rendering import render
 from app.web.response_cache import ResponseCache
 from app.web.security import SecurityHeaders
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 
 
 def _error(request: Request, status: int, title: str, detail: str) -> Response:
-    return render(request, "error.html", status_code=status, view=None, title=title, detail=detail)
+    return render(request, "error.html", Problem(title, detail), status_code=status)
 
 
 def _data_version() -> object:
@@ -82,7 +83,7 @@ def create_app() -> FastAPI:
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, exc: DBAPIError) -> Response:
         if isinstance(exc, OperationalError | ProgrammingError) and is_missing_schema(exc):
-            return render(request, "empty.html", status_code=200 if request.url.path == "/" else 404, view=None)
+            return render(request, "empty.html", Empty(), status_code=200 if request.url.path == "/" else 404)
         log.warning("database unavailable: %s", str(exc.orig or exc).strip().splitlines()[0] if str(exc) else exc)
         return _error(request, 503, "Database unavailable", "The database is not answering; try again shortly.")
 

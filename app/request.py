@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app import cache
 from app.db import get_sessionmaker
-from app.metrics import DEFAULT_METRIC, METRICS, Count, Metric, MetricKey
+from app.metrics import DEFAULT_METRIC, METRICS, Count, Metric, MetricKey, goes_down
 
 
 def get_db(request: Request) -> Iterator[Session]:
@@ -33,6 +33,11 @@ class View:
     metric: Metric
     count: Count
     tag: str | None
+
+    @property
+    def down(self) -> bool:
+        """True when progress means the number shrinks (GFP_NOFS), false when it grows (scopes opened)."""
+        return goes_down(self.metric)
 
     def query(self, **changes: str | None) -> str:
         """The query string for links that keep the reader's choices, with some changed."""

@@ -1,9 +1,7 @@
 """Rendering pages: the templates, with the globals every page uses."""
 
-from typing import Any
-
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from app import charts
@@ -11,11 +9,10 @@ from app.assets import asset_dir
 from app.change_rules import CHANGE_RULE_TEXT, REMOVALS
 from app.context_rules import CONTEXT_COUNT_RULE, CONTEXT_RULE_TEXT, NOFAIL, ROLE_RULES
 from app.links import api_url, commit_url, release_url, source_links, subsystem_url, tree_url
-from app.metrics import METRICS, Count, goes_down
+from app.metrics import METRICS, Count
 from app.queries import counts
 from app.queries.scopes import SHARE_RULE
 from app.registry import IDENTIFIERS, KIND_RULES, RULE_TEXT
-from app.request import View
 from app.scope_rules import FINDING_LABELS, RULE_VERSION, SCOPE_RULE_TEXT
 
 templates = Jinja2Templates(directory=str(asset_dir("templates")))
@@ -46,10 +43,14 @@ templates.env.globals.update(
 )
 
 
-def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
-    view = context.get("view")
-    if isinstance(view, View):
-        context.setdefault("down", goes_down(view.metric))
-    response = templates.TemplateResponse(request, template, context, status_code=status_code)
+def render(request: Request, template: str, page: object, status_code: int = 200) -> Response:
+    """A page's template drawing its page object (app/web/page_contexts.py), which is all it is given."""
+    response = templates.TemplateResponse(request, template, {"page": page}, status_code=status_code)
     response.headers["Vary"] = "HX-Request"
     return response
+
+
+def render_macro(request: Request, template: str, macro: str, *args: object) -> Response:
+    """One macro of a partial alone, as htmx swaps it into a page that drew the same macro: one copy of the markup."""
+    markup = getattr(templates.env.get_template(template).module, macro)(*args)
+    return HTMLResponse(str(markup), headers={"Vary": "HX-Request"})

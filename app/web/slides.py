@@ -19,7 +19,7 @@ from app.metrics import SCOPES_OPENED, Metric
 from app.queries import attribution, changes, counts, releases, scopes
 from app.queries.attribution import AuthorRow, CodePair, CommitRow, CommitView
 from app.request import Back, SessionDep, View, ViewDep
-from app.web import chart_routes
+from app.web import chart_routes, sections
 from app.web.rendering import render
 
 router = APIRouter()
@@ -161,21 +161,26 @@ def _asset(name: str) -> str:
     return (asset_dir("static") / name).read_text()
 
 
-def _render(request: Request, session: Session, view: View, back: int, offline: bool) -> Response:
-    shown = deck(session, view, back, offline)
+@dataclass(frozen=True)
+class SlidesPage:
+    """The deck as a page: on the web, or as one file with its styles and script inlined (`assets`)."""
+
+    frame: sections.Frame
+    deck: Deck
+    assets: dict[str, str] | None
+    query: str  # the deck's query string: links keep the reader's choices
+    json_twin: str | None
+
+
+def slides_page(session: Session, view: View, back: int, offline: bool) -> SlidesPage:
     assets = {"css": _asset("app.css") + _asset("slides.css"), "js": _asset("slides.js")} if offline else None
-    query = view.query(back=None if back == changes.DEFAULT_BACK else str(back))  # links keep the reader's choices
-    return render(
-        request,
-        "slides.html",
-        view=view,
-        release=shown.release,
-        axis_label=releases.axis_label(session, shown.release),
-        deck=shown,
-        assets=assets,
-        query=query,
-        json_twin=None if offline else "/api/v1/filesystems" + query,
-    )
+    query = view.query(back=None if back == changes.DEFAULT_BACK else str(back))
+    twin = None if offline else "/api/v1/filesystems" + query
+    return SlidesPage(sections.frame(session, view), deck(session, view, back, offline), assets, query, twin)
+
+
+def _render(request: Request, session: Session, view: View, back: int, offline: bool) -> Response:
+    return render(request, "slides.html", slides_page(session, view, back, offline))
 
 
 @router.get("/slides", summary="The deck: 16:9 slides, arrow keys; prints one slide a page")

@@ -1,7 +1,7 @@
 """A new server process made ready before its first reader: the chart renderer started, every template
-compiled, a database connection opened and the statements of the busiest pages compiled by running them
-once on the newest release, then what it holds frozen for the garbage collector. Nothing read is kept:
-the query cache is emptied afterwards, so the first request for any page still reads the database."""
+compiled, a database connection opened and the busiest pages built once at the newest release (which compiles
+their statements), then what it holds frozen for the garbage collector. Nothing read is kept: the query cache
+is emptied afterwards, so the first request for any page still reads the database."""
 
 import gc
 import logging
@@ -12,11 +12,10 @@ from sqlalchemy.orm import Session
 from app import cache
 from app.db import get_sessionmaker
 from app.errors import NotFound
-from app.metrics import DEFAULT_METRIC, METRICS, SCOPES_OPENED, Count
-from app.queries import attribution, changes, counts, occurrences, places, releases
-from app.queries.attribution import CommitView
-from app.web import chart_routes
-from app.web.pages import TOP_CHANGES, TOP_COMMITS
+from app.metrics import DEFAULT_METRIC, METRICS, Count
+from app.queries import places, releases
+from app.request import ContextFilter, View
+from app.web import chart_routes, page_contexts
 from app.web.rendering import templates
 
 log = logging.getLogger(__name__)
@@ -30,7 +29,7 @@ def warm() -> None:
         templates.env.get_template(name)
     try:
         with get_sessionmaker()() as session, session.begin():
-            _run_page_queries(session)
+            _build_pages(session)
     except (DBAPIError, NotFound) as exc:  # a server may start before its database is up or filled
         log.info("warm-up skipped the queries: %s", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
     finally:
@@ -48,27 +47,15 @@ def warm() -> None:
     gc.set_threshold(YOUNG_OBJECTS, *gc.get_threshold()[1:])
 
 
-def _run_page_queries(session: Session) -> None:
-    metric, count = METRICS[DEFAULT_METRIC], Count.USES
+def _build_pages(session: Session) -> None:
+    """The busiest pages at the newest release, built as a reader's first request builds them: the overview,
+    the release page, the biggest subsystem's page, the whole tree's and fs/'s."""
+    view = View(METRICS[DEFAULT_METRIC], Count.USES, None)
     newest = releases.release_ref(session, None)
-    before = releases.previous_release(session, newest) or newest
-    counts.path_series(session, "", metric, count)
-    counts.path_series(session, "", SCOPES_OPENED, count)
-    for place in counts.subsystem_places(session, newest, metric, count, with_series=1)[:1]:
-        owner = places.Where(subsystem=place.name)
-        counts.subsystem_series(session, place.name, metric, count)
-        places.subsystem_info(session, place.name, newest)
-        counts.subsystem_files(session, place.name, newest, metric, count)
-        attribution.commits_up_to(session, metric, count, CommitView.COMMITS, newest, owner)
-    attribution.commits_up_to(session, metric, count, CommitView.COMMITS, newest, places.Where("fs"))
-    counts.children_places(session, newest, "", metric, count)
-    changes.file_changes(session, before, newest, metric, count)
-    changes.top_file_changes(session, before, newest, metric, count, TOP_CHANGES)
-    changes.subsystem_changes(session, before, newest, metric, count)
-    occurrences.occurrence_changes(session, before, newest, metric)
-    occurrences.occurrence_change_summary(session, before, newest, metric)
-    occurrences.in_file(session, newest, "")
-    for view in CommitView:
-        attribution.commit_rows(session, metric, count, view, (newest,))
-    attribution.step_summary(session, metric, count, (newest,), TOP_COMMITS)
-    attribution.interval(session, newest)
+    overview = page_contexts.overview(session, view)
+    page_contexts.comparison(session, view, releases.previous_release(session, newest), newest, ContextFilter())
+    for row in overview.subsystems.rows[:1]:
+        page_contexts.subsystem(session, view, row.place.name, ContextFilter())
+    for path in ("", "fs"):
+        if places.path_id(session, path) is not None:
+            page_contexts.tree(session, view, path, ContextFilter())

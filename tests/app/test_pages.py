@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from app import cache, lines
 from app.db import get_engine
 from app.main import create_app
-from app.queries import occurrences, releases
+from app.queries import releases
 from app.settings import get_settings
 from app.web.rendering import templates
 from app.web.warmup import YOUNG_OBJECTS
@@ -299,9 +299,9 @@ def test_a_comparison_summarises_occurrences_per_file_and_shows_one_file_on_requ
 
 
 def test_the_per_file_summary_comes_in_pages(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    from app.web import pages
+    from app.web import page_contexts
 
-    monkeypatch.setattr(pages, "SUMMARY_PAGE", 2)
+    monkeypatch.setattr(page_contexts, "SUMMARY_PAGE", 2)
     first = client.get("/compare?from=v1.9&to=v2.1&metric=legacy&count=all").text
     pages_count = int(re.search(r"page 1 of (\d+)", first).group(1))  # type: ignore[union-attr]
     listed = []
@@ -348,15 +348,19 @@ def test_a_new_server_warms_up_without_keeping_what_it_read(
 ) -> None:
     build_history(tmp_path / "linux")
     ingest(engine, IngestOptions(str(tmp_path / "linux"), tmp_path / "cache", WITH_STABLE, jobs=1))
-    ran: list[str] = []
-    real = occurrences.occurrence_changes
-    monkeypatch.setattr(occurrences, "occurrence_changes", lambda *a: ran.append("occurrence_changes") or real(*a))
+    from app.web import page_contexts
+
+    built: list[str] = []
+    for name in ("overview", "comparison", "subsystem", "tree"):
+        real = getattr(page_contexts, name)
+        monkeypatch.setattr(page_contexts, name, lambda *a, real=real, name=name: built.append(name) or real(*a))
     templates.env.cache.clear()
     gc.unfreeze()  # an earlier server in this process may have frozen its objects already
     gc.set_threshold(700, *gc.get_threshold()[1:])  # and raised the threshold
     with fresh_client():
-        # the busiest pages' statements ran once and every template is compiled, yet nothing read is kept
-        assert ran == ["occurrence_changes"] and cache._store == {} and gc.get_freeze_count() > 0
+        # the busiest pages were built once and every template is compiled, yet nothing read is kept
+        assert built == ["overview", "comparison", "subsystem", "tree", "tree"]
+        assert cache._store == {} and gc.get_freeze_count() > 0
         assert gc.get_threshold()[0] == YOUNG_OBJECTS
         assert {"release.html", "partials/_who.html"} <= {t.name for t in templates.env.cache.values()}
 
@@ -364,9 +368,9 @@ def test_a_new_server_warms_up_without_keeping_what_it_read(
 def test_a_comparison_lists_the_files_that_moved_most_and_says_of_how_many(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app.web import pages
+    from app.web import page_contexts
 
-    monkeypatch.setattr(pages, "TOP_CHANGES", 2)
+    monkeypatch.setattr(page_contexts, "TOP_CHANGES", 2)
     twin = client.get("/api/v1/compare?from=v1.9&to=v2.1&metric=legacy").json()["files"]
     page = client.get("/compare?from=v1.9&to=v2.1&metric=legacy").text
     section = page.split("Files whose count moved")[1].split("</table>")[0]
