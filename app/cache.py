@@ -36,7 +36,7 @@ def data_version(session: Session) -> tuple[Any, ...]:
                 select(func.max(ScopeFinding.id)).scalar_subquery(),
             )
         ).one()
-        session.info["data_version"] = (str(session.get_bind().url), *row)
+        session.info["data_version"] = (str(session.get_bind().engine.url), *row)
     return session.info["data_version"]
 
 

@@ -55,18 +55,19 @@ class CommitPage(Page[CommitOut]):
     summary="The commits or first-parent merges that moved the metric since the previous release",
     responses=CSV,
 )
-def release_commits(request: Request, session: SessionDep, tag: str, view: ViewDep, asked: ListParams):
+def release_commits(request: Request, session: SessionDep, tag: str, view: ViewDep, asked: ListParams) -> Response:
     release = releases.release_ref(session, tag)
     info = attribution.interval(session, release)
     rows = attribution.commit_rows(session, view.metric, view.count, asked.commit_view, (release,))
     items = [commit_out(r) for r in attribution.ordered(rows, asked.order)]
     page = paging(request, asked.limit, asked.offset).page(items, **at_release(release), **view_rule(view))
-    extra = {
-        "since": info.from_tag if info else None,
-        "commits_walked": info.commits_walked if info else None,
-        "attributed": attribution.attributed_between(session, (release,)),
-    }
-    return respond(request, session, CommitPage(**page, **extra), asked.format)
+    body = CommitPage(
+        **page,
+        since=info.from_tag if info else None,
+        commits_walked=info.commits_walked if info else None,
+        attributed=attribution.attributed_between(session, (release,)),
+    )
+    return respond(request, session, body, asked.format)
 
 
 @router.get(
@@ -83,7 +84,7 @@ def release_authors(
     limit: Limit = 100,
     offset: Offset = 0,
     format: Format = None,
-):
+) -> Response:
     release = releases.release_ref(session, tag)
     rows = attribution.commit_rows(session, view.metric, view.count, CommitView.COMMITS, (release,))
     items = [
@@ -113,7 +114,7 @@ def _scoped_commits(
     summary="The commits (or first-parent merges) that changed a subsystem's files, newest first",
     responses=CSV,
 )
-def subsystem_commits(request: Request, session: SessionDep, name: str, view: ViewDep, asked: ListParams):
+def subsystem_commits(request: Request, session: SessionDep, name: str, view: ViewDep, asked: ListParams) -> Response:
     return _scoped_commits(request, session, view, asked, places.where(session, subsystem=name))
 
 
@@ -123,7 +124,7 @@ def subsystem_commits(request: Request, session: SessionDep, name: str, view: Vi
     summary="The commits (or first-parent merges) that changed a file or anything below a directory",
     responses=CSV,
 )
-def path_commits(request: Request, session: SessionDep, path: str, view: ViewDep, asked: ListParams):
+def path_commits(request: Request, session: SessionDep, path: str, view: ViewDep, asked: ListParams) -> Response:
     return _scoped_commits(request, session, view, asked, places.where(session, path))
 
 
@@ -144,7 +145,7 @@ def change_kinds(
         str | None, Query(max_length=4096, description="a directory (with all below it) or a file; else the tree")
     ] = None,
     subsystem: Annotated[str | None, Query(max_length=512, description="a MAINTAINERS subsystem")] = None,
-):
+) -> Response:
     asked = releases.interval_between(session, from_, to or view.tag)
     where = places.where(session, path, subsystem)
     return respond(request, session, answers.change_kinds(session, view.metric, asked, where))
@@ -170,7 +171,7 @@ def needed_fixes(
     limit: Limit = 100,
     offset: Offset = 0,
     format: Format = None,
-):
+) -> Response:
     asked = releases.interval_between(session, from_ or None, view.tag)
     where = places.where(session, path, subsystem)
     body = answers.fix_page(session, view.metric, view.count, asked, where, paging(request, limit, offset))

@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from app.api import answers
@@ -38,7 +39,9 @@ router = APIRouter(responses=ERRORS)
 
 
 @router.get("/releases", response_model=Page[ReleaseOut], summary="Every ingested release, oldest first", responses=CSV)
-def releases(request: Request, session: SessionDep, limit: Limit = 100, offset: Offset = 0, format: Format = None):
+def releases(
+    request: Request, session: SessionDep, limit: Limit = 100, offset: Offset = 0, format: Format = None
+) -> Response:
     items = [release_out(r) for r in every_release(session)]
     return respond(request, session, Page[ReleaseOut](**paging(request, limit, offset).page(items)), format)
 
@@ -46,7 +49,7 @@ def releases(request: Request, session: SessionDep, limit: Limit = 100, offset: 
 @router.get(
     "/releases/{tag}", response_model=Summary, summary="A release's totals for a metric", responses={304: CSV[304]}
 )
-def summary(request: Request, session: SessionDep, tag: str, view: ViewDep):
+def summary(request: Request, session: SessionDep, tag: str, view: ViewDep) -> Response:
     release = release_ref(session, tag)
     previous = previous_release(session, release)
     first = upto(session, release)[0]
@@ -70,7 +73,7 @@ def summary(request: Request, session: SessionDep, tag: str, view: ViewDep):
 @router.get("/subsystems", response_model=Page[CountsRow], summary="MAINTAINERS subsystems at a release", responses=CSV)
 def subsystems(
     request: Request, session: SessionDep, view: ViewDep, limit: Limit = 100, offset: Offset = 0, format: Format = None
-):
+) -> Response:
     release = release_ref(session, view.tag)
     rows = count_rows(counts.subsystem_places(session, release, view.metric, view.count, with_series=0))
     page = paging(request, limit, offset).page(rows, **at_release(release), **view_rule(view))
@@ -102,7 +105,7 @@ def subsystem_history(
     limit: Limit = 100,
     offset: Offset = 0,
     format: Format = None,
-):
+) -> Response:
     places.known_subsystem(session, name)
     rows = _history(session, counts.subsystem_counts_series(session, name, view.metric), view)
     return respond(
@@ -122,7 +125,7 @@ def tree(
     limit: Limit = 100,
     offset: Offset = 0,
     format: Format = None,
-):
+) -> Response:
     path = places.known_path(session, path)
     release = release_ref(session, view.tag)
     rows = count_rows(counts.children_places(session, release, path, view.metric, view.count))
@@ -144,14 +147,16 @@ def filesystems(
     limit: Limit = 100,
     offset: Offset = 0,
     format: Format = None,
-):
+) -> Response:
     release = release_ref(session, view.tag)
     table = changes.filesystem_table(session, release, back, view.metric, view.count)
     page = paging(request, limit, offset).page(count_rows(table.filesystems), **at_release(release), **view_rule(view))
     vfs, whole = count_rows([table.vfs, table.whole])
     redundant = scopes.by_filesystem(session, release, view.metric.identifiers)
-    extra = {"since": table.since.tag, "back": table.back, "vfs": vfs, "whole": whole, "redundant_in_scope": redundant}
-    return respond(request, session, FilesystemPage(**page, **extra), format)
+    body = FilesystemPage(
+        **page, since=table.since.tag, back=table.back, vfs=vfs, whole=whole, redundant_in_scope=redundant
+    )
+    return respond(request, session, body, format)
 
 
 @router.get(
@@ -168,7 +173,7 @@ def file_history(
     limit: Limit = 100,
     offset: Offset = 0,
     format: Format = None,
-):
+) -> Response:
     path = places.known_path(session, path)
     rows = _history(session, counts.path_counts_series(session, path, view.metric), view)
     return respond(
@@ -191,7 +196,7 @@ def file_occurrences(
     limit: Limit = 1000,
     offset: Offset = 0,
     format: Format = None,
-):
+) -> Response:
     path = places.known_path(session, path)
     at = release_ref(session, release)
     found = occurrences.in_file(session, at, path, filters.callee, filters.flag)
@@ -219,7 +224,7 @@ def context(
         str | None, Query(max_length=512, description="a MAINTAINERS subsystem; with a path, its files below it")
     ] = None,
     format: Format = None,
-):
+) -> Response:
     release = release_ref(session, view.tag)
     where = places.where(session, path, subsystem)
     found = context_breakdown(session, release, view.metric, where, filters.callee, filters.flag)
@@ -233,7 +238,7 @@ def compare(
     view: ViewDep,
     from_: Annotated[str, Query(alias="from", max_length=255)],
     to: Annotated[str, Query(max_length=255)],
-):
+) -> Response:
     older, newer = release_ref(session, from_), release_ref(session, to)
     files = changes.file_changes(session, older, newer, view.metric, view.count)
     body = Comparison(
@@ -263,7 +268,7 @@ def compare_occurrences(
     limit: Limit = 1000,
     offset: Offset = 0,
     format: Format = None,
-):
+) -> Response:
     older, newer = release_ref(session, from_), release_ref(session, to)
     rows = [
         ChangeOut(
@@ -288,7 +293,7 @@ def compare_occurrences(
     summary="The tracked identifiers, metrics and the counting rule",
     responses={304: CSV[304]},
 )
-def registry(request: Request, session: SessionDep):
+def registry(request: Request, session: SessionDep) -> Response:
     body = Registry(
         identifiers=[
             IdentifierOut(name=i.name, group=i.group.value, direction=i.direction.value, description=i.description)

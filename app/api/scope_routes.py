@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 
 from app.api import answers
 from app.api.common import CSV, ERRORS, Format, Limit, Offset, paging, respond
@@ -33,7 +34,7 @@ def scope_findings(
     limit: Limit = 100,
     offset: Offset = 0,
     format: Format = None,
-):
+) -> Response:
     at = releases.release_ref(session, release)
     where = places.where(session, path, subsystem)
     return respond(

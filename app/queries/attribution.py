@@ -72,7 +72,10 @@ def _intervals(session: Session) -> dict[int, IntervalInfo]:
             Release, Release.id == a.release_id
         )
     )
-    return {release_id: IntervalInfo(*rest) for release_id, *rest in rows}
+    return {
+        release_id: IntervalInfo(tag, from_tag, walked, base, start)
+        for release_id, tag, from_tag, walked, base, start in rows
+    }
 
 
 @dataclass(frozen=True)
@@ -314,24 +317,25 @@ def fix_links(
     ids, oids = sorted(commits), sorted(commits.values())
     fixing, named = aliased(Commit), aliased(Commit)
     for start in range(0, len(oids), DETAILS_AT_ONCE):
-        query = (
+        by_fixed = (
             select(CommitFix.fixed_oid, fixing.oid, fixing.subject, Release.tag)
             .join(fixing, fixing.id == CommitFix.commit_id)
             .join(Release, Release.id == CommitFix.release_id)
             .where(CommitFix.fixed_oid.in_(oids[start : start + DETAILS_AT_ONCE]))
             .order_by(Release.sort_key, fixing.authored_at, fixing.oid)
         )
-        for fixed, oid, subject, tag in session.connection().execute(query):
-            fixed_by.setdefault(fixed, {}).setdefault(oid, FixLink(oid, subject, tag))
+        for fixed, oid, subject, tag in session.connection().execute(by_fixed):
+            if fixed is not None:  # the IN above names only commits
+                fixed_by.setdefault(fixed, {}).setdefault(oid, FixLink(oid, subject, tag))
     for start in range(0, len(ids), DETAILS_AT_ONCE):
-        query = (
+        by_fixing = (
             select(fixing.oid, CommitFix.named, CommitFix.fixed_oid, named.subject)
             .join(fixing, fixing.id == CommitFix.commit_id)
             .outerjoin(named, named.oid == CommitFix.fixed_oid)
             .where(CommitFix.commit_id.in_(ids[start : start + DETAILS_AT_ONCE]))
             .order_by(fixing.oid, CommitFix.named)
         )
-        for oid, written, fixed, subject in session.connection().execute(query):
+        for oid, written, fixed, subject in session.connection().execute(by_fixing):
             fixes.setdefault(oid, {}).setdefault(
                 fixed or written, FixLink(fixed or written, subject, None, fixed is not None)
             )

@@ -87,7 +87,7 @@ def needed_fixes(
     fixed: set[str] = set()
     for start in range(0, len(oids), DETAILS_AT_ONCE):
         query = select(CommitFix.fixed_oid).where(CommitFix.fixed_oid.in_(oids[start : start + DETAILS_AT_ONCE]))
-        fixed.update(session.connection().execute(query.distinct()).scalars())
+        fixed.update(oid for oid in session.connection().execute(query.distinct()).scalars() if oid is not None)
     rows = with_details(session, [e for e in conversions if e.commit in fixed])
     read = (
         select(Release.tag)

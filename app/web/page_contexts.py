@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.links import api_url, release_url, subsystem_url, tree_url
 from app.queries import changes, counts, occurrences, places, releases, scopes
+from app.queries.scopes import FindingRow
 from app.request import ContextFilter, View
 from app.web import sections
 from app.web.sections import (
@@ -145,7 +146,7 @@ class File:
     occurrences: tuple[occurrences.OccurrenceRow, ...]  # those the filters keep
     every: int  # occurrences in the file, whatever the filters
     filters: ContextFilter
-    marks: dict[int, tuple[scopes.FindingRow, ...]]  # the scope findings by line, however many the section lists
+    marks: dict[int, tuple[FindingRow, ...]]  # the scope findings by line, however many the section lists
     json_twin: str
 
     @property
@@ -165,7 +166,7 @@ def tree(session: Session, view: View, path: str, filters: ContextFilter) -> Tre
     twin = api_url("files", path, "commits") + view.query()
     found = places.path_id(session, path)
     if found is not None and not found[1]:
-        marks: dict[int, list[scopes.FindingRow]] = {}
+        marks: dict[int, list[FindingRow]] = {}
         for row in scopes.findings(session, release, where):
             marks.setdefault(row.line, []).append(row)
         return File(

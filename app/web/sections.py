@@ -11,6 +11,7 @@ from app.links import api_url
 from app.metrics import METRICS, Count
 from app.queries import attribution, context, counts, fixes, places, releases, scopes
 from app.queries.attribution import AuthorRow, CommitRow, CommitView
+from app.queries.releases import ReleaseRef
 from app.request import ContextFilter, View
 
 SCOPE_ROWS: Final = 50  # findings a page lists; every one is in its JSON/CSV twin
@@ -24,11 +25,11 @@ class Frame:
     before it on its line, the selectors' lists and the axis its charts draw."""
 
     view: View
-    release: releases.ReleaseRef
-    previous: releases.ReleaseRef | None
-    releases: tuple[releases.ReleaseRef, ...]
-    release_groups: tuple[tuple[str, tuple[releases.ReleaseRef, ...]], ...]
-    axis: tuple[releases.ReleaseRef, ...]
+    release: ReleaseRef
+    previous: ReleaseRef | None
+    releases: tuple[ReleaseRef, ...]
+    release_groups: tuple[tuple[str, tuple[ReleaseRef, ...]], ...]
+    axis: tuple[ReleaseRef, ...]
     axis_label: str
 
     def along(self, session: Session, values: tuple[int, ...]) -> tuple[int, ...]:
