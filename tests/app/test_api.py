@@ -10,25 +10,14 @@ import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
-from sqlalchemy import Engine
 
 from app.api.server import create_api
 from app.db import get_engine
 from app.settings import get_settings
-from ingest.run import IngestOptions, ingest
-from tests.conftest import ingested_sqlite
-from tests.kernel_like import WITH_STABLE, build_history, git_grep
-from tests.web import fresh_client
+from tests.kernel_like import git_grep
+from tests.web import fresh_client, ingested_sqlite
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-@pytest.fixture
-def client(engine: Engine, tmp_path: Path) -> Iterator[TestClient]:
-    build_history(tmp_path / "linux")
-    ingest(engine, IngestOptions(str(tmp_path / "linux"), tmp_path / "cache", WITH_STABLE, jobs=1))
-    with fresh_client() as client:
-        yield client
 
 
 def test_releases_page_through_in_order(client: TestClient) -> None:

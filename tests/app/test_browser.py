@@ -13,7 +13,6 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from app.db import make_engine
-from tests.conftest import ingested_sqlite, live_server
 from tests.kernel_like import (
     WIDE_MAINLINE,
     WIDE_STABLE,
@@ -22,6 +21,7 @@ from tests.kernel_like import (
     build_many_filesystems,
     build_wide_history,
 )
+from tests.web import ingested_sqlite, live_server
 
 CHROMIUM = os.environ.get("NOFS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

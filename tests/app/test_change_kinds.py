@@ -3,24 +3,10 @@ pages, its JSON twin, and rankings by conversions, on the kernel-like history (b
 file goes in v1.10.1; v2.0 adds one in xfs)."""
 
 import html
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
-from ingest.run import IngestOptions, ingest
-from tests.kernel_like import WITH_STABLE, build_history
-from tests.web import fresh_client, text_of
-
-
-@pytest.fixture
-def client(engine: Engine, tmp_path: Path) -> Iterator[TestClient]:
-    build_history(tmp_path / "linux")
-    ingest(engine, IngestOptions(str(tmp_path / "linux"), tmp_path / "cache", WITH_STABLE, jobs=1))
-    with fresh_client() as client:
-        yield client
+from tests.web import text_of
 
 
 def split_of(client: TestClient, query: str) -> dict[str, int]:

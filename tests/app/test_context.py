@@ -22,6 +22,8 @@ from tests.kernel_like import FS_XFS, WITH_STABLE, XFS_CONTEXT_PATH, build_conte
 from tests.web import fresh_client, text_of
 
 NOFS = METRICS["GFP_NOFS"]
+
+
 # fs/xfs at v2.1: XFS_CONTEXT, and xfs_buf.c's kmalloc(1, GFP_NOFS | __GFP_NOFAIL) since v2.0
 @pytest.fixture
 def history(engine: Engine, tmp_path: Path) -> Path:

@@ -12,9 +12,8 @@ from sqlalchemy import Engine
 from app.db import get_engine
 from ingest.run import IngestOptions, IngestStats, ingest
 from ingest.tags import TagSelection
-from tests.conftest import live_server
 from tests.kernel_like import build_wide_history
-from tests.web import fresh_client
+from tests.web import fresh_client, live_server
 
 CLIENTS = 8
 LOAD_SECONDS = 60  # at most: the load stops when the ingest is done

@@ -12,8 +12,7 @@ from app.db import get_engine, make_engine
 from app.web.response_cache import VERSION_TTL
 from ingest.run import IngestOptions, ingest
 from migrations.runner import upgrade
-from tests.conftest import POSTGRES_ADMIN, _pg_url
-from tests.conftest import _admin as admin
+from tests.databases import POSTGRES_ADMIN, admin, pg_url
 from tests.kernel_like import WITH_STABLE, build_history
 from tests.web import fresh_client
 
@@ -62,7 +61,7 @@ def test_the_web_app_needs_only_the_role_the_deployment_script_makes(
                "PGHOST": host.host or "127.0.0.1", "PGPORT": str(host.port or 5432)}  # fmt: skip
         script = Path(__file__).resolve().parents[2] / "deploy" / "initdb" / "10-reader-role.sh"
         subprocess.run(["sh", str(script)], env=env, check=True, capture_output=True)
-        owner_url = _pg_url("nofs").replace("postgres@", "nofs@", 1)
+        owner_url = pg_url("nofs").replace("postgres@", "nofs@", 1)
         owner = make_engine(owner_url)
         upgrade(owner)
         build_history(tmp_path / "linux")

@@ -1,19 +1,15 @@
 """Hostile input on every route: a 4xx, never a 500, never a file outside the database; output escaped."""
 
 import re
-from collections.abc import Iterator
 from html import unescape
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
-from ingest.run import IngestOptions, ingest
-from tests.conftest import live_server
-from tests.kernel_like import WITH_STABLE, build_history
-from tests.web import fresh_client
+from tests.kernel_like import build_history
+from tests.web import Serve, live_server
 
 NASTY = [
     "..",
@@ -54,9 +50,8 @@ ROUTES = [
 ]
 
 
-@pytest.fixture
-def client(engine: Engine, tmp_path: Path) -> Iterator[TestClient]:
-    repo = build_history(tmp_path / "linux")
+def with_hostile_names(path: Path) -> None:
+    repo = build_history(path)
     repo.release(
         "v2.1",
         {
@@ -65,9 +60,11 @@ def client(engine: Engine, tmp_path: Path) -> Iterator[TestClient]:
             "fs/odd #1?a=b&c%41 +.c": b"int h(void)\n{\n\treturn k(GFP_NOFS);\n}\n",
         },
     )
-    ingest(engine, IngestOptions(str(tmp_path / "linux"), tmp_path / "cache", WITH_STABLE, jobs=1))
-    with fresh_client() as client:
-        yield client
+
+
+@pytest.fixture
+def client(serve: Serve) -> TestClient:
+    return serve(with_hostile_names)
 
 
 @pytest.mark.parametrize("route", ROUTES)

@@ -4,7 +4,7 @@ import gc
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -21,16 +21,17 @@ from app.web.rendering import templates
 from app.web.warmup import YOUNG_OBJECTS
 from ingest.run import IngestOptions, ingest
 from tests.kernel_like import WITH_STABLE, build_history, git_grep
-from tests.web import fresh_client, text_of
+from tests.web import Serve, fresh_client, text_of
+
+
+def with_a_script_in_a_string(path: Path) -> None:
+    repo = build_history(path)
+    repo.release("v2.1", {"fs/ext4/xss.c": b'int f(void)\n{\n\treturn g("<script>alert(1)</script>", GFP_NOFS);\n}\n'})
 
 
 @pytest.fixture
-def client(engine: Engine, tmp_path: Path) -> Iterator[TestClient]:
-    repo = build_history(tmp_path / "linux")
-    repo.release("v2.1", {"fs/ext4/xss.c": b'int f(void)\n{\n\treturn g("<script>alert(1)</script>", GFP_NOFS);\n}\n'})
-    ingest(engine, IngestOptions(str(tmp_path / "linux"), tmp_path / "cache", WITH_STABLE, jobs=1))
-    with fresh_client() as client:
-        yield client
+def client(serve: Serve) -> TestClient:
+    return serve(with_a_script_in_a_string)
 
 
 def test_overview_headlines_match_git_grep(client: TestClient, tmp_path: Path) -> None:

@@ -17,18 +17,10 @@ from tests.kernel_like import (
     MANY_BACK,
     MANY_FILESYSTEMS,
     WITH_STABLE,
-    build_history,
     build_many_filesystems,
     git_grep,
 )
 from tests.web import fresh_client, text_of
-
-
-@pytest.fixture
-def client(engine: Engine, tmp_path: Path) -> TestClient:
-    build_history(tmp_path / "linux")
-    ingest(engine, IngestOptions(str(tmp_path / "linux"), tmp_path / "cache", WITH_STABLE, jobs=1))
-    return fresh_client()
 
 
 def _table(page: str) -> list[tuple[str, int, int]]:

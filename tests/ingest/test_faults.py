@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from tests.conftest import _admin as admin
+from tests.databases import admin
 from tests.dump import dump, wipe
 from tests.ingest.test_resume import build
 
