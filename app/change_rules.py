@@ -20,7 +20,6 @@ class ChangeKind(StrEnum):
 
 
 REMOVALS: Final = (ChangeKind.CONVERTED, ChangeKind.REMOVED_WITH_CODE, ChangeKind.MOVED_OUT)
-ADDITIONS: Final = (ChangeKind.MOVED_IN, ChangeKind.ADDED_NEW, ChangeKind.ADDED_EXISTING)
 
 LABELS: Final[dict[ChangeKind, str]] = {
     ChangeKind.CONVERTED: "converted",

@@ -53,10 +53,6 @@ METRICS: dict[str, Metric] = {
 DEFAULT_METRIC = "GFP_NOFS"
 
 
-def metric_for(key: str) -> Metric | None:
-    return METRICS.get(key)
-
-
 def goes_down(metric: Metric) -> bool:
     """True when progress means this number shrinks."""
     return all(BY_NAME[name].group is Group.LEGACY for name in metric.identifiers)

@@ -110,8 +110,6 @@ IDENTIFIERS: tuple[Identifier, ...] = (
 
 BY_NAME: dict[str, Identifier] = {ident.name: ident for ident in IDENTIFIERS}
 NAMES: tuple[str, ...] = tuple(BY_NAME)
-# Released kernels only ever add tracked names as whole C identifiers, so one ASCII word rule fits all.
-WORD_CHARS = "A-Za-z0-9_"
 
 RULE_TEXT = (
     "An identifier matches as a whole word (git grep -w: not preceded or followed by [A-Za-z0-9_]) "

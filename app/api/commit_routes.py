@@ -26,7 +26,6 @@ ViewParam = Annotated[
     ),
 ]
 OrderParam = Annotated[Order, Query(description="date (newest first), step, lowered or raised (by net effect)")]
-ReleaseParam = Annotated[str | None, Query(max_length=255, description="up to this release (the newest when absent)")]
 
 
 @dataclass
