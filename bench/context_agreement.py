@@ -45,40 +45,49 @@ _TEST = re.compile(r"==|!=|<=|>=|&&|\|\||![^=]|(?<![-<])<(?!<)|(?<![->])>(?!>)")
 
 def simple_callee(lines: list[str], index: int, col: int, suffix_limit: int = 200) -> tuple[str | None, int | None]:
     """(callee, argument index) by the last unclosed `name(` in the lines before the occurrence (0-based line)."""
+    before = re.split(r"[;{}]", _collapsed(_code_before(lines, index, col)))[-1]  # the statement so far
+    after = _COMMENT_OR_LITERAL.sub(" ", lines[index][col - 1 :][:suffix_limit])
+    after = re.split(r"[,;)]", _collapsed(after))[0]  # the rest of the argument
+    return _last_unclosed_call(before, after)
+
+
+def _source_before(lines: list[str], index: int, col: int) -> str:
+    """The text before the occurrence: in a #define, its body so far; else up to LOOKBACK_LINES lines, less
+    preprocessor lines."""
     first = index
     while first > 0 and index - first < LOOKBACK_LINES and lines[first - 1].rstrip().endswith("\\"):
         first -= 1
     in_define = re.match(r"\s*#\s*define\s+\w+(\([^)]*\))?", lines[first])
     if in_define:  # a macro body: only the body counts
-        before = "\n".join([*lines[first:index], lines[index][: col - 1]])[in_define.end() :]
-    else:
-        first = max(0, index - LOOKBACK_LINES)
-        kept = [line for line in lines[first:index] if not line.lstrip().startswith("#")]
-        before = "\n".join([*kept, lines[index][: col - 1]])
-    before = _COMMENT_OR_LITERAL.sub(" ", before.replace("\\\n", " "))
+        return "\n".join([*lines[first:index], lines[index][: col - 1]])[in_define.end() :]
+    first = max(0, index - LOOKBACK_LINES)
+    kept = [line for line in lines[first:index] if not line.lstrip().startswith("#")]
+    return "\n".join([*kept, lines[index][: col - 1]])
+
+
+def _code_before(lines: list[str], index: int, col: int) -> str:
+    """The source before the occurrence with its comments and literals cut out."""
+    before = _COMMENT_OR_LITERAL.sub(" ", _source_before(lines, index, col).replace("\\\n", " "))
     if "*/" in before:  # the window began inside a comment
         before = before[before.rindex("*/") + 2 :]
+    return before
+
+
+def _collapsed(text: str) -> str:
+    """Balanced parentheses collapsed to "@", innermost first, until none is left."""
     while True:
-        collapsed = _BALANCED.sub("@", before)
-        if collapsed == before:
-            break
-        before = collapsed
-    before = re.split(r"[;{}]", before)[-1]
-    after = _COMMENT_OR_LITERAL.sub(" ", lines[index][col - 1 :][:suffix_limit])
-    while True:
-        collapsed = _BALANCED.sub("@", after)
-        if collapsed == after:
-            break
-        after = collapsed
-    after = re.split(r"[,;)]", after)[0]
+        collapsed = _BALANCED.sub("@", text)
+        if collapsed == text:
+            return text
+        text = collapsed
+
+
+def _last_unclosed_call(before: str, after: str) -> tuple[str | None, int | None]:
+    """The call whose argument the occurrence is: the nearest unclosed bracket with a name before it that
+    is a function's, not a keyword's."""
     for opening in reversed([m.start() for m in re.finditer(r"\(", before)]):
-        argument = before[opening + 1 :]
-        argument = re.split(r",", argument)[-1]
-        if (
-            "?" in after
-            or _TEST.search(re.split(r"[?:]", argument)[-1] + " " + after)
-            or re.search(r"(?<![=!<>])=(?!=)", argument)
-        ):
+        argument = re.split(r",", before[opening + 1 :])[-1]
+        if _tested_or_assigned(argument, after):
             return None, None  # a test or an assignment: the value is not the argument
         name = _NAME_BEFORE.search(before[:opening])
         if name is None:
@@ -92,6 +101,15 @@ def simple_callee(lines: list[str], index: int, col: int, suffix_limit: int = 20
             continue
         return (name.group(1) or "") + word, before[opening + 1 :].count(",")
     return None, None
+
+
+def _tested_or_assigned(argument: str, after: str) -> bool:
+    """Whether the occurrence's value feeds a ternary, a comparison or an assignment within the argument."""
+    return bool(
+        "?" in after
+        or _TEST.search(re.split(r"[?:]", argument)[-1] + " " + after)
+        or re.search(r"(?<![=!<>])=(?!=)", argument)
+    )
 
 
 # ---- the run ---------------------------------------------------------------------------------------------
