@@ -17,14 +17,14 @@ import argparse
 import re
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pygit2
 
 from app.registry import NAMES, Kind
 from ingest.blobs import BlobReader
-from ingest.context import contexts
-from ingest.count import Matcher
+from ingest.context import OccurrenceContext, contexts
+from ingest.count import Matcher, Occurrence
 from ingest.tree import REGULAR_FILE_MODES
 
 CHECKED: tuple[str, ...] = ("GFP_NOFS", "GFP_NOIO")
@@ -45,40 +45,49 @@ _TEST = re.compile(r"==|!=|<=|>=|&&|\|\||![^=]|(?<![-<])<(?!<)|(?<![->])>(?!>)")
 
 def simple_callee(lines: list[str], index: int, col: int, suffix_limit: int = 200) -> tuple[str | None, int | None]:
     """(callee, argument index) by the last unclosed `name(` in the lines before the occurrence (0-based line)."""
+    before = re.split(r"[;{}]", _collapsed(_code_before(lines, index, col)))[-1]  # the statement so far
+    after = _COMMENT_OR_LITERAL.sub(" ", lines[index][col - 1 :][:suffix_limit])
+    after = re.split(r"[,;)]", _collapsed(after))[0]  # the rest of the argument
+    return _last_unclosed_call(before, after)
+
+
+def _source_before(lines: list[str], index: int, col: int) -> str:
+    """The text before the occurrence: in a #define, its body so far; else up to LOOKBACK_LINES lines, less
+    preprocessor lines."""
     first = index
     while first > 0 and index - first < LOOKBACK_LINES and lines[first - 1].rstrip().endswith("\\"):
         first -= 1
     in_define = re.match(r"\s*#\s*define\s+\w+(\([^)]*\))?", lines[first])
     if in_define:  # a macro body: only the body counts
-        before = "\n".join([*lines[first:index], lines[index][: col - 1]])[in_define.end() :]
-    else:
-        first = max(0, index - LOOKBACK_LINES)
-        kept = [line for line in lines[first:index] if not line.lstrip().startswith("#")]
-        before = "\n".join([*kept, lines[index][: col - 1]])
-    before = _COMMENT_OR_LITERAL.sub(" ", before.replace("\\\n", " "))
+        return "\n".join([*lines[first:index], lines[index][: col - 1]])[in_define.end() :]
+    first = max(0, index - LOOKBACK_LINES)
+    kept = [line for line in lines[first:index] if not line.lstrip().startswith("#")]
+    return "\n".join([*kept, lines[index][: col - 1]])
+
+
+def _code_before(lines: list[str], index: int, col: int) -> str:
+    """The source before the occurrence with its comments and literals cut out."""
+    before = _COMMENT_OR_LITERAL.sub(" ", _source_before(lines, index, col).replace("\\\n", " "))
     if "*/" in before:  # the window began inside a comment
         before = before[before.rindex("*/") + 2 :]
+    return before
+
+
+def _collapsed(text: str) -> str:
+    """Balanced parentheses collapsed to "@", innermost first, until none is left."""
     while True:
-        collapsed = _BALANCED.sub("@", before)
-        if collapsed == before:
-            break
-        before = collapsed
-    before = re.split(r"[;{}]", before)[-1]
-    after = _COMMENT_OR_LITERAL.sub(" ", lines[index][col - 1 :][:suffix_limit])
-    while True:
-        collapsed = _BALANCED.sub("@", after)
-        if collapsed == after:
-            break
-        after = collapsed
-    after = re.split(r"[,;)]", after)[0]
+        collapsed = _BALANCED.sub("@", text)
+        if collapsed == text:
+            return text
+        text = collapsed
+
+
+def _last_unclosed_call(before: str, after: str) -> tuple[str | None, int | None]:
+    """The call whose argument the occurrence is: the nearest unclosed bracket with a name before it that
+    is a function's, not a keyword's."""
     for opening in reversed([m.start() for m in re.finditer(r"\(", before)]):
-        argument = before[opening + 1 :]
-        argument = re.split(r",", argument)[-1]
-        if (
-            "?" in after
-            or _TEST.search(re.split(r"[?:]", argument)[-1] + " " + after)
-            or re.search(r"(?<![=!<>])=(?!=)", argument)
-        ):
+        argument = re.split(r",", before[opening + 1 :])[-1]
+        if _tested_or_assigned(argument, after):
             return None, None  # a test or an assignment: the value is not the argument
         name = _NAME_BEFORE.search(before[:opening])
         if name is None:
@@ -92,6 +101,15 @@ def simple_callee(lines: list[str], index: int, col: int, suffix_limit: int = 20
             continue
         return (name.group(1) or "") + word, before[opening + 1 :].count(",")
     return None, None
+
+
+def _tested_or_assigned(argument: str, after: str) -> bool:
+    """Whether the occurrence's value feeds a ternary, a comparison or an assignment within the argument."""
+    return bool(
+        "?" in after
+        or _TEST.search(re.split(r"[?:]", argument)[-1] + " " + after)
+        or re.search(r"(?<![=!<>])=(?!=)", argument)
+    )
 
 
 # ---- the run ---------------------------------------------------------------------------------------------
@@ -124,6 +142,126 @@ def directory_of(path: str) -> str:
     return next((d for d in DIRECTORIES if path.startswith(d + "/")), "elsewhere")
 
 
+@dataclass
+class Tally:
+    """What a run measures: the time each step took, and how the two methods' callees compare."""
+
+    read_seconds: float = 0.0
+    scan_seconds: float = 0.0
+    context_seconds: float = 0.0
+    total_bytes: int = 0
+    code_occurrences: int = 0
+    agree: Counter[str] = field(default_factory=Counter)  # by directory
+    checked: Counter[str] = field(default_factory=Counter)  # by directory
+    roles: Counter[str] = field(default_factory=Counter)
+    callees: Counter[str] = field(default_factory=Counter)
+    hard: Counter[str] = field(default_factory=Counter)  # checked occurrences that a one-line reading would not settle
+    disagreements: list[Disagreement] = field(default_factory=list)
+    examples: defaultdict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # a few places a role
+
+    def add_file(self, path: str, data: bytes, matcher: Matcher, checked_names: set[str]) -> None:
+        """Scan one file, timed; the context of its code occurrences, timed; then compare the checked ones."""
+        self.total_bytes += len(data)
+        started = time.perf_counter()
+        scan = matcher.scan(data)
+        scanned = time.perf_counter()
+        self.scan_seconds += scanned - started
+        code = [o for o in scan.occurrences if o.kind == Kind.CODE]
+        if not code:
+            return
+        found = contexts(data, [o.offset for o in code])
+        self.context_seconds += time.perf_counter() - scanned
+        self.code_occurrences += len(code)
+        compared = [(o, c) for o, c in zip(code, found, strict=True) if o.identifier in checked_names]
+        lines = data.decode("latin-1").split("\n") if compared else []
+        for occurrence, context in compared:
+            self.compare(path, lines, occurrence, context)
+
+    def compare(self, path: str, lines: list[str], occurrence: Occurrence, context: OccurrenceContext) -> None:
+        directory = directory_of(path)
+        simple = simple_callee(lines, occurrence.line - 1, occurrence.col)
+        ours = (context.callee, context.argument_index)
+        self.checked[directory] += 1
+        self.roles[context.role.value] += 1
+        self.callees[context.callee or "-"] += 1
+        bare_callee = (context.callee or "").lstrip("->.")
+        self.hard["callee on an earlier line"] += bool(bare_callee) and bare_callee not in occurrence.text
+        self.hard["ternary branch"] += context.conditional
+        self.hard["in a #define body"] += context.in_macro
+        self.hard["with other flags"] += bool(context.flags)
+        self.hard["not an argument"] += context.callee is None
+        if len(self.examples[context.role.value]) < 3:
+            self.examples[context.role.value].append(f"{path}:{occurrence.line}")
+        if simple == ours:
+            self.agree[directory] += 1
+        else:
+            self.disagreements.append(Disagreement(path, occurrence.line, ours, simple, occurrence.text.strip()))
+
+
+def measure(repo_path: str, blobs: list[tuple[str, str]], checked_names: set[str]) -> Tally:
+    """Read the blobs READ_CHUNK at a time (timed) and tally each."""
+    tally = Tally()
+    matcher = Matcher(NAMES)  # all tracked identifiers, as the ingest scans
+    with BlobReader(repo_path) as reader:
+        for chunk_start in range(0, len(blobs), READ_CHUNK):
+            chunk = blobs[chunk_start : chunk_start + READ_CHUNK]
+            started = time.perf_counter()
+            datas = [data for _oid, data in reader.read_many([oid for _path, oid in chunk])]
+            tally.read_seconds += time.perf_counter() - started
+            for (path, _oid), data in zip(chunk, datas, strict=True):
+                tally.add_file(path, data, matcher, checked_names)
+    return tally
+
+
+def version_sorted_tags(repo: pygit2.Repository) -> list[str]:
+    tags = (r.removeprefix("refs/tags/") for r in repo.references if r.startswith("refs/tags/"))
+    return sorted(tags, key=lambda t: tuple(int(x) for x in re.findall(r"\d+", t)))
+
+
+def blobs_to_read(repo: pygit2.Repository, tag: str | None) -> tuple[str, list[tuple[str, str]]]:
+    """(what was read, its (path, blob id)s): the tag's tree, the newest tag's by default, or with 'all' what
+    an ingest of every tag scans: each distinct blob once, under its first path."""
+    tags = version_sorted_tags(repo)
+    tag = tag or tags[-1]
+    if tag != "all":
+        return tag, tree_blobs(repo, tag)
+    first_path = {oid: path for t in reversed(tags) for path, oid in tree_blobs(repo, t)}
+    return f"{len(tags)} tags, {tags[0]} … {tags[-1]}", sorted((path, oid) for oid, path in first_path.items())
+
+
+def print_timings(what: str, files: int, tally: Tally) -> None:
+    print(f"{what}: {files} .c/.h files, {tally.total_bytes / 1e6:.0f} MB")
+    print(f"read (dulwich):        {tally.read_seconds:6.2f} s")
+    print(f"scan (count.py):       {tally.scan_seconds:6.2f} s  (baseline)")
+    print(
+        f"context of {tally.code_occurrences} code occurrences: {tally.context_seconds:6.2f} s = "
+        f"{100 * tally.context_seconds / tally.scan_seconds:.1f} % of the scan, "
+        f"{100 * tally.context_seconds / (tally.scan_seconds + tally.read_seconds):.1f} % of read + scan"
+    )
+
+
+def print_comparison(tally: Tally, checked_names: set[str], show: int) -> None:
+    """Agreement by directory and overall, what the parser found, and the first `show` disagreements."""
+    print(f"callee and argument index agreement, code occurrences of {', '.join(sorted(checked_names))}:")
+    for directory in (*DIRECTORIES, "elsewhere"):
+        if tally.checked[directory]:
+            ratio = 100 * tally.agree[directory] / tally.checked[directory]
+            print(f"  {directory:12} {tally.agree[directory]:5} of {tally.checked[directory]:5}  {ratio:6.2f} %")
+    total, agreed = sum(tally.checked.values()), sum(tally.agree.values())
+    print(f"  {'all':12} {agreed:5} of {total:5}  {100 * agreed / total:6.2f} %")
+    print("  of which: " + ", ".join(f"{what} {n}" for what, n in tally.hard.items()))
+    print()
+    print("roles: " + ", ".join(f"{role} {n}" for role, n in tally.roles.most_common()))
+    for role, where in sorted(tally.examples.items()):
+        print(f"  e.g. {role}: {', '.join(where)}")
+    print("top callees: " + ", ".join(f"{name} {n}" for name, n in tally.callees.most_common(40)))
+    print()
+    print(f"{len(tally.disagreements)} disagreements (parser / simple):")
+    for d in tally.disagreements[:show]:
+        parser_text, simple_text = (f"{c}#{i}" if c else "-" for c, i in (d.parser, d.simple))
+        print(f"  {d.path}:{d.line}  parser={parser_text}  simple={simple_text}  | {d.text[:110]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("repo")
@@ -131,101 +269,12 @@ def main() -> None:
     parser.add_argument("--show", type=int, default=1000, help="disagreements to list")
     parser.add_argument("--identifiers", default=",".join(CHECKED), help="comma-separated; 'all' for every one")
     args = parser.parse_args()
-    repo = pygit2.Repository(args.repo)
-    tags = sorted(
-        (r.removeprefix("refs/tags/") for r in repo.references if r.startswith("refs/tags/")),
-        key=lambda t: tuple(int(x) for x in re.findall(r"\d+", t)),
-    )
-    tag = args.tag or tags[-1]
+    what, blobs = blobs_to_read(pygit2.Repository(args.repo), args.tag)
     checked_names = set(NAMES if args.identifiers == "all" else args.identifiers.split(","))
-    if tag == "all":  # what an ingest of every tag scans: each distinct blob once, under its first path
-        first_path = {oid: path for t in reversed(tags) for path, oid in tree_blobs(repo, t)}
-        blobs = sorted((path, oid) for oid, path in first_path.items())
-        tag = f"{len(tags)} tags, {tags[0]} … {tags[-1]}"
-    else:
-        blobs = tree_blobs(repo, tag)
-    matcher = Matcher(NAMES)
-    scan_seconds = context_seconds = read_seconds = 0.0
-    total_bytes = code_occurrences = 0
-    agree: Counter[str] = Counter()
-    checked: Counter[str] = Counter()
-    roles: Counter[str] = Counter()
-    callees: Counter[str] = Counter()
-    hard: Counter[str] = Counter()  # checked occurrences that a one-line reading would not settle
-    disagreements: list[Disagreement] = []
-    examples: dict[str, list[str]] = defaultdict(list)
-    with BlobReader(args.repo) as reader:
-        for chunk_start in range(0, len(blobs), READ_CHUNK):
-            chunk = blobs[chunk_start : chunk_start + READ_CHUNK]
-            started = time.perf_counter()
-            datas = [data for _oid, data in reader.read_many([oid for _path, oid in chunk])]
-            read_seconds += time.perf_counter() - started
-            for (path, _oid), data in zip(chunk, datas, strict=True):
-                total_bytes += len(data)
-                started = time.perf_counter()
-                scan = matcher.scan(data)
-                scanned = time.perf_counter()
-                code = [o for o in scan.occurrences if o.kind == Kind.CODE]
-                if not code:
-                    scan_seconds += scanned - started
-                    continue
-                found = contexts(data, [o.offset for o in code])
-                done = time.perf_counter()
-                scan_seconds += scanned - started
-                context_seconds += done - scanned
-                code_occurrences += len(code)
-                lines: list[str] | None = None
-                for occurrence, context in zip(code, found, strict=True):
-                    if occurrence.identifier not in checked_names:
-                        continue
-                    if lines is None:
-                        lines = data.decode("latin-1").split("\n")
-                    directory = directory_of(path)
-                    simple = simple_callee(lines, occurrence.line - 1, occurrence.col)
-                    ours = (context.callee, context.argument_index)
-                    checked[directory] += 1
-                    roles[context.role.value] += 1
-                    callees[context.callee or "-"] += 1
-                    bare_callee = (context.callee or "").lstrip("->.")
-                    hard["callee on an earlier line"] += bool(bare_callee) and bare_callee not in occurrence.text
-                    hard["ternary branch"] += context.conditional
-                    hard["in a #define body"] += context.in_macro
-                    hard["with other flags"] += bool(context.flags)
-                    hard["not an argument"] += context.callee is None
-                    if len(examples[context.role.value]) < 3:
-                        examples[context.role.value].append(f"{path}:{occurrence.line}")
-                    if simple == ours:
-                        agree[directory] += 1
-                    else:
-                        disagreements.append(Disagreement(path, occurrence.line, ours, simple, occurrence.text.strip()))
-
-    print(f"{tag}: {len(blobs)} .c/.h files, {total_bytes / 1e6:.0f} MB")
-    print(f"read (dulwich):        {read_seconds:6.2f} s")
-    print(f"scan (count.py):       {scan_seconds:6.2f} s  (baseline)")
-    print(
-        f"context of {code_occurrences} code occurrences: {context_seconds:6.2f} s = "
-        f"{100 * context_seconds / scan_seconds:.1f} % of the scan, "
-        f"{100 * context_seconds / (scan_seconds + read_seconds):.1f} % of read + scan"
-    )
+    tally = measure(args.repo, blobs, checked_names)
+    print_timings(what, len(blobs), tally)
     print()
-    print(f"callee and argument index agreement, code occurrences of {', '.join(sorted(checked_names))}:")
-    for directory in (*DIRECTORIES, "elsewhere"):
-        if checked[directory]:
-            ratio = 100 * agree[directory] / checked[directory]
-            print(f"  {directory:12} {agree[directory]:5} of {checked[directory]:5}  {ratio:6.2f} %")
-    total, agreed = sum(checked.values()), sum(agree.values())
-    print(f"  {'all':12} {agreed:5} of {total:5}  {100 * agreed / total:6.2f} %")
-    print("  of which: " + ", ".join(f"{what} {n}" for what, n in hard.items()))
-    print()
-    print("roles: " + ", ".join(f"{role} {n}" for role, n in roles.most_common()))
-    for role, where in sorted(examples.items()):
-        print(f"  e.g. {role}: {', '.join(where)}")
-    print("top callees: " + ", ".join(f"{name} {n}" for name, n in callees.most_common(40)))
-    print()
-    print(f"{len(disagreements)} disagreements (parser / simple):")
-    for d in disagreements[: args.show]:
-        parser_text, simple_text = (f"{c}#{i}" if c else "-" for c, i in (d.parser, d.simple))
-        print(f"  {d.path}:{d.line}  parser={parser_text}  simple={simple_text}  | {d.text[:110]}")
+    print_comparison(tally, checked_names, args.show)
 
 
 if __name__ == "__main__":

@@ -427,6 +427,7 @@ def full_ingest(run: Run, repo: str, cache: Path, jobs: int, first_tag: str, las
         seconds=run.first.seconds + rest.seconds,
         attribution_seconds=rest.attribution_seconds,
     )
+    print(f"{run.name} full ingest: {describe(run.full)}; of it the first tree {run.first.seconds:.1f} s")
 
 
 def database_size(url: str) -> int:
@@ -615,22 +616,135 @@ def reingest(scratch: Path, postgres: str | None, jobs: int) -> None:
     """The full and incremental ingests and the extrapolation, on a history written by an earlier run."""
     repo = str(scratch / "mainline.git")
     tags = sorted(git_out(repo, "tag", "--list", "v7.*").split(), key=lambda t: int(t.split(".")[1]))
-    last_commits = int(git_out(repo, "rev-list", "--count", f"{tags[-2]}..{tags[-1]}"))
-    last_files = len(git_out(repo, "diff", "--name-only", tags[-2], tags[-1], "--", "*.c", "*.h").splitlines())
-    runs = [Run("SQLite", f"sqlite:///{scratch / 'reingest.sqlite3'}")] + (
-        [Run("PostgreSQL", postgres)] if postgres else []
-    )
+    last_commits, last_files = release_size(repo, tags[-2], tags[-1])
+    runs = database_runs(scratch / "reingest.sqlite3", postgres)
     for run in runs:
         full_ingest(run, repo, scratch / "cache", jobs, tags[0], tags[-2])
-        assert run.first and run.full
-        print(f"{run.name} full ingest: {describe(run.full)}; of it the first tree {run.first.seconds:.1f} s")
         incremental_ingest(run, repo, scratch / "cache", jobs, tags[-1])
     print("extrapolated (linear):")
     for run in runs:
         extrapolate(run, last_commits, last_files)
 
 
-def main() -> None:
+@dataclass(frozen=True)
+class Plan:
+    """The history asked for: `prehistory` commits, `releases` cycles of `commits` each ending in a tag, and
+    the last release of `last_release` commits, written after the full ingest."""
+
+    releases: int
+    commits: int
+    prehistory: int
+    last_release: int
+    seed: int
+
+    @property
+    def tags(self) -> list[str]:
+        """v7.0, v7.1, …: one a release, the last one the incremental release's."""
+        return [f"v7.{n}" for n in range(self.releases + 1)]
+
+
+def rooted_history(repo: str, kernel: str | None, seed: int) -> History:
+    """A history on a new repository `repo`, started at KERNEL's oldest tag or at a generated root tree."""
+    root: int | str  # a commit id, or the generated root's fast-import mark
+    if kernel:
+        tag, root, files, maintainers = real_root(kernel, repo)
+        history = History(repo, seed)
+    else:
+        subprocess.run(["git", "init", "-q", "--bare", repo], check=True)
+        history = History(repo, seed)
+        tag, root, files, maintainers = synthetic_root(history, random.Random(seed))
+    history.start(root, files, maintainers)
+    print(f"root: {tag} ({len(files):,} .c/.h files)")
+    return history
+
+
+def write_history(repo: str, kernel: str | None, plan: Plan) -> History:
+    """The root, the prehistory, then every release cycle and its tag up to the last-but-one; the last cycle
+    opens the topics of the incremental release, which is kernel-sized."""
+    started = time.perf_counter()
+    history = rooted_history(repo, kernel, plan.seed)
+    for _ in range(plan.prehistory // plan.commits):
+        history.cycle_of_commits(plan.commits, None, plan.commits)
+    tags = plan.tags
+    for n, name in enumerate(tags[:-1]):
+        upcoming = plan.last_release if n == plan.releases - 1 else plan.commits
+        history.cycle_of_commits(plan.commits, name, upcoming)
+    history.close()
+    total = int(git_out(history.repo, "rev-list", "--count", tags[-2]))
+    print(f"history: {total:,} commits up to {tags[-2]} ({plan.releases} mainline tags), "
+          f"written in {time.perf_counter() - started:.0f} s; the last cycle: "
+          f"{interval_shape(history.repo, tags[-3], tags[-2])}")  # fmt: skip
+    return history
+
+
+def write_last_release(history: History, plan: Plan) -> tuple[int, int]:
+    """One more merge window and its tag, after the full ingest; returns its commits and changed .c/.h files."""
+    started = time.perf_counter()
+    history.reopen()
+    history.cycle_of_commits(plan.last_release, plan.tags[-1], plan.commits)
+    history.close()
+    older, newer = plan.tags[-2:]
+    shape_text = interval_shape(history.repo, older, newer)
+    size = release_size(history.repo, older, newer)
+    print(f"incremental release {newer}: {shape_text}, written in {time.perf_counter() - started:.0f} s")
+    return size
+
+
+def release_size(repo: str, older: str, newer: str) -> tuple[int, int]:
+    """The commits and the changed .c/.h files from `older` to `newer`."""
+    commits = int(git_out(repo, "rev-list", "--count", f"{older}..{newer}"))
+    files = len(git_out(repo, "diff", "--name-only", older, newer, "--", "*.c", "*.h").splitlines())
+    return commits, files
+
+
+def database_runs(sqlite: Path, postgres: str | None) -> list[Run]:
+    return [Run("SQLite", f"sqlite:///{sqlite}")] + ([Run("PostgreSQL", postgres)] if postgres else [])
+
+
+def measure(args: argparse.Namespace, plan: Plan) -> None:
+    """The whole benchmark: history, full ingest, the last release and its incremental ingest, the
+    extrapolation, and the pages; in --keep DIR, or in a temporary directory removed at the end."""
+    scratch = Path(args.keep or tempfile.mkdtemp(prefix="kernel_scale."))
+    scratch.mkdir(parents=True, exist_ok=True)
+    repo = str(scratch / "mainline.git")
+    if Path(repo).exists():
+        sys.exit(f"{repo} exists: give --keep an empty directory")
+    history = write_history(repo, args.kernel, plan)
+    runs = database_runs(scratch / "nofs.sqlite3", args.postgres)
+    cache = scratch / "cache"
+    for run in runs:
+        full_ingest(run, repo, cache, args.jobs, plan.tags[0])
+    last_commits, last_files = write_last_release(history, plan)
+    for run in runs:
+        incremental_ingest(run, repo, cache, args.jobs, plan.tags[-1])
+    print("extrapolated (linear):")
+    for run in runs:
+        extrapolate(run, last_commits, last_files)
+    for run in [] if args.no_pages else runs:
+        pages(run.name, run.url, args.seconds, args.connections)
+    if not args.keep:
+        shutil.rmtree(scratch)
+
+
+def first_tree_only(scratch: Path, postgres: str | None, jobs: int) -> None:
+    """The first tree of an earlier --keep DIR alone, into empty databases."""
+    urls = {
+        "SQLite": f"sqlite:///{scratch / 'first-tree.sqlite3'}",
+        **({"PostgreSQL": postgres} if postgres else {}),
+    }
+    for name, url in urls.items():
+        stats = timed_ingest(url, str(scratch / "mainline.git"), scratch / "cache", jobs, until="v7.0")
+        print(f"{name}: the first tree alone: {describe(stats)}")
+
+
+def pages_only(scratch: Path, postgres: str | None, seconds: int, connections: int) -> None:
+    """The pages again, on the databases of an earlier --keep DIR."""
+    urls = [f"sqlite:///{scratch / 'nofs.sqlite3'}", *([postgres] if postgres else [])]
+    for url in urls:
+        pages(url.partition(":")[0], url, seconds, connections)
+
+
+def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     root = parser.add_mutually_exclusive_group(required=True)
     root.add_argument("--kernel", metavar="REPO", help="root the history at REPO's oldest tag (~/linux-history)")
@@ -656,76 +770,19 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--keep", metavar="DIR", help="work (repository, SQLite file) in DIR and keep it")
     parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_arguments()
     if args.first_tree_only:
-        scratch = Path(args.first_tree_only)
-        urls = {
-            "SQLite": f"sqlite:///{scratch / 'first-tree.sqlite3'}",
-            **({"PostgreSQL": args.postgres} if args.postgres else {}),
-        }
-        for name, url in urls.items():
-            stats = timed_ingest(url, str(scratch / "mainline.git"), scratch / "cache", args.jobs, until="v7.0")
-            print(f"{name}: the first tree alone: {describe(stats)}")
-        return
-    if args.reingest:
+        first_tree_only(Path(args.first_tree_only), args.postgres, args.jobs)
+    elif args.reingest:
         reingest(Path(args.reingest), args.postgres, args.jobs)
-        return
-    if args.pages_only:
-        urls = [f"sqlite:///{Path(args.pages_only) / 'nofs.sqlite3'}", *([args.postgres] if args.postgres else [])]
-        for url in urls:
-            pages(url.partition(":")[0], url, args.seconds, args.connections)
-        return
-    scratch = args.keep or tempfile.mkdtemp(prefix="kernel_scale.")
-    Path(scratch).mkdir(parents=True, exist_ok=True)
-    repo = str(Path(scratch) / "mainline.git")
-    if Path(repo).exists():
-        sys.exit(f"{repo} exists: give --keep an empty directory")
-    started = time.perf_counter()
-    if args.kernel:
-        tag, root, files, maintainers = real_root(args.kernel, repo)
-        history = History(repo, args.seed)
+    elif args.pages_only:
+        pages_only(Path(args.pages_only), args.postgres, args.seconds, args.connections)
     else:
-        subprocess.run(["git", "init", "-q", "--bare", repo], check=True)
-        history = History(repo, args.seed)
-        tag, root, files, maintainers = synthetic_root(history, random.Random(args.seed))
-    history.start(root, files, maintainers)
-    print(f"root: {tag} ({len(files):,} .c/.h files)")
-    for _ in range(args.prehistory // args.commits):
-        history.cycle_of_commits(args.commits, None, args.commits)
-    tags = [f"v7.{n}" for n in range(args.releases + 1)]
-    for n, name in enumerate(tags[:-1]):
-        upcoming = args.last_release if n == args.releases - 1 else args.commits
-        history.cycle_of_commits(args.commits, name, upcoming)
-    history.close()
-    total = int(git_out(repo, "rev-list", "--count", tags[-2]))
-    print(f"history: {total:,} commits up to {tags[-2]} ({args.releases} mainline tags), "
-          f"written in {time.perf_counter() - started:.0f} s; the last cycle: "
-          f"{interval_shape(repo, tags[-3], tags[-2])}")  # fmt: skip
-    runs = [Run("SQLite", f"sqlite:///{Path(scratch) / 'nofs.sqlite3'}")]
-    if args.postgres:
-        runs.append(Run("PostgreSQL", args.postgres))
-    cache = Path(scratch) / "cache"
-    for run in runs:
-        full_ingest(run, repo, cache, args.jobs, tags[0])
-        assert run.first and run.full
-        print(f"{run.name} full ingest: {describe(run.full)}; of it the first tree {run.first.seconds:.1f} s")
-    started = time.perf_counter()
-    history.reopen()
-    history.cycle_of_commits(args.last_release, tags[-1], args.commits)
-    history.close()
-    shape = interval_shape(repo, tags[-2], tags[-1])
-    last_commits = int(git_out(repo, "rev-list", "--count", f"{tags[-2]}..{tags[-1]}"))
-    last_files = len(git_out(repo, "diff", "--name-only", tags[-2], tags[-1], "--", "*.c", "*.h").splitlines())
-    print(f"incremental release {tags[-1]}: {shape}, written in {time.perf_counter() - started:.0f} s")
-    for run in runs:
-        incremental_ingest(run, repo, cache, args.jobs, tags[-1])
-    print("extrapolated (linear):")
-    for run in runs:
-        extrapolate(run, last_commits, last_files)
-    for run in [] if args.no_pages else runs:
-        pages(run.name, run.url, args.seconds, args.connections)
-    if not args.keep:
-        shutil.rmtree(scratch)
+        measure(args, Plan(args.releases, args.commits, args.prehistory, args.last_release, args.seed))
 
 
 if __name__ == "__main__":

@@ -68,6 +68,15 @@ class Branch:
     commits: int
     mark: int  # tip
 
+    @property
+    def name(self) -> str:
+        return f"topic{self.key[0]}-{self.key[1]}"
+
+    def render(self, path: str) -> bytes:
+        """The file as the branch has it: its own section, the others as they were where it forked."""
+        owned = self.key[1]
+        return render(path, [self.files[path] if i == owned else s for i, s in enumerate(self.forked[path])])
+
 
 @dataclass
 class Writer:
@@ -138,8 +147,127 @@ def _edit(rng: random.Random, section: Section) -> None:
         section.plain = max(0, section.plain + rng.choice((-2, -1, 1, 2, 3)))
 
 
-def _directory(path: str) -> int:
-    return int(path[4:7])
+def initial_tree(rng: random.Random) -> dict[str, list[Section]]:
+    """Every file of every directory, each section with a few GFP_NOFS calls and plain lines."""
+    tree: dict[str, list[Section]] = {}
+    for d in range(DIRECTORIES):
+        for f in range(FILES_PER_DIRECTORY):
+            tree[f"fs/d{d:03}/f{f:02}.c"] = [Section(rng.randint(0, 3), 0, rng.randint(0, 8)) for _ in range(SECTIONS)]
+    return tree
+
+
+class History:
+    """One run of `generate`: mainline's files and head, the open topic branches, the releases tagged so far."""
+
+    def __init__(
+        self, writer: Writer, seed: int, commits: int, releases: int, prehistory: int, old_forks: bool, fixes: float
+    ) -> None:
+        self.writer = writer
+        self.rng = random.Random(seed)
+        self.trailers = random.Random(seed + 1)  # for Fixes: trailers alone (see generate)
+        self.fixes = fixes
+        self.releases = releases
+        self.prehistory = prehistory
+        self.cycle_length = max(1, commits // releases)
+        self.old_forks = old_forks
+        self.tree = initial_tree(self.rng)
+        contents = {p: render(p, s) for p, s in self.tree.items()}
+        self.head = writer.commit("master", "initial import", [], contents, writer.authors[0])
+        self.version = -1  # the last release tagged
+        self.branches: list[Branch] = []
+        self.busy: set[tuple[int, int]] = set()  # the (directory, section) keys of the open branches
+        self.sequence = 0
+
+    def cycle(self) -> int:
+        """The release cycle mainline is in; those before v1.0 are untagged: negative."""
+        return (self.writer.commits - self.prehistory) // self.cycle_length
+
+    def tag_if_due(self) -> None:
+        while self.version < self.releases and self.cycle() > self.version:
+            self.version += 1
+            self.writer.tag(f"v1.{self.version}", self.head)
+
+    def step(self) -> None:
+        """One roll: open a topic branch, commit to one, merge one, or change mainline directly; a step may
+        write nothing (the directory and section it picked are taken)."""
+        self.sequence += 1
+        roll = self.rng.random()
+        mergeable = [
+            i for i, b in enumerate(self.branches) if b.commits and (not self.old_forks or b.cycle < self.cycle())
+        ]
+        if len(self.branches) < OPEN_BRANCHES[self.old_forks] and roll < 0.2:
+            self._open_branch()
+        elif self.branches and roll < 0.6:
+            self._branch_commit(self.rng.choice(self.branches))
+        elif mergeable and roll < 0.9:
+            self._merge(self.branches.pop(self.rng.choice(mergeable)))
+        else:
+            self._mainline_commit()
+        self.tag_if_due()
+
+    def _fixes_trailer(self) -> str:
+        if not self.fixes or self.trailers.random() >= self.fixes:
+            return ""
+        return f'Fixes: {self.trailers.getrandbits(48):012x} ("an earlier change")\n'
+
+    def _paths_in(self, directory: int) -> list[str]:
+        prefix = f"fs/d{directory:03}/"
+        return sorted(p for p in self.tree if p.startswith(prefix))
+
+    def _open_branch(self) -> None:
+        key = (self.rng.randrange(DIRECTORIES), self.rng.randrange(SECTIONS))
+        if key in self.busy:
+            return
+        self.busy.add(key)
+        forked = {p: [s.copy() for s in self.tree[p]] for p in self._paths_in(key[0])}
+        files = {p: sections[key[1]].copy() for p, sections in forked.items()}
+        self.branches.append(Branch(key, files, forked, self.cycle(), 0, self.head))
+
+    def _branch_commit(self, branch: Branch) -> None:
+        changed: dict[str, bytes | str | None] = {}
+        for path in self.rng.sample(sorted(branch.files), min(len(branch.files), self.rng.randint(1, 3))):
+            _edit(self.rng, branch.files[path])
+            changed[path] = branch.render(path)
+        author = self.rng.choice(self.writer.authors)
+        message = (
+            f"d{branch.key[0]:03}.{branch.key[1]}: change {self.sequence}\n\n{self._fixes_trailer()}"
+            f"Link: https://lore.example/r/{self.sequence}\n"
+        )
+        branch.mark = self.writer.commit(branch.name, message, [branch.mark], changed, author)
+        branch.commits += 1
+
+    def _merge(self, branch: Branch) -> None:
+        self.busy.discard(branch.key)
+        directory, owned = branch.key
+        changes: dict[str, bytes | str | None] = {}
+        conflict = self.rng.choice(sorted(branch.files)) if self.rng.random() < 0.05 else None
+        for path, section in branch.files.items():
+            if path == conflict:  # the merge resolves a "conflict" in a way no side had
+                section.nofs += 1
+            if self.tree[path][owned] != section:
+                self.tree[path][owned] = section
+                changes[path] = render(path, self.tree[path])
+        message = f"Merge branch 'topic-d{directory:03}.{owned}' of git://git.example/d{directory:03}"
+        self.head = self.writer.commit("master", message, [self.head, branch.mark], changes, self.writer.authors[0])
+
+    def _mainline_commit(self) -> None:
+        """A fix on mainline in a section no branch owns, or now and then a file renamed in a quiet directory."""
+        directory, section = self.rng.randrange(DIRECTORIES), self.rng.randrange(SECTIONS)
+        if (directory, section) in self.busy:
+            return
+        changes: dict[str, bytes | str | None] = {}
+        if self.rng.random() < 0.05 and not any((directory, s) in self.busy for s in range(SECTIONS)):
+            old = self.rng.choice(self._paths_in(directory))
+            path = old.replace(".c", f"_r{self.sequence}.c")
+            self.tree[path] = self.tree.pop(old)
+            changes[old] = None
+        else:
+            path = self.rng.choice(self._paths_in(directory))
+            _edit(self.rng, self.tree[path][section])
+        changes[path] = render(path, self.tree[path])
+        trailer = self._fixes_trailer()
+        message = f"fix {self.sequence}\n\n{trailer}" if trailer else f"fix {self.sequence}"
+        self.head = self.writer.commit("master", message, [self.head], changes, self.writer.authors[1])
 
 
 def generate(
@@ -157,104 +285,17 @@ def generate(
     fifth). fast-import gives no commit ids while it writes, so each names 12 random hex digits, which resolve
     to no commit: the ingest reads, resolves and stores them all the same. Drawn from a generator of their
     own, so that the history is the same one with or without them."""
-    trailers = random.Random(seed + 1)
-
-    def fixes_trailer() -> str:
-        if not fixes or trailers.random() >= fixes:
-            return ""
-        return f'Fixes: {trailers.getrandbits(48):012x} ("an earlier change")\n'
-
     subprocess.run(["git", "init", "-q", "--bare", repo], check=True)
     process = subprocess.Popen(["git", "-C", repo, "fast-import", "--quiet"], stdin=subprocess.PIPE)
-    rng = random.Random(seed)
-    w = Writer(process)
-    tree: dict[str, list[Section]] = {}
-    for d in range(DIRECTORIES):
-        for f in range(FILES_PER_DIRECTORY):
-            tree[f"fs/d{d:03}/f{f:02}.c"] = [Section(rng.randint(0, 3), 0, rng.randint(0, 8)) for _ in range(SECTIONS)]
-    head = w.commit("master", "initial import", [], {p: render(p, s) for p, s in tree.items()}, w.authors[0])
-    total = prehistory + commits
-    cycle_length = max(1, commits // releases)
-    version = -1  # the last release tagged
-
-    def cycle() -> int:  # release cycles before v1.0 are untagged: negative
-        return (w.commits - prehistory) // cycle_length
-
-    def tag_if_due() -> None:
-        nonlocal version
-        while version < releases and cycle() > version:
-            version += 1
-            w.tag(f"v1.{version}", head)
-
-    tag_if_due()
-    open_branches: list[Branch] = []
-    busy: set[tuple[int, int]] = set()
-    sequence = 0
-    while w.commits < total:
-        sequence += 1
-        roll = rng.random()
-        mergeable = [i for i, b in enumerate(open_branches) if b.commits and (not old_forks or b.cycle < cycle())]
-        if len(open_branches) < OPEN_BRANCHES[old_forks] and roll < 0.2:
-            key = (rng.randrange(DIRECTORIES), rng.randrange(SECTIONS))
-            if key in busy:
-                continue
-            busy.add(key)
-            prefix = f"fs/d{key[0]:03}/"
-            forked = {p: [s.copy() for s in sections] for p, sections in tree.items() if p.startswith(prefix)}
-            files = {p: sections[key[1]].copy() for p, sections in forked.items()}
-            open_branches.append(Branch(key, files, forked, cycle(), 0, head))
-        elif open_branches and roll < 0.6:
-            branch = rng.choice(open_branches)
-            changed: dict[str, bytes | None] = {}
-            for path in rng.sample(sorted(branch.files), min(len(branch.files), rng.randint(1, 3))):
-                _edit(rng, branch.files[path])
-                sections = [branch.files[path] if i == branch.key[1] else s for i, s in enumerate(branch.forked[path])]
-                changed[path] = render(path, sections)
-            author = rng.choice(w.authors)
-            message = (
-                f"d{branch.key[0]:03}.{branch.key[1]}: change {sequence}\n\n{fixes_trailer()}"
-                f"Link: https://lore.example/r/{sequence}\n"
-            )
-            branch.mark = w.commit(f"topic{branch.key[0]}-{branch.key[1]}", message, [branch.mark], changed, author)
-            branch.commits += 1
-        elif mergeable and roll < 0.9:
-            branch = open_branches.pop(rng.choice(mergeable))
-            busy.discard(branch.key)
-            changes: dict[str, bytes | None] = {}
-            conflict = rng.choice(sorted(branch.files)) if rng.random() < 0.05 else None
-            for path, section in branch.files.items():
-                if path == conflict:  # the merge resolves a "conflict" in a way no side had
-                    section.nofs += 1
-                if tree[path][branch.key[1]] != section:
-                    tree[path][branch.key[1]] = section
-                    changes[path] = render(path, tree[path])
-            directory, owned = branch.key
-            message = f"Merge branch 'topic-d{directory:03}.{owned}' of git://git.example/d{directory:03}"
-            head = w.commit("master", message, [head, branch.mark], changes, w.authors[0])
-        else:
-            key = (rng.randrange(DIRECTORIES), rng.randrange(SECTIONS))
-            if key in busy:
-                continue
-            prefix = f"fs/d{key[0]:03}/"
-            changes = {}
-            if rng.random() < 0.05 and not any((key[0], s) in busy for s in range(SECTIONS)):
-                old = rng.choice(sorted(p for p in tree if p.startswith(prefix)))  # a rename in a quiet directory
-                new = old.replace(".c", f"_r{sequence}.c")
-                tree[new] = tree.pop(old)
-                changes[old] = None
-            else:
-                new = rng.choice(sorted(p for p in tree if p.startswith(prefix)))
-                _edit(rng, tree[new][key[1]])
-            changes[new] = render(new, tree[new])
-            trailer = fixes_trailer()
-            message = f"fix {sequence}\n\n{trailer}" if trailer else f"fix {sequence}"
-            head = w.commit("master", message, [head], changes, w.authors[1])
-        tag_if_due()
+    history = History(Writer(process), seed, commits, releases, prehistory, old_forks, fixes)
+    history.tag_if_due()  # v1.0 on the initial import when there is no prehistory
+    while history.writer.commits < prehistory + commits:
+        history.step()
     assert process.stdin is not None
     process.stdin.close()
     if process.wait() != 0:
         raise SystemExit("git fast-import failed")
-    return w.commits, w.merges
+    return history.writer.commits, history.writer.merges
 
 
 def main() -> None:
