@@ -287,7 +287,7 @@ def _function_defined(text: bytes, lo: int, hi: int, hits_by_pos: dict[int, _Hit
 
 def defined_function_name(text: bytes, lo: int, hi: int) -> bytes | None:
     """The name of the function whose body opens at `hi` of `text` (a blob with a newline in front), given the
-    file-scope text since `lo`; else None. The rule the counts use, for ingest/scopes.py."""
+    file-scope text since `lo`; else None. The rule the counts use, for the scope reader (ingest/scopes/facts.py)."""
     return _function_defined(text, lo, hi, {})
 
 

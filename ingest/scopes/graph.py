@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Final
 
 from app.scope_rules import COVERED_BY, Finding, How
-from ingest.scopes import Event, FileFacts, FunctionFacts, Step, Target
+from ingest.scopes.facts import Event, FileFacts, FunctionFacts, Step, Target
 
 FIXPOINT_ROUNDS: Final = 12
 SCOPE_API_PREFIX: Final = "memalloc_"

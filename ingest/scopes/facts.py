@@ -1,5 +1,5 @@
 """The scope facts of one C file: its functions and, in each, the calls, saves, restores and blocks the scope
-reading needs, in source order (issue 13, item 2). Pure: bytes in, facts out; ingest/scope_graph.py judges.
+reading needs, in source order (issue 13, item 2). Pure: bytes in, facts out; ingest/scopes/graph.py judges.
 
 Tokens follow ingest/count.py's lexical rules (comments and literals skipped; a `}` in column 0 ends any
 function; function names as count.py finds them). Preprocessor lines are skipped, so calls in macro bodies

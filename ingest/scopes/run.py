@@ -22,7 +22,7 @@ from ingest.count import bounded_line
 from ingest.errors import IngestError
 from ingest.refs import locate
 from ingest.repo import open_repository
-from ingest.scope_tree import FactsCache, ScopeReading, read_scopes
+from ingest.scopes.tree import FactsCache, ScopeReading, read_scopes
 from ingest.subsystems import SubsystemMapper
 from ingest.tree import file_changes, glob_matcher
 
@@ -100,7 +100,7 @@ def _c_files(
     repo: pygit2.Repository, git_dir: str, tree_id: str, globs: tuple[str, ...], held: dict[str, bytes] | None = None
 ) -> tuple[dict[str, bytes], dict[str, bytes]]:
     """The tree's C files {path: bytes}, and its blobs {oid: bytes}; blobs in `held` (the previous release's)
-    are not read again, and being the same objects, their lexer facts are reused (ingest/scope_tree.py)."""
+    are not read again, and being the same objects, their lexer facts are reused (ingest/scopes/tree.py)."""
     tree = repo[tree_id].peel(pygit2.Tree)
     listed = {change.path: change.new for change in file_changes(None, tree, glob_matcher(globs)) if change.new}
     held = held or {}

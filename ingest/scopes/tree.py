@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from app.scope_rules import MAX_CALLER_DEPTH, MAX_NAME_FILES
 from ingest.count import Matcher, word_finder
-from ingest.scope_graph import Found, Judgement, ScopeGraph, Use
-from ingest.scopes import SCOPE_APIS, FileFacts, file_facts
+from ingest.scopes.facts import SCOPE_APIS, FileFacts, file_facts
+from ingest.scopes.graph import Found, Judgement, ScopeGraph, Use
 
 JUDGED = ("GFP_NOFS", "GFP_NOIO")
 OPENER_NAME_FILES = 10 * MAX_NAME_FILES
