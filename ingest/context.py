@@ -3,7 +3,7 @@
 The rules a reader sees are in app/context_rules.py (Role, ROLE_RULES, CONTEXT_RULE_TEXT); this is how they
 are applied. An occurrence is read from the tokens of its own statement, never from the whole file:
 - back to the nearest `;`, `{` or `}` before it (a `{` is kept, it tells an initializer or a block), found
-  by a raw byte search and then lexed forward with the token rules of ingest/count.py (comments skipped,
+  by a raw byte search and then lexed forward with the token rules of ingest/ctokens.py (comments skipped,
   string and character literals as operands, preprocessor lines skipped: #ifdef branches read as text);
   when that start turns out to lie inside a comment, a literal or an unclosed bracket (a `*/` or a closing
   bracket with no opener, the occurrence itself swallowed), the next boundary further back is tried;
@@ -21,20 +21,24 @@ from dataclasses import dataclass
 from typing import Final
 
 from app.context_rules import MASK_CALLEES, POLICY_CALLEES, Role
+from ingest.ctokens import (
+    COMMENT_END,
+    COMMENTS_AND_LITERALS,
+    DIRECTIVE_LINE,
+    IDENTIFIER,
+    PP_NUMBER,
+    PUNCTUATOR,
+    logical_line_end,
+    logical_line_start,
+    scanner,
+)
 
 # How far a statement may reach back or forward from an occurrence; kernel statements are far shorter.
 MAX_STATEMENT_BYTES: Final = 16384
 
-_LEX: Final = re.compile(
-    rb"[A-Za-z_][A-Za-z0-9_]*"
-    rb"|/\*[^*]*\*+(?:[^/*][^*]*\*+)*/|/\*.*|//[^\n\\]*(?:\\.[^\n\\]*)*"  # comments, as in ingest/count.py
-    rb"""|"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|'[^'\\\n]*(?:\\.[^'\\\n]*)*'?"""  # literals end at a bare newline
-    rb"|\n[ \t]*\#[^\n\\]*(?:\\.[^\n\\]*)*"  # a preprocessor line with its continuations
-    rb"|\.?[0-9](?:[eEpP][-+]|[A-Za-z0-9_.])*"  # a preprocessing number
-    rb"|\*/|->|<<=|>>=|\.\.\.|[-+*/%&|^!=<>]=|&&|\|\||<<|>>|\+\+|--|\S",
-    re.S,
-)
-_DEFINE: Final = re.compile(rb"[ \t]*#[ \t]*define[ \t]+[A-Za-z_][A-Za-z0-9_]*(\()?")
+# Comments and preprocessor lines are skipped, literals read as operands, as by the counts' rules.
+_LEX: Final = scanner(IDENTIFIER, *COMMENTS_AND_LITERALS, DIRECTIVE_LINE, PP_NUMBER, COMMENT_END, PUNCTUATOR, rb"\S")
+_DEFINE: Final = re.compile(rb"[ \t]*#[ \t]*define[ \t]+" + IDENTIFIER + rb"(\()?")
 
 _OPENERS: Final = frozenset((b"(", b"[", b"{"))
 _CLOSERS: Final = frozenset((b")", b"]", b"}"))
@@ -109,23 +113,13 @@ def contexts(text: bytes, positions: list[int]) -> list[OccurrenceContext]:
 
 def _directive_span(text: bytes, pos: int) -> tuple[int, int] | None:
     """The (start, end) of the preprocessor line holding `pos`, following backslash continuations; else None."""
-    start = text.rfind(b"\n", 0, pos) + 1
-    while start >= 2 and (text[start - 2] == 0x5C or text[start - 3 : start - 1] == b"\\\r"):
-        start = text.rfind(b"\n", 0, start - 1) + 1
+    start = logical_line_start(text, pos)
     first = start
     while first < len(text) and text[first] in b" \t":
         first += 1
     if text[first : first + 1] != b"#":
         return None
-    end = start
-    while True:
-        end = text.find(b"\n", end)
-        if end < 0:
-            return start, len(text)
-        if text[end - 1] == 0x5C or text[end - 2 : end] == b"\\\r":
-            end += 1
-            continue
-        return start, end
+    return start, logical_line_end(text, start)
 
 
 def _directive_context(text: bytes, pos: int, start: int, end: int) -> OccurrenceContext:

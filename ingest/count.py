@@ -15,6 +15,14 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from app.registry import Kind
+from ingest.ctokens import (
+    COMMENTS_AND_LITERALS,
+    DIRECTIVE_HEAD,
+    DIRECTIVE_LINE,
+    IDENTIFIER_RE,
+    logical_line_end,
+    scanner,
+)
 
 try:
     import hyperscan
@@ -34,22 +42,12 @@ NOT_FUNCTION_NAMES: Final = frozenset(
     __asm__ asm __asm __builtin_offsetof offsetof""".split()
 )
 
-# Tokens that matter everywhere. Every alternative starts with a literal character so that the regex
-# engine can skip other bytes quickly (a named group in front would defeat that).
-_TOKEN: Final = re.compile(
-    rb"""/\*[^*]*\*+(?:[^/*][^*]*\*+)*/|/\*.*"""  # a block comment, or one never closed
-    rb"""|//[^\n\\]*(?:\\.[^\n\\]*)*"""  # a line comment, continued by backslash-newline
-    rb"""|"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|'[^'\\\n]*(?:\\.[^'\\\n]*)*'?"""  # literals end at a bare newline
-    rb"""|\n[ \t]*\#[ \t]*([A-Za-z_]*)[ \t]*([A-Za-z_][A-Za-z0-9_]*)?|\{|\}""",
-    re.S,
-)
+# Tokens that matter everywhere: comments and literals, directives (read to their end by logical_line_end,
+# their comments and literals still read as such), braces. Every alternative starts with a literal byte, so the
+# regex engine skips the bytes between tokens quickly (ingest/ctokens.py).
+_TOKEN: Final = scanner(*COMMENTS_AND_LITERALS, DIRECTIVE_HEAD, rb"\{|\}")
 # Tokens of file-scope text between two blocks, read only to tell a function definition from the rest.
-_DECLARATION_TOKEN: Final = re.compile(
-    rb"""/\*[^*]*\*+(?:[^/*][^*]*\*+)*/|/\*.*|//[^\n\\]*(?:\\.[^\n\\]*)*"""
-    rb"""|"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|'[^'\\\n]*(?:\\.[^'\\\n]*)*'?"""
-    rb"""|\n[ \t]*\#[^\n\\]*(?:\\.[^\n\\]*)*|\(|\)|;|=""",
-    re.S,
-)
+_DECLARATION_TOKEN: Final = scanner(*COMMENTS_AND_LITERALS, DIRECTIVE_LINE, rb"\(|\)|;|=")
 _BLANKS: Final = frozenset(b" \t\r\n")
 _COMMENT_OR_LITERAL: Final = frozenset(b"/\"'")
 _WORD_BYTES: Final = frozenset(WORD_CHARS_BYTES)
@@ -152,7 +150,7 @@ class Matcher:
         if not names:
             raise ValueError("no identifiers to count")
         for name in names:
-            if not re.fullmatch(rb"[A-Za-z_][A-Za-z0-9_]*", name.encode()):
+            if not IDENTIFIER_RE.fullmatch(name.encode()):
                 raise ValueError(f"{name!r} is not a C identifier")
         self.names = names
         self.line_max_chars = line_max_chars
@@ -225,18 +223,6 @@ def bounded_line(line: bytes, col: int, limit: int) -> str:
         lo = max(0, min(col - limit // 2, len(line) - limit))
         line = line[lo : lo + limit]
     return line.decode("utf-8", "backslashreplace")
-
-
-def _logical_line_end(text: bytes, pos: int) -> int:
-    """Where a preprocessor line starting before `pos` ends, following backslash continuations."""
-    while True:
-        end = text.find(b"\n", pos)
-        if end < 0:
-            return len(text)
-        if text[end - 1 : end] == b"\\" or text[end - 2 : end] == b"\\\r":
-            pos = end + 1
-            continue
-        return end
 
 
 def _name_before(text: bytes, lo: int, pos: int) -> tuple[bytes, int] | None:
@@ -325,9 +311,9 @@ def _classify(text: bytes, hits: list[_Hit], defined: list[bytes] | None = None)
                 hits[index].kind, hits[index].function = lexical, function
                 index += 1
             if start < directive_end < end:
-                directive_end = _logical_line_end(text, end)
+                directive_end = logical_line_end(text, end)
         elif first == 0x0A:  # a directive, which may run over backslash-continued lines
-            directive_end = _logical_line_end(text, end)
+            directive_end = logical_line_end(text, end)
             name, arg = match.group(1), match.group(2)
             define_pos = match.start(2) if name == b"define" and arg else -1
         elif start < directive_end:

@@ -1,10 +1,10 @@
 """The scope facts of one C file: its functions and, in each, the calls, saves, restores and blocks the scope
 reading needs, in source order (issue 13, item 2). Pure: bytes in, facts out; ingest/scopes/graph.py judges.
 
-Tokens follow ingest/count.py's lexical rules (comments and literals skipped; a `}` in column 0 ends any
-function; function names as count.py finds them). Preprocessor lines are skipped, so calls in macro bodies
-are not seen; the names those lines mention are kept (`macro_names`) so that a function a macro calls is
-never judged "called only in scope". Within a function:
+Tokens are ingest/ctokens.py's, comments and literals skipped; functions are found as ingest/count.py finds
+them (a `}` in column 0 ends any function; its name by count.py's rule). Preprocessor lines are skipped, so
+calls in macro bodies are not seen; the names those lines mention are kept (`macro_names`) so that a function
+a macro calls is never judged "called only in scope". Within a function:
 - a call is a name followed by `(` that is not a keyword, and not a member (`ops->alloc(`, a pointer);
 - a save is memalloc_nofs_save()/memalloc_noio_save() or memalloc_flags_save(PF_MEMALLOC_NOFS/NOIO), with
   where its value goes (a local, a field, `return`); a restore, with what it restores;
@@ -19,15 +19,16 @@ from enum import StrEnum
 from typing import Final
 
 from ingest.count import defined_function_name
+from ingest.ctokens import COMMENTS_AND_LITERALS, DIRECTIVE_LINE, IDENTIFIER, IDENTIFIER_RE, scanner
 
-_TOKEN: Final = re.compile(
-    rb"""/\*[^*]*\*+(?:[^/*][^*]*\*+)*/|/\*.*|//[^\n\\]*(?:\\.[^\n\\]*)*"""  # comments, as in ingest/count.py
-    rb"""|"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|'[^'\\\n]*(?:\\.[^'\\\n]*)*'?"""  # literals end at a bare newline
-    rb"""|\n[ \t]*\#[^\n\\]*(?:\\.[^\n\\]*)*"""  # a preprocessor line with its continuations
-    rb"""|[A-Za-z_][A-Za-z0-9_]*|\.?[0-9][A-Za-z0-9_.]*|->|==|!=|<=|>=|[-+*/%&|^<>]=|[{}();=,.:?]""",
-    re.S,
+# Comments, literals and preprocessor lines are tokens the reading passes over; of the punctuators, only those
+# it compares against, and those holding a `=` that is not an assignment. Its number stops before an exponent's
+# sign (`1e`, `+`, `5`), not as ctokens.PP_NUMBER: the text after a comment opened on a directive line is read as
+# code here (the divergence tests/ingest/test_ctokens.py holds), and `100BASE-TX` there names `TX` as a reference.
+_NUMBER: Final = rb"\.?[0-9][A-Za-z0-9_.]*"
+_TOKEN: Final = scanner(
+    *COMMENTS_AND_LITERALS, DIRECTIVE_LINE, IDENTIFIER, _NUMBER, rb"->|==|!=|<=|>=|[-+*/%&|^<>]=|[{}();=,.:?]"
 )
-_IDENTIFIER: Final = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 _WORD_START: Final = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 _NOT_CALLS: Final = frozenset(
     b"""if for while switch return sizeof typeof __typeof__ __typeof _Alignof alignof _Generic do else case
@@ -110,7 +111,7 @@ def file_facts(data: bytes) -> FileFacts:
         start, end = tokens[index]
         first = text[start]
         if first == 0x0A:  # a directive
-            macro_names.update(_IDENTIFIER.findall(text, start, end))
+            macro_names.update(IDENTIFIER_RE.findall(text, start, end))
         elif first == 0x7B:  # {
             if depth == 0:
                 body_start = index
@@ -162,7 +163,7 @@ def _function(
     if name_pos < 0:
         name_pos = header.find(name)
     declaration = header[: max(name_pos, 0)]
-    parameters = frozenset(n.decode() for n in _IDENTIFIER.findall(header, max(name_pos, 0) + len(name)))
+    parameters = frozenset(n.decode() for n in IDENTIFIER_RE.findall(header, max(name_pos, 0) + len(name)))
     facts = FunctionFacts(
         name=name.decode("utf-8", "backslashreplace"),
         static=re.search(rb"\bstatic\b", declaration) is not None,
@@ -218,7 +219,7 @@ def _member_chain(values: list[bytes], at: int, direction: int) -> list[bytes]:
     i = at + direction
     while 0 <= i < len(values):
         value = values[i]
-        if value in (b"->", b".") or _IDENTIFIER.fullmatch(value):
+        if value in (b"->", b".") or IDENTIFIER_RE.fullmatch(value):
             chain.append(value)
         else:
             if value == b";" and direction > 0:
@@ -394,7 +395,7 @@ class _Walk:
 
     def restored(self, opening: int, closing: int) -> tuple[Target, str]:
         values = [_value(self.text, self.tokens[i]) for i in range(opening + 1, closing)]
-        if not values or not _IDENTIFIER.fullmatch(values[-1]):
+        if not values or not IDENTIFIER_RE.fullmatch(values[-1]):
             return Target.OTHER, ""
         name = values[-1].decode("utf-8", "backslashreplace")
         if len(values) >= 2 and values[-2] in (b"->", b"."):
