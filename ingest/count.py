@@ -287,45 +287,68 @@ def _classify(text: bytes, hits: list[_Hit], defined: list[bytes] | None = None)
     region_start = 0  # where the file-scope text before the next top-level block starts
     directive_end = -1
     define_pos = -1
-
-    def settle_code(until: int) -> None:
-        nonlocal index
-        while index < len(hits) and hits[index].pos < until:
-            hit = hits[index]
-            if hit.pos == define_pos:
-                hit.kind = Kind.DEFINITION
-            hit.function = hit.function or function
-            index += 1
-
     count = len(hits)
     for match in _TOKEN.finditer(text):
         start, end = match.span()
-        if index < count and hits[index].pos < start:
-            settle_code(start)
+        if index < count and hits[index].pos < end:
+            index = _settle(text, hits, index, start, end, function, define_pos)
         elif index == count and depth and defined is None:
             break  # every hit is settled, and inside a block no pending definition can change
         first = text[start]
-        if first in _COMMENT_OR_LITERAL:
-            lexical = Kind.STRING if first != 0x2F else Kind.COMMENT  # '/'
-            while index < count and hits[index].pos < end:
-                hits[index].kind, hits[index].function = lexical, function
-                index += 1
-            if start < directive_end < end:
-                directive_end = logical_line_end(text, end)
-        elif first == 0x0A:  # a directive, which may run over backslash-continued lines
-            directive_end = logical_line_end(text, end)
-            name, arg = match.group(1), match.group(2)
-            define_pos = match.start(2) if name == b"define" and arg else -1
-        elif start < directive_end:
-            continue
+        if first == 0x0A or start < directive_end:  # a directive, or a token on one
+            directive_end, define_pos = _directive(text, match, directive_end, define_pos)
+        elif first in _COMMENT_OR_LITERAL:
+            continue  # its hits are settled
         elif first == 0x7B:  # {
             if depth == 0:
-                function = _function_defined(text, region_start, start, hits_by_pos)
-                if defined is not None and function is not None:
-                    defined.append(function)
+                function = _block_opened(text, region_start, start, hits_by_pos, defined)
             depth += 1
         elif depth <= 1 or text[start - 1] == 0x0A:  # } closing a top-level block, or in column 0
             depth, function, region_start = 0, None, end
         else:
             depth -= 1
-    settle_code(len(text))
+    _settle(text, hits, index, len(text), len(text), function, define_pos)
+
+
+def _settle(
+    text: bytes, hits: list[_Hit], index: int, start: int, end: int, function: bytes | None, define_pos: int
+) -> int:
+    """Settle the hits from `index` up to the token at `start`..`end`: those before it are code in `function`
+    (the name a directive defines at `define_pos` a definition), those in it a comment or string when it is one.
+    The index of the first hit left."""
+    count = len(hits)
+    while index < count and hits[index].pos < start:
+        hit = hits[index]
+        if hit.pos == define_pos:
+            hit.kind = Kind.DEFINITION
+        hit.function = hit.function or function
+        index += 1
+    first = text[start : start + 1]
+    if first and first[0] in _COMMENT_OR_LITERAL:
+        lexical = Kind.STRING if first != b"/" else Kind.COMMENT
+        while index < count and hits[index].pos < end:
+            hits[index].kind, hits[index].function = lexical, function
+            index += 1
+    return index
+
+
+def _directive(text: bytes, token: re.Match[bytes], directive_end: int, define_pos: int) -> tuple[int, int]:
+    """Where the preprocessor line ends and where the name it #defines is (-1: none), after `token`: a directive's
+    start, or a token on the line, whose comment or literal may carry it over the lines it runs to."""
+    start, end = token.span()
+    if text[start] == 0x0A:  # a directive, which may run over backslash-continued lines
+        name, arg = token.group(1), token.group(2)
+        return logical_line_end(text, end), token.start(2) if name == b"define" and arg else -1
+    if end > directive_end and text[start] in _COMMENT_OR_LITERAL:
+        return logical_line_end(text, end), define_pos
+    return directive_end, define_pos  # a brace on a preprocessor line opens or closes no block
+
+
+def _block_opened(
+    text: bytes, region_start: int, start: int, hits_by_pos: dict[int, _Hit], defined: list[bytes] | None
+) -> bytes | None:
+    """The function whose body the top-level block at `start` is, if it is one; its name joins `defined`."""
+    function = _function_defined(text, region_start, start, hits_by_pos)
+    if defined is not None and function is not None:
+        defined.append(function)
+    return function
