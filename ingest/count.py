@@ -12,7 +12,7 @@ function, which keeps kernel-style code in step even when #ifdef branches unbala
 
 import re
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, cast
 
 from app.registry import Kind
 from ingest.ctokens import (
@@ -27,7 +27,9 @@ from ingest.ctokens import (
 try:
     import hyperscan
 except ImportError:  # platforms without a wheel fall back to the standard library
-    hyperscan = None
+    HYPERSCAN = False
+else:
+    HYPERSCAN = True
 
 WORD_CHARS_BYTES: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
 BINARY_PROBE_BYTES: Final = 8000  # git's buffer_is_binary() looks for NUL in this many leading bytes
@@ -128,7 +130,8 @@ class _HyperscanHits:
                 return
             hits.append((start, needle))
 
-        self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
+        # hyperscan scans any buffer (a blob's memoryview is not copied); its stub says str or bytes
+        self._db.scan(cast(bytes, data), match_event_handler=on_match, scratch=self._scratch)
         hits.sort()
         return hits
 
@@ -136,11 +139,11 @@ class _HyperscanHits:
 def word_finder(names: tuple[str, ...]) -> "_HyperscanHits | _RegexHits":
     """Whole-word matches of `names` in a buffer, as (offset, name) in order: the counts' matching rule."""
     needles = tuple(name.encode() for name in names)
-    return _HyperscanHits(needles, literal=True) if hyperscan is not None else _RegexHits(needles)
+    return _HyperscanHits(needles, literal=True) if HYPERSCAN else _RegexHits(needles)
 
 
 def available_engines() -> tuple[str, ...]:
-    return ("hyperscan", "regex") if hyperscan is not None else ("regex",)
+    return ("hyperscan", "regex") if HYPERSCAN else ("regex",)
 
 
 class Matcher:

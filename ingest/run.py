@@ -463,7 +463,7 @@ class _Run:
             store.delete_release(session, current[0])
             self.stats.releases_moved.append(target.name)
         release_id = session.execute(
-            insert(Release.__table__).returning(Release.id),
+            insert(store.table_of(Release)).returning(Release.id),
             {
                 "tag": target.name,
                 "commit_id": target.commit_id,

@@ -5,6 +5,7 @@ written together, so a killed run leaves every release either as it was or fully
 what is left. A release read by the current rule (app/scope_rules.py RULE_VERSION) is not read again.
 """
 
+import functools
 import logging
 import time
 from dataclasses import dataclass, field
@@ -73,7 +74,7 @@ def read_releases(engine: Engine, options: ScopeOptions) -> ScopeStats:
             raise IngestError(f"{options.source}: the tree of {tag} ({tree_id[:12]}) is not in this repository")
         files, held = _c_files(repo, git_dir, tree_id, options.globs, held)
         log.info("scopes %s: %d C files", tag, len(files))
-        reading = read_scopes(files, lambda message, tag=tag: log.info("scopes %s: %s", tag, message), facts)
+        reading = read_scopes(files, functools.partial(log.info, "scopes %s: %s", tag), facts)
         with Session(engine) as session, session.begin():
             _store(session, mapper, release_id, tree_id, reading, files, options.line_max_chars)
         stats.read.append(tag)
@@ -149,7 +150,7 @@ def _store(
         }
         for f in reading.findings
     ]
-    store.insert_rows(session, ScopeFinding.__table__, rows)  # type: ignore[arg-type]
+    store.insert_rows(session, store.table_of(ScopeFinding), rows)
     session.add(
         ScopeAnalysis(
             release_id=release_id,
