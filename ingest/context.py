@@ -1,4 +1,5 @@
-"""What a code occurrence of a tracked identifier does where it stands (issue 13). Pure: bytes in, facts out.
+"""The occurrence context: what a code occurrence of a tracked identifier does where it stands. Pure: bytes in,
+facts out.
 
 The rules a reader sees are in app/context_rules.py (Role, ROLE_RULES, CONTEXT_RULE_TEXT); this is how they
 are applied. An occurrence is read from the tokens of its own statement, never from the whole file:

@@ -1,5 +1,5 @@
 """The scope facts of one C file: its functions and, in each, the calls, saves, restores and blocks the scope
-reading needs, in source order (issue 13, item 2). Pure: bytes in, facts out; ingest/scopes/graph.py judges.
+reading needs, in source order (allocation scopes). Pure: bytes in, facts out; ingest/scopes/graph.py judges.
 
 Tokens are ingest/ctokens.py's, comments and literals skipped; functions are found as ingest/count.py finds
 them (a `}` in column 0 ends any function; its name by count.py's rule). Preprocessor lines are skipped, so

@@ -1,4 +1,4 @@
-"""Judge scope facts across calls (issue 13, item 2). Pure: the facts of the files read in, findings out.
+"""Judge scope facts across calls (allocation scopes). Pure: the facts of the files read in, findings out.
 
 The rules, as app/scope_rules.py states them to readers:
 - a scope is open from a save (or a call of an opener) to the restore (or a call of a closer) in source order;

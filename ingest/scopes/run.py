@@ -1,4 +1,4 @@
-"""`nofs scopes`: read ingested releases' trees for allocation scopes and store the findings (issue 13, item 2).
+"""`nofs scopes`: read ingested releases' trees for allocation scopes and store the findings.
 
 One transaction a release: its old findings are replaced with the new ones and its `scope_analyses` row
 written together, so a killed run leaves every release either as it was or fully read, and a re-run reads

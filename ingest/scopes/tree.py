@@ -1,4 +1,4 @@
-"""What to read of a release's tree for the scope reading, in rounds (issue 13, item 2). Pure: the tree's C
+"""What to read of a release's tree for the scope reading, in rounds. Pure: the tree's C
 files in memory in, findings and what was read out.
 
 Reading every function of the kernel would lex a gigabyte; the question needs far less. Round by round:

@@ -1,4 +1,4 @@
-"""occurrence context: what each code occurrence does where it stands (issue 13)
+"""occurrence context: what each code occurrence does where it stands
 
 Revision ID: 0004
 Revises: 0003

@@ -1,4 +1,4 @@
-"""commit fixes: the Fixes: trailers of every walked commit (issue 13, item 4)
+"""commit fixes: the Fixes: trailers of every walked commit, for the conversions that needed a fix
 
 Revision ID: 0006
 Revises: 0005
