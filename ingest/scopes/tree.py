@@ -65,9 +65,7 @@ def read_scopes(
     cache.keep_only(files)
     rounds = _Rounds(files, cache, progress or (lambda _message: None))
     rounds.follow({*JUDGED, *SCOPE_APIS}, len(files))
-    graph = ScopeGraph(rounds.facts)
-    rounds.follow_openers(graph)
-    rounds.follow_callers(graph)
+    rounds.follow_scopes()
     judgement = Judgement(ScopeGraph(rounds.facts), rounds.uses, frozenset(rounds.complete))
     return ScopeReading(
         findings=judgement.findings(),
@@ -116,6 +114,13 @@ class _Rounds:
             self.facts[path], found = self.cache.of(self.files[path])
             if found:
                 self.uses[path] = found
+
+    def follow_scopes(self) -> None:
+        """The rounds after the first: openers and closers, then callers, on a graph that grows with the files
+        read (and is let go before the judgement builds its own)."""
+        graph = ScopeGraph(self.facts)
+        self.follow_openers(graph)
+        self.follow_callers(graph)
 
     def follow_openers(self, graph: ScopeGraph) -> None:
         """Openers and closers found so far: the files naming them, until no new one turns up."""
