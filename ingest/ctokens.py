@@ -11,6 +11,9 @@ them to the same answer on awkward C (tests/data/lexer/). The rules, lexical and
 - a preprocessor line starts with `#` after blanks at the start of a line, and runs over backslash-continued
   lines. Its pattern starts with the newline before it: a scanner reads `b"\\n" + blob`, so the first line is
   a line like the others and offsets are one more than the blob's.
+One difference is known, and tested as such: the counts read a preprocessor line's comments and literals, and
+a comment opened on the line runs on to its end; the scanners that pass over whole preprocessor lines stop at
+the line's end and read the rest of that comment as code.
 
 Every piece is a bare alternation, and each alternative starts with a literal byte where one can: joined by
 `|`, the scanner's top-level alternatives then start with literals, and the regex engine skips the bytes no

@@ -19,10 +19,10 @@ from app.scope_rules import COVERED_BY, Finding, How
 from ingest.scopes.facts import Event, FileFacts, FunctionFacts, Step, Target
 
 FIXPOINT_ROUNDS: Final = 12
-_BLOCK_STEPS: Final = frozenset((Step.BLOCK, Step.END, Step.TAIL))
 SCOPE_API_PREFIX: Final = "memalloc_"
 EVIDENCE_CALLERS: Final = 3  # call sites shown per level of a caller chain
 EVIDENCE_DEPTH: Final = 4
+_BLOCK_STEPS: Final = frozenset((Step.BLOCK, Step.END, Step.TAIL))  # what a walk's frames follow
 
 Key = tuple[str | None, str]  # (file, name) for a static function of a .c file; (None, name) otherwise
 
