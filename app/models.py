@@ -294,7 +294,7 @@ class CommitFix(Base):
 
 
 class ScopeAnalysis(Base):
-    """A release whose tree `nofs scopes` has read for allocation scopes (ingest/scope_run.py). `rule` is the
+    """A release whose tree `nofs scopes` has read for allocation scopes (ingest/scopes/run.py). `rule` is the
     version of the rules it was read with (app/scope_rules.py RULE_VERSION): an older one is read again."""
 
     __tablename__ = "scope_analyses"

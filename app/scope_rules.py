@@ -1,5 +1,5 @@
 """What `nofs scopes` finds and by which rule (issue 13, item 2): the names and texts pages, the API and the
-CLI print beside every scope figure. How the rules are applied is ingest/scopes.py and ingest/scope_graph.py."""
+CLI print beside every scope figure. How the rules are applied is ingest/scopes/facts.py and ingest/scopes/graph.py."""
 
 from enum import StrEnum
 from typing import Final
@@ -7,7 +7,7 @@ from typing import Final
 # Bump when a rule below changes what is found: `nofs scopes` reads releases analysed by an older rule again.
 RULE_VERSION: Final = 1
 
-# How far the reading goes, stated in the rule text (ingest/scope_tree.py applies them).
+# How far the reading goes, stated in the rule text (ingest/scopes/tree.py applies them).
 MAX_CALLER_DEPTH: Final = 4  # callers of callers … of the function holding a use
 MAX_NAME_FILES: Final = 60  # a name mentioned in more files is not followed (its callers are not all read)
 

@@ -15,9 +15,9 @@ import time
 import pygit2
 
 from app.scope_rules import Finding, How
-from ingest.scope_graph import Found
-from ingest.scope_run import _c_files
-from ingest.scope_tree import read_scopes
+from ingest.scopes.graph import Found
+from ingest.scopes.run import _c_files
+from ingest.scopes.tree import read_scopes
 
 
 def main() -> None:

@@ -123,7 +123,7 @@ def scopes_command(source: str, tags: tuple[str, ...], every: bool, globs: tuple
     `nofs ingest`."""
     from app.db import make_engine
     from app.settings import get_settings
-    from ingest.scope_run import ScopeOptions, read_releases
+    from ingest.scopes.run import ScopeOptions, read_releases
     from migrations.runner import upgrade_if_behind
 
     if tags and every:

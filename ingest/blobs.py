@@ -8,12 +8,15 @@ and alternates, and reads the repository's object format from its config.
 
 import zlib
 from collections.abc import Iterator
-from typing import Final
+from typing import TYPE_CHECKING, Final, cast
 
 from dulwich.errors import ApplyDeltaError, ChecksumMismatch, NotGitRepository
 from dulwich.repo import Repo
 
 from ingest.errors import IngestError
+
+if TYPE_CHECKING:
+    from dulwich.objects import ObjectID
 
 BLOB: Final = 3  # git's object type number
 # Bases of delta chains kept per reader: the kernel's chains run to 50 deep, and a path's versions
@@ -46,7 +49,7 @@ class BlobReader:
         get_raw = self._store.get_raw
         for oid in oids:
             try:
-                kind, data = get_raw(oid.encode())
+                kind, data = get_raw(cast("ObjectID", oid.encode()))
             except (KeyError, OSError, ValueError, zlib.error, ApplyDeltaError, ChecksumMismatch) as exc:
                 raise IngestError(f"object {oid} in {self.repo_path} is missing or unreadable") from exc
             if kind != BLOB:

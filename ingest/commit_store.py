@@ -12,7 +12,7 @@ from ingest import store
 from ingest.change_kinds import BlobFacts
 from ingest.deltas import Deltas
 from ingest.history import CommitMeta, Fixes
-from ingest.store import among, as_columns, blob_counts, ensure_paths, ids_by, insert_ids, insert_rows
+from ingest.store import among, as_columns, blob_counts, ensure_paths, ids_by, insert_ids, insert_rows, table_of
 
 
 def stored_counts(session: Session, oids: Iterable[str]) -> dict[str, dict[str, Counts]]:
@@ -51,7 +51,7 @@ def store_clean(session: Session, oids: Iterable[str]) -> None:
     wanted = set(oids)
     new = wanted - clean_blobs(session, wanted)  # another worker may have stored some (writes take turns)
     if new:
-        insert_rows(session, CleanBlob.__table__, [{"oid": oid} for oid in sorted(new)])
+        insert_rows(session, table_of(CleanBlob), [{"oid": oid} for oid in sorted(new)])
 
 
 def _commit_ids(session: Session, metas: Mapping[str, CommitMeta]) -> dict[str, int]:
@@ -78,14 +78,14 @@ def write_attribution(
     the same keys -> each row's change in uses by kind of change (a row without one changed no uses). `fixes`:
     the interval's Fixes: trailers, with a meta of each fixing commit in `fix_metas`."""
     store.delete_attribution(session, release_id)
-    session.execute(insert(Attribution.__table__), {"release_id": release_id, **header})
+    session.execute(insert(table_of(Attribution)), {"release_id": release_id, **header})
     commit_ids = _commit_ids(session, {**metas, **fix_metas})
     write_fixes(session, release_id, fixes, commit_ids)
     paths = {path for deltas in changes.values() for path, _ in deltas}
     path_ids = ensure_paths(session, paths)
     insert_rows(
         session,
-        ReleaseCommit.__table__,
+        table_of(ReleaseCommit),
         [{"release_id": release_id, "commit_id": commit_ids[oid], "step": steps[oid]} for oid in sorted(metas)],
     )
     rows = [
@@ -102,7 +102,7 @@ def write_attribution(
         for (oid, view), deltas in changes.items()
         for (path, identifier), change in deltas.items()
     ]
-    insert_rows(session, CommitChange.__table__, rows)
+    insert_rows(session, table_of(CommitChange), rows)
 
 
 def write_fixes(session: Session, release_id: int, fixes: Fixes, commit_ids: Mapping[str, int]) -> None:
@@ -113,7 +113,7 @@ def write_fixes(session: Session, release_id: int, fixes: Fixes, commit_ids: Map
         for oid, trailers in sorted(fixes.items())
         for named, full in trailers.items()
     ]
-    insert_rows(session, CommitFix.__table__, rows)
+    insert_rows(session, table_of(CommitFix), rows)
     session.execute(update(Attribution).where(Attribution.release_id == release_id).values(fixes_read=True))
 
 

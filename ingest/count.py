@@ -12,14 +12,24 @@ function, which keeps kernel-style code in step even when #ifdef branches unbala
 
 import re
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, cast
 
 from app.registry import Kind
+from ingest.ctokens import (
+    COMMENTS_AND_LITERALS,
+    DIRECTIVE_HEAD,
+    DIRECTIVE_LINE,
+    IDENTIFIER_RE,
+    logical_line_end,
+    scanner,
+)
 
 try:
     import hyperscan
 except ImportError:  # platforms without a wheel fall back to the standard library
-    hyperscan = None
+    HYPERSCAN = False
+else:
+    HYPERSCAN = True
 
 WORD_CHARS_BYTES: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
 BINARY_PROBE_BYTES: Final = 8000  # git's buffer_is_binary() looks for NUL in this many leading bytes
@@ -34,22 +44,12 @@ NOT_FUNCTION_NAMES: Final = frozenset(
     __asm__ asm __asm __builtin_offsetof offsetof""".split()
 )
 
-# Tokens that matter everywhere. Every alternative starts with a literal character so that the regex
-# engine can skip other bytes quickly (a named group in front would defeat that).
-_TOKEN: Final = re.compile(
-    rb"""/\*[^*]*\*+(?:[^/*][^*]*\*+)*/|/\*.*"""  # a block comment, or one never closed
-    rb"""|//[^\n\\]*(?:\\.[^\n\\]*)*"""  # a line comment, continued by backslash-newline
-    rb"""|"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|'[^'\\\n]*(?:\\.[^'\\\n]*)*'?"""  # literals end at a bare newline
-    rb"""|\n[ \t]*\#[ \t]*([A-Za-z_]*)[ \t]*([A-Za-z_][A-Za-z0-9_]*)?|\{|\}""",
-    re.S,
-)
+# Tokens that matter everywhere: comments and literals, directives (read to their end by logical_line_end,
+# their comments and literals still read as such), braces. Every alternative starts with a literal byte, so the
+# regex engine skips the bytes between tokens quickly (ingest/ctokens.py).
+_TOKEN: Final = scanner(*COMMENTS_AND_LITERALS, DIRECTIVE_HEAD, rb"\{|\}")
 # Tokens of file-scope text between two blocks, read only to tell a function definition from the rest.
-_DECLARATION_TOKEN: Final = re.compile(
-    rb"""/\*[^*]*\*+(?:[^/*][^*]*\*+)*/|/\*.*|//[^\n\\]*(?:\\.[^\n\\]*)*"""
-    rb"""|"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|'[^'\\\n]*(?:\\.[^'\\\n]*)*'?"""
-    rb"""|\n[ \t]*\#[^\n\\]*(?:\\.[^\n\\]*)*|\(|\)|;|=""",
-    re.S,
-)
+_DECLARATION_TOKEN: Final = scanner(*COMMENTS_AND_LITERALS, DIRECTIVE_LINE, rb"\(|\)|;|=")
 _BLANKS: Final = frozenset(b" \t\r\n")
 _COMMENT_OR_LITERAL: Final = frozenset(b"/\"'")
 _WORD_BYTES: Final = frozenset(WORD_CHARS_BYTES)
@@ -130,7 +130,8 @@ class _HyperscanHits:
                 return
             hits.append((start, needle))
 
-        self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
+        # hyperscan scans any buffer (a blob's memoryview is not copied); its stub says str or bytes
+        self._db.scan(cast(bytes, data), match_event_handler=on_match, scratch=self._scratch)
         hits.sort()
         return hits
 
@@ -138,11 +139,11 @@ class _HyperscanHits:
 def word_finder(names: tuple[str, ...]) -> "_HyperscanHits | _RegexHits":
     """Whole-word matches of `names` in a buffer, as (offset, name) in order: the counts' matching rule."""
     needles = tuple(name.encode() for name in names)
-    return _HyperscanHits(needles, literal=True) if hyperscan is not None else _RegexHits(needles)
+    return _HyperscanHits(needles, literal=True) if HYPERSCAN else _RegexHits(needles)
 
 
 def available_engines() -> tuple[str, ...]:
-    return ("hyperscan", "regex") if hyperscan is not None else ("regex",)
+    return ("hyperscan", "regex") if HYPERSCAN else ("regex",)
 
 
 class Matcher:
@@ -152,7 +153,7 @@ class Matcher:
         if not names:
             raise ValueError("no identifiers to count")
         for name in names:
-            if not re.fullmatch(rb"[A-Za-z_][A-Za-z0-9_]*", name.encode()):
+            if not IDENTIFIER_RE.fullmatch(name.encode()):
                 raise ValueError(f"{name!r} is not a C identifier")
         self.names = names
         self.line_max_chars = line_max_chars
@@ -227,18 +228,6 @@ def bounded_line(line: bytes, col: int, limit: int) -> str:
     return line.decode("utf-8", "backslashreplace")
 
 
-def _logical_line_end(text: bytes, pos: int) -> int:
-    """Where a preprocessor line starting before `pos` ends, following backslash continuations."""
-    while True:
-        end = text.find(b"\n", pos)
-        if end < 0:
-            return len(text)
-        if text[end - 1 : end] == b"\\" or text[end - 2 : end] == b"\\\r":
-            pos = end + 1
-            continue
-        return end
-
-
 def _name_before(text: bytes, lo: int, pos: int) -> tuple[bytes, int] | None:
     """The identifier that ends just before `pos` (blanks allowed in between), and where it starts."""
     end = pos
@@ -287,7 +276,7 @@ def _function_defined(text: bytes, lo: int, hi: int, hits_by_pos: dict[int, _Hit
 
 def defined_function_name(text: bytes, lo: int, hi: int) -> bytes | None:
     """The name of the function whose body opens at `hi` of `text` (a blob with a newline in front), given the
-    file-scope text since `lo`; else None. The rule the counts use, for ingest/scopes.py."""
+    file-scope text since `lo`; else None. The rule the counts use, for the scope reader (ingest/scopes/facts.py)."""
     return _function_defined(text, lo, hi, {})
 
 
@@ -301,45 +290,68 @@ def _classify(text: bytes, hits: list[_Hit], defined: list[bytes] | None = None)
     region_start = 0  # where the file-scope text before the next top-level block starts
     directive_end = -1
     define_pos = -1
-
-    def settle_code(until: int) -> None:
-        nonlocal index
-        while index < len(hits) and hits[index].pos < until:
-            hit = hits[index]
-            if hit.pos == define_pos:
-                hit.kind = Kind.DEFINITION
-            hit.function = hit.function or function
-            index += 1
-
     count = len(hits)
     for match in _TOKEN.finditer(text):
         start, end = match.span()
-        if index < count and hits[index].pos < start:
-            settle_code(start)
+        if index < count and hits[index].pos < end:
+            index = _settle(text, hits, index, start, end, function, define_pos)
         elif index == count and depth and defined is None:
             break  # every hit is settled, and inside a block no pending definition can change
         first = text[start]
-        if first in _COMMENT_OR_LITERAL:
-            lexical = Kind.STRING if first != 0x2F else Kind.COMMENT  # '/'
-            while index < count and hits[index].pos < end:
-                hits[index].kind, hits[index].function = lexical, function
-                index += 1
-            if start < directive_end < end:
-                directive_end = _logical_line_end(text, end)
-        elif first == 0x0A:  # a directive, which may run over backslash-continued lines
-            directive_end = _logical_line_end(text, end)
-            name, arg = match.group(1), match.group(2)
-            define_pos = match.start(2) if name == b"define" and arg else -1
-        elif start < directive_end:
-            continue
+        if first == 0x0A or start < directive_end:  # a directive, or a token on one
+            directive_end, define_pos = _directive(text, match, directive_end, define_pos)
+        elif first in _COMMENT_OR_LITERAL:
+            continue  # its hits are settled
         elif first == 0x7B:  # {
             if depth == 0:
-                function = _function_defined(text, region_start, start, hits_by_pos)
-                if defined is not None and function is not None:
-                    defined.append(function)
+                function = _block_opened(text, region_start, start, hits_by_pos, defined)
             depth += 1
         elif depth <= 1 or text[start - 1] == 0x0A:  # } closing a top-level block, or in column 0
             depth, function, region_start = 0, None, end
         else:
             depth -= 1
-    settle_code(len(text))
+    _settle(text, hits, index, len(text), len(text), function, define_pos)
+
+
+def _settle(
+    text: bytes, hits: list[_Hit], index: int, start: int, end: int, function: bytes | None, define_pos: int
+) -> int:
+    """Settle the hits from `index` up to the token at `start`..`end`: those before it are code in `function`
+    (the name a directive defines at `define_pos` a definition), those in it a comment or string when it is one.
+    The index of the first hit left."""
+    count = len(hits)
+    while index < count and hits[index].pos < start:
+        hit = hits[index]
+        if hit.pos == define_pos:
+            hit.kind = Kind.DEFINITION
+        hit.function = hit.function or function
+        index += 1
+    first = text[start : start + 1]
+    if first and first[0] in _COMMENT_OR_LITERAL:
+        lexical = Kind.STRING if first != b"/" else Kind.COMMENT
+        while index < count and hits[index].pos < end:
+            hits[index].kind, hits[index].function = lexical, function
+            index += 1
+    return index
+
+
+def _directive(text: bytes, token: re.Match[bytes], directive_end: int, define_pos: int) -> tuple[int, int]:
+    """Where the preprocessor line ends and where the name it #defines is (-1: none), after `token`: a directive's
+    start, or a token on the line, whose comment or literal may carry it over the lines it runs to."""
+    start, end = token.span()
+    if text[start] == 0x0A:  # a directive, which may run over backslash-continued lines
+        name, arg = token.group(1), token.group(2)
+        return logical_line_end(text, end), token.start(2) if name == b"define" and arg else -1
+    if end > directive_end and text[start] in _COMMENT_OR_LITERAL:
+        return logical_line_end(text, end), define_pos
+    return directive_end, define_pos  # a brace on a preprocessor line opens or closes no block
+
+
+def _block_opened(
+    text: bytes, region_start: int, start: int, hits_by_pos: dict[int, _Hit], defined: list[bytes] | None
+) -> bytes | None:
+    """The function whose body the top-level block at `start` is, if it is one; its name joins `defined`."""
+    function = _function_defined(text, region_start, start, hits_by_pos)
+    if defined is not None and function is not None:
+        defined.append(function)
+    return function

@@ -168,6 +168,29 @@ def walk_interval(
         walker.hide(older)
     in_range: dict[str, pygit2.Commit] = {str(commit.id): commit for commit in walker}
     fixes = commit_fixes(repo, in_range.values())
+    line, base = _first_parent_line(in_range, newer, shallow)
+    boundary = base is not None and base in shallow and base in in_range
+    base_changes: list[FileChange] = []
+    if base != older:
+        older_tree = repo[older].peel(pygit2.Commit).tree if older is not None else None
+        base_tree = repo[base].peel(pygit2.Commit).tree if base is not None else None
+        base_changes = file_changes(older_tree, base_tree, tracked)
+    walked = {oid: commit for oid, commit in in_range.items() if oid not in shallow}
+    diffs = first_parent_changes(repo, list(walked.values()), tracked)
+    commits, merges = _changed_commits(walked, diffs, {oid: step for step, oid in enumerate(line, start=1)})
+    if merges:
+        reach = Reach({oid: [str(p) for p in commit.parent_ids] for oid, commit in in_range.items()}, older)
+        bases = merge_bases.find((pair for _, merge, _ in merges for pair in _pairs(merge)), reach)
+        for item, merge, candidates in merges:
+            item.resolutions = _resolutions(repo, merge, candidates, bases)
+    return Interval(older, commits, base, base_changes, boundary, fixes), len(in_range)
+
+
+def _first_parent_line(
+    in_range: dict[str, pygit2.Commit], newer: str, shallow: frozenset[str]
+) -> tuple[list[str], str | None]:
+    """The first-parent line from `newer` back to where it leaves the interval (or meets a shallow clone's
+    boundary), oldest first; and the commit it leaves it at, the base (None: a root commit)."""
     line: list[str] = []
     cursor: str | None = newer
     while cursor is not None and cursor in in_range and cursor not in shallow:
@@ -175,20 +198,20 @@ def walk_interval(
         parents = in_range[cursor].parent_ids
         cursor = str(parents[0]) if parents else None
     line.reverse()
-    step_of = {oid: position for position, oid in enumerate(line, start=1)}
-    base = cursor
-    boundary = base is not None and base in shallow and base in in_range
-    base_changes: list[FileChange] = []
-    if base != older:
-        older_tree = repo[older].peel(pygit2.Commit).tree if older is not None else None
-        base_tree = repo[base].peel(pygit2.Commit).tree if base is not None else None
-        base_changes = file_changes(older_tree, base_tree, tracked)
-    diffs = first_parent_changes(repo, [c for oid, c in in_range.items() if oid not in shallow], tracked)
+    return line, cursor
+
+
+_Merge = tuple[IntervalCommit, pygit2.Commit, list[FileChange]]  # a merge with its resolution candidates
+
+
+def _changed_commits(
+    walked: dict[str, pygit2.Commit], diffs: dict[str, list[FileChange]], step_of: dict[str, int]
+) -> tuple[list[IntervalCommit], list[_Merge]]:
+    """The commits that changed a tracked file or sit on the first-parent line (`step_of`), with their own
+    changes; and the merges among them whose result matches no parent somewhere, which need their merge bases."""
     commits = []
-    merges: list[tuple[IntervalCommit, pygit2.Commit, list[FileChange]]] = []
-    for oid, commit in in_range.items():
-        if oid in shallow:
-            continue
+    merges: list[_Merge] = []
+    for oid, commit in walked.items():
         parents = commit.parent_ids
         step = step_of.get(oid)
         first_parent = diffs.get(oid, [])
@@ -204,12 +227,7 @@ def walk_interval(
             item.step_changes = first_parent
         if item.own or candidates or item.step_changes:
             commits.append(item)
-    if merges:
-        reach = Reach({oid: [str(p) for p in commit.parent_ids] for oid, commit in in_range.items()}, older)
-        bases = merge_bases.find((pair for _, merge, _ in merges for pair in _pairs(merge)), reach)
-        for item, merge, candidates in merges:
-            item.resolutions = _resolutions(repo, merge, candidates, bases)
-    return Interval(older, commits, base, base_changes, boundary, fixes), len(in_range)
+    return commits, merges
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Engine, insert
 from sqlalchemy.exc import OperationalError
@@ -18,9 +18,11 @@ from app.db import safe_url
 from app.lines import Line
 from app.models import Release
 from app.registry import NAMES
-from ingest import backfill, fixes, intervals, refs, store
+from ingest import intervals, refs, store
+from ingest.backfill import REGISTERED
+from ingest.backfill.protocol import Backfill, Backfilled, Pending, Sources, fill_in
 from ingest.errors import IngestError
-from ingest.intervals import IntervalProgress
+from ingest.intervals import IntervalProgress, IntervalTodo
 from ingest.refs import SkippedTag, TaggedCommit, TagTarget
 from ingest.tags import TagSelection, select_tags
 from ingest.versions import ReleaseVersion, parse_tag, ref_version
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
     from ingest.scan import BlobScanner, PendingScan, ScannedBlob
 
 log = logging.getLogger(__name__)
+
+_Target = tuple[TaggedCommit, ReleaseVersion]
 
 # Releases handed to the workers ahead of the one being stored: small stable releases then never leave
 # a core idle while this process writes to the database.
@@ -66,16 +70,13 @@ class IngestStats:
     binary_skipped: int = 0
     not_utf8: int = 0
     occurrences_stored: int = 0
-    blobs_backfilled: int = 0  # stored before the occurrence context existed; context filled in now
-    backfill_missing: int = 0  # such blobs that this repository does not hold
     intervals_attributed: int = 0
     commits_walked: int = 0
     commits_with_changes: int = 0
     shallow_boundaries: int = 0  # intervals whose attribution starts at a shallow clone's boundary
     intervals_skipped: list[str] = field(default_factory=list)  # their previous release's commit is missing
     fixes_stored: int = 0  # Fixes: trailers of the intervals attributed now
-    fixes_backfilled: int = 0  # intervals attributed before the Fixes: trailers were stored, read now
-    fixes_missing: list[str] = field(default_factory=list)  # such intervals that this repository cannot walk
+    backfilled: dict[str, Backfilled] = field(default_factory=lambda: {b.name: Backfilled() for b in REGISTERED})
     attribution_seconds: float = 0.0
     seconds: float = 0.0
 
@@ -87,25 +88,13 @@ class IngestStats:
             f"{f', {self.releases_elsewhere} left to other workers' if self.releases_elsewhere else ''}; "
             f"scanned {self.blobs_scanned:,} blobs ({self.bytes_scanned / 1e6:,.1f} MB), "
             f"{self.binary_skipped:,} binary skipped, {self.not_utf8:,} not UTF-8 (counted as bytes); "
-            f"stored {self.occurrences_stored:,} occurrences{self._attribution()}{self._backfill()}{self._fixes()} "
+            f"stored {self.occurrences_stored:,} occurrences{self._attribution()}{self._backfills()} "
             f"in {self.seconds:.1f} s{self._skipped()}{self._provisional()}"
         )
 
-    def _backfill(self) -> str:
-        if not self.blobs_backfilled and not self.backfill_missing:
-            return ""
-        missing = (
-            f" ({self.backfill_missing:,} not in this repository, left for later)" if self.backfill_missing else ""
-        )
-        return f"; occurrence context filled in for {self.blobs_backfilled:,} blob(s) stored before it existed{missing}"
-
-    def _fixes(self) -> str:
-        if not self.fixes_backfilled and not self.fixes_missing:
-            return ""
-        missing = f" ({', '.join(self.fixes_missing)} not walkable here, left for later)" if self.fixes_missing else ""
-        return (
-            f"; Fixes: trailers read in {self.fixes_backfilled} interval(s) attributed before they were stored{missing}"
-        )
+    def _backfills(self) -> str:
+        done = [(b, self.backfilled[b.name]) for b in REGISTERED]
+        return "".join(b.summary(d) for b, d in done if d.done or d.missing)
 
     def _provisional(self) -> str:
         return f"; provisional: {', '.join(self.provisional)}" if self.provisional else ""
@@ -185,7 +174,8 @@ class _Prepared:
 
 
 def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = None) -> IngestStats:
-    """Ingest every selected release not yet stored (or whose tag moved), oldest first.
+    """Ingest every selected release not yet stored (or whose tag moved), oldest first; then attribute the
+    intervals not attributed yet, and fill in what data migrations added (ingest/backfill/).
 
     Scanning is pipelined: the workers read the blobs of the next releases while this process stores one.
     """
@@ -195,109 +185,97 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
         upgrade_if_behind(engine)
     except OperationalError as exc:
         raise IngestError(f"cannot use the database {safe_url(str(engine.url))}: {_first_line(exc)}") from exc
-    selection = options.selection
-    git_dir = refs.locate(options.source, options.cache_dir, selection, options.refs)
-    peeled = refs.peeled_tags(git_dir)  # every tag, by name: one listing serves selecting and resolving
+    git = _Git(refs.locate(options.source, options.cache_dir, options.selection, options.refs))
+    targets, skipped = _targets(options, git)
+    sessions = sessionmaker(bind=engine, expire_on_commit=False)
+    with sessions() as session, session.begin():
+        _reconcile(session, options.selection, targets)
+    plan = _plan(sessions, options, git, targets)
+    stats = IngestStats(releases_unchanged=len(targets) - len(plan.todo), skipped=skipped)
+    for backfill, pending in plan.backfills.items():
+        stats.backfilled[backfill.name].missing = pending.missing
+    stats.provisional = [f"{t.name} at {t.commit_id[:12]}" for t, v in targets if v.line == Line.REF]
+    progress.releases(len(plan.todo))
+    if plan.idle():
+        stats.seconds = time.monotonic() - started
+        return stats  # nothing to scan: no workers to start
+    from ingest.scan import BlobScanner
+
+    run = _Run(git.repo, options, stats, progress, sessions, store.Claims(engine))
+    with BlobScanner(_repo_dir(git.repo), options.names, options.line_max_chars, options.jobs) as scanner:
+        try:
+            run.releases(scanner, plan)
+            if options.commits:
+                run.attribute(scanner, plan.selected)
+            run.backfill(scanner, plan.backfills)
+            with sessions() as session, session.begin():
+                store.refresh_statistics(session)
+        finally:
+            run.claims.close()
+    stats.seconds = time.monotonic() - started
+    return stats
+
+
+def _targets(options: IngestOptions, git: "_Git") -> tuple[list[_Target], list[SkippedTag]]:
+    """The selected tags that are releases to count, with the moving refs after them; and the tags skipped."""
+    peeled = refs.peeled_tags(git.dir)  # every tag, by name: one listing serves selecting and resolving
     try:
-        selected = select_tags(list(peeled), selection)
+        selected = select_tags(list(peeled), options.selection)
     except IngestError as exc:
         raise IngestError(f"{options.source}: {exc}") from exc
-    git = _Git(git_dir)
     skipped: list[SkippedTag] = []
-    targets: list[tuple[TaggedCommit, ReleaseVersion]] = []
+    targets: list[_Target] = []
     for tag in selected:
         resolved = peeled.get(tag.name) or git.resolve_tag(tag.name)
         if isinstance(resolved, SkippedTag):
             skipped.append(resolved)
         else:
             targets.append((resolved, tag.version))
-    for spec in options.refs:
-        targets.append((git.resolve_ref(spec), ref_version(spec)))
+    targets += [(git.resolve_ref(spec), ref_version(spec)) for spec in options.refs]
     if not targets:
         raise IngestError(f"{options.source}: every selected tag was skipped: {_listed(skipped)}")
-    sessions = sessionmaker(bind=engine, expire_on_commit=False)
-    with sessions() as session, session.begin():
-        store.lock_writes(session)
-        pattern = re.compile(selection.pattern)
-        store.reclassify(session, lambda tag: parse_tag(tag, pattern) if pattern.search(tag) else None)
-        store.drop_moved_refs(session, {version.series: t.name for t, version in targets if version.line == Line.REF})
+    return targets, skipped
+
+
+def _reconcile(session: Session, selection: TagSelection, targets: list[_Target]) -> None:
+    """Bring what is stored in line with this run's selection: releases sorted by its tag pattern, and the
+    moving refs that moved dropped. The caller commits."""
+    store.lock_writes(session)
+    pattern = re.compile(selection.pattern)
+    store.reclassify(session, lambda tag: parse_tag(tag, pattern) if pattern.search(tag) else None)
+    store.drop_moved_refs(session, {version.series: t.name for t, version in targets if version.line == Line.REF})
+
+
+@dataclass
+class _Plan:
+    """What a run has to do, as the database stands when it starts."""
+
+    stored: dict[str, store.StoredRelease]
+    selected: dict[str, store.PlannedRelease]  # every release this run stores or finds stored, by tag
+    todo: list[tuple[TagTarget, ReleaseVersion]]  # releases to store: new, or whose tag moved
+    intervals: list[IntervalTodo]  # intervals to attribute (not asked with --no-commits)
+    backfills: dict[Backfill[Any, Any], Pending[Any]]  # the backfills with something waiting
+
+    def idle(self) -> bool:
+        return not self.todo and not self.intervals and not any(p.todo for p in self.backfills.values())
+
+
+def _plan(sessions: sessionmaker[Session], options: IngestOptions, git: "_Git", targets: list[_Target]) -> _Plan:
     with sessions() as session:
         stored = store.stored_releases(session)
-        selected_keys = {
+        selected = {
             t.name: store.PlannedRelease(version.key, version.line.value, version.series, t.commit_id)
             for t, version in targets
         }
-        pending = intervals.pending(session, selected_keys) if options.commits else []
-        unclassified = backfill.pending(session, git.repo) if backfill.waiting(session) else backfill.NONE
-        unread_fixes = fixes.pending(session, git.repo) if options.commits and fixes.waiting(session) else fixes.NONE
+        pending = intervals.pending(session, selected) if options.commits else []
+        backfills = {
+            backfill: backfill.pending(session, git.repo)
+            for backfill in REGISTERED
+            if (options.commits or not backfill.attributed_only) and backfill.waiting(session)
+        }
     new = [(t, v) for t, v in targets if t.name not in stored or stored[t.name].commit_id != t.commit_id]
-    todo = list(zip(refs.described(git_dir, [t for t, _ in new]), (v for _, v in new), strict=True))
-    stats = IngestStats(releases_unchanged=len(targets) - len(todo), skipped=skipped)
-    stats.backfill_missing = unclassified.missing
-    stats.fixes_missing = unread_fixes.missing
-    stats.provisional = [f"{t.name} at {t.commit_id[:12]}" for t, v in targets if v.line == Line.REF]
-    progress.releases(len(todo))
-    if not todo and not pending and not unclassified.blobs and not unread_fixes.intervals:
-        stats.seconds = time.monotonic() - started
-        return stats  # nothing to scan: no workers to start
-    from ingest import attribute
-
-    repo = git.repo
-    run = _Run(repo, options, stats, progress)
-    claims = store.Claims(engine)
-    from ingest.scan import BlobScanner
-
-    with BlobScanner(_repo_dir(repo), options.names, options.line_max_chars, options.jobs) as scanner:
-        stats.blobs_backfilled = backfill.backfill(sessions, scanner, unclassified.blobs)
-        previous: _Base | None = None  # the last release handed to the workers
-        pipeline: deque[_Prepared] = deque()
-
-        def finish_oldest() -> None:
-            done = pipeline.popleft()
-            with sessions() as session, session.begin():
-                run.finish(session, done)
-            claims.give_back(done.target.name)
-            stored_now = len(stats.releases_ingested)
-            # after the 1st, 2nd, 4th, 8th … (statistics within twice the truth), unless it was the last: the
-            # run refreshes them at its end anyway
-            if stored_now and stored_now & (stored_now - 1) == 0 and stored_now < len(todo):
-                with sessions() as session, session.begin():
-                    store.refresh_statistics(session)
-
-        try:
-            for target, version in todo:
-                if not claims.take(target.name):  # another worker on this database has it
-                    stats.releases_elsewhere += 1
-                    continue
-                base = _base_for(stored, previous, target.name, version.key)
-                with sessions() as session:
-                    pipeline.append(run.prepare(session, scanner, target, version, base))
-                previous = pipeline[-1].own
-                if len(pipeline) > PIPELINE_DEPTH:
-                    finish_oldest()
-            while pipeline:
-                finish_oldest()
-            if options.commits:
-                attribution_started = time.monotonic()
-                with sessions() as session:
-                    pending = intervals.pending(session, selected_keys)
-                done = attribute.attribute(
-                    sessions, repo, scanner, pending, run.tracked, claims, progress, options.jobs
-                )
-                stats.intervals_attributed, stats.commits_walked = done.intervals, done.walked
-                stats.commits_with_changes = done.with_changes
-                stats.shallow_boundaries, stats.intervals_skipped = done.shallow_boundaries, done.skipped
-                stats.fixes_stored = done.fixes
-                stats.blobs_scanned += done.blobs_scanned
-                stats.bytes_scanned += done.bytes_scanned
-                stats.attribution_seconds = time.monotonic() - attribution_started
-                stats.fixes_backfilled = fixes.read_unread(sessions, repo, unread_fixes.intervals, claims)
-            with sessions() as session, session.begin():
-                store.refresh_statistics(session)
-        finally:
-            claims.close()
-    stats.seconds = time.monotonic() - started
-    return stats
+    todo = list(zip(refs.described(git.dir, [t for t, _ in new]), (v for _, v in new), strict=True))
+    return _Plan(stored, selected, todo, pending, backfills)
 
 
 def _listed(skipped: list[SkippedTag]) -> str:
@@ -352,18 +330,87 @@ def _base_for(stored: dict[str, store.StoredRelease], previous: _Base | None, ta
 
 
 class _Run:
-    def __init__(self, repo: "pygit2.Repository", options: IngestOptions, stats: IngestStats, progress: Progress):
+    """One run's work once there is some: the releases, their attribution, the backfills."""
+
+    def __init__(
+        self,
+        repo: "pygit2.Repository",
+        options: IngestOptions,
+        stats: IngestStats,
+        progress: Progress,
+        sessions: sessionmaker[Session],
+        claims: store.Claims,
+    ):
         from ingest.subsystems import SubsystemMapper
         from ingest.tree import glob_matcher
 
         self.repo = repo
+        self.options = options
         self.stats = stats
         self.progress = progress
+        self.sessions = sessions
+        self.claims = claims  # releases and intervals other workers on the database hold are left to them
         self.tracked = glob_matcher(options.globs)
         self.counts_cache: dict[int, dict[str, store.Counts]] = {}
         self.in_flight: set[str] = set()  # submitted for scanning, not yet stored
         self.known: dict[str, tuple[int, bool]] | None = None  # every stored blob: oid -> (id, binary)
         self.subsystems = SubsystemMapper(repo)
+
+    def releases(self, scanner: "BlobScanner", plan: _Plan) -> None:
+        """Store the releases to do, oldest first, each in one transaction; the workers scan up to
+        PIPELINE_DEPTH releases ahead of the one being stored."""
+        previous: _Base | None = None  # the last release handed to the workers
+        pipeline: deque[_Prepared] = deque()
+        for target, version in plan.todo:
+            if not self.claims.take(target.name):  # another worker on this database has it
+                self.stats.releases_elsewhere += 1
+                continue
+            base = _base_for(plan.stored, previous, target.name, version.key)
+            with self.sessions() as session:
+                pipeline.append(self.prepare(session, scanner, target, version, base))
+            previous = pipeline[-1].own
+            if len(pipeline) > PIPELINE_DEPTH:
+                self.store_release(pipeline.popleft(), len(plan.todo))
+        while pipeline:
+            self.store_release(pipeline.popleft(), len(plan.todo))
+
+    def store_release(self, prepared: _Prepared, releases: int) -> None:
+        """Store a release the workers scanned, in one transaction, and give its claim back."""
+        with self.sessions() as session, session.begin():
+            self.finish(session, prepared)
+        self.claims.give_back(prepared.target.name)
+        stored_now = len(self.stats.releases_ingested)
+        # after the 1st, 2nd, 4th, 8th … (statistics within twice the truth), unless it was the last: the run
+        # refreshes them at its end anyway
+        if stored_now and stored_now & (stored_now - 1) == 0 and stored_now < releases:
+            with self.sessions() as session, session.begin():
+                store.refresh_statistics(session)
+
+    def attribute(self, scanner: "BlobScanner", selected: dict[str, store.PlannedRelease]) -> None:
+        """Attribute every interval not attributed yet, the new releases' included."""
+        from ingest import attribute
+
+        started = time.monotonic()
+        with self.sessions() as session:
+            pending = intervals.pending(session, selected)
+        done = attribute.attribute(
+            self.sessions, self.repo, scanner, pending, self.tracked, self.claims, self.progress, self.options.jobs
+        )
+        stats = self.stats
+        stats.intervals_attributed, stats.commits_walked = done.intervals, done.walked
+        stats.commits_with_changes = done.with_changes
+        stats.shallow_boundaries, stats.intervals_skipped = done.shallow_boundaries, done.skipped
+        stats.fixes_stored = done.fixes
+        stats.blobs_scanned += done.blobs_scanned
+        stats.bytes_scanned += done.bytes_scanned
+        stats.attribution_seconds = time.monotonic() - started
+
+    def backfill(self, scanner: "BlobScanner", pending: dict[Backfill[Any, Any], Pending[Any]]) -> None:
+        """Fill in what each backfill with something waiting found, in their registered order."""
+        sources = Sources(self.repo, scanner)
+        for backfill, waiting in pending.items():
+            done = fill_in(backfill, waiting.todo, self.sessions, sources, self.claims)
+            self.stats.backfilled[backfill.name].done = done
 
     def prepare(
         self, session: Session, scanner: "BlobScanner", target: TagTarget, version: ReleaseVersion, base: _Base | None
@@ -416,7 +463,7 @@ class _Run:
             store.delete_release(session, current[0])
             self.stats.releases_moved.append(target.name)
         release_id = session.execute(
-            insert(Release.__table__).returning(Release.id),
+            insert(store.table_of(Release)).returning(Release.id),
             {
                 "tag": target.name,
                 "commit_id": target.commit_id,

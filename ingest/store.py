@@ -20,8 +20,9 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, QueryableAttribute, Session
 
+from app.db import Base
 from app.models import (
     Attribution,
     Blob,
@@ -56,7 +57,9 @@ CALLEE_CHARS: Final = 255  # Occurrence.callee
 FLAGS_CHARS: Final = 512  # Occurrence.flags
 
 
-def among(session: Session, column: ColumnElement[Any], keys: Iterable[Any]) -> Iterator[ColumnElement[bool]]:
+def among(
+    session: Session, column: ColumnElement[Any] | QueryableAttribute[Any], keys: Iterable[Any]
+) -> Iterator[ColumnElement[bool]]:
     """Conditions `column IN keys`, one query each.
 
     PostgreSQL: `= ANY(array)`, one parameter, so psycopg parses one short query text instead of a fresh
@@ -70,6 +73,14 @@ def among(session: Session, column: ColumnElement[Any], keys: Iterable[Any]) -> 
     else:
         for start in range(0, len(ordered), LOOKUP_BATCH):
             yield column.in_(ordered[start : start + LOOKUP_BATCH])
+
+
+def table_of(model: type[Base]) -> Table:
+    """The table a model maps (the models declare it as any FromClause; every one here is a Table)."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} does not map a table")
+    return table
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -110,7 +121,7 @@ def insert_ids(
     session: Session, key: InstrumentedAttribute[str], id_: InstrumentedAttribute[int], rows: list[dict[str, Any]]
 ) -> dict[str, int]:
     """Insert rows, each with a unique `key`; key -> its new id. PostgreSQL: COPY, then one lookup."""
-    table = key.class_.__table__
+    table: Table = key.property.columns[0].table  # the table the key column is in
     if session.get_bind().dialect.name == "postgresql":
         insert_rows(session, table, rows)
         return ids_by(session, key, id_, (row[key.key] for row in rows))
@@ -135,7 +146,8 @@ def store_blobs(session: Session, scanned: list["ScannedBlob"]) -> dict[str, int
         return already
     rows = [{"oid": b.oid, "size": b.size, "is_binary": b.scan.binary, "utf8": b.scan.utf8} for b in scanned]
     ids = insert_ids(session, Blob.oid, Blob.id, rows)
-    count_rows, occurrence_rows = [], []
+    count_rows: list[dict[str, Any]] = []
+    occurrence_rows: list[dict[str, Any]] = []
     for blob in scanned:
         blob_id = ids[blob.oid]
         for identifier, counts in count_occurrences(blob).items():
@@ -153,8 +165,8 @@ def store_blobs(session: Session, scanned: list["ScannedBlob"]) -> dict[str, int
             }
             for o, context in zip(blob.scan.occurrences, blob.contexts, strict=True)
         )
-    insert_rows(session, BlobCount.__table__, count_rows)
-    insert_rows(session, Occurrence.__table__, occurrence_rows)
+    insert_rows(session, table_of(BlobCount), count_rows)
+    insert_rows(session, table_of(Occurrence), occurrence_rows)
     return {**already, **ids}
 
 
@@ -274,7 +286,7 @@ def subsystem_ids(session: Session, names: Iterable[str]) -> dict[str, int]:
         ids.update(
             (name, subsystem_id)
             for subsystem_id, name in session.execute(
-                insert(Subsystem.__table__).returning(Subsystem.id, Subsystem.name), missing
+                insert(table_of(Subsystem)).returning(Subsystem.id, Subsystem.name), missing
             )
         )
     return ids
@@ -283,12 +295,12 @@ def subsystem_ids(session: Session, names: Iterable[str]) -> dict[str, int]:
 def store_maintainers(session: Session, oid: str, sections: list[ParsedSection]) -> tuple[int, dict[int, int]]:
     """Store a parsed MAINTAINERS; its id and section position -> subsystem id."""
     file_id = session.execute(
-        insert(MaintainersFile.__table__).returning(MaintainersFile.id), {"oid": oid}
+        insert(table_of(MaintainersFile)).returning(MaintainersFile.id), {"oid": oid}
     ).scalar_one()
     by_name = subsystem_ids(session, (s.name for s in sections))
     if sections:
         session.execute(
-            insert(Section.__table__),
+            insert(table_of(Section)),
             [
                 {
                     "maintainers_file_id": file_id,
@@ -444,7 +456,7 @@ def write_release_rows(
             _add(subsystem_totals[(subsystem_of[path], identifier)], blob_tally)
     insert_rows(
         session,
-        ReleaseFile.__table__,
+        table_of(ReleaseFile),
         [
             {
                 "release_id": release_id,
@@ -457,7 +469,7 @@ def write_release_rows(
     )
     insert_rows(
         session,
-        PathCount.__table__,
+        table_of(PathCount),
         [
             {"release_id": release_id, "path_id": path_ids[p], "identifier": i, **as_columns(c)}
             for (p, i), c in path_totals.items()
@@ -465,7 +477,7 @@ def write_release_rows(
     )
     insert_rows(
         session,
-        SubsystemCount.__table__,
+        table_of(SubsystemCount),
         [
             {"release_id": release_id, "subsystem_id": s, "identifier": i, **as_columns(c)}
             for (s, i), c in subsystem_totals.items()

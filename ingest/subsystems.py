@@ -31,7 +31,7 @@ class SubsystemMapper:
             entry = None
         oid = str(entry.id) if entry is not None else NO_MAINTAINERS
         if self._index is None or self._index_key != oid:
-            text = self.repo[entry.id].data.decode("utf-8", "replace") if entry is not None else ""
+            text = self.repo[entry.id].peel(pygit2.Blob).data.decode("utf-8", "replace") if entry is not None else ""
             sections = parse_maintainers(text)
             if not any(s.name == THE_REST for s in sections):
                 sections.append(Section(position=len(sections), name=THE_REST))

@@ -1,4 +1,4 @@
-"""occurrence context: what each code occurrence does where it stands (issue 13)
+"""occurrence context: what each code occurrence does where it stands
 
 Revision ID: 0004
 Revises: 0003
@@ -6,7 +6,7 @@ Create Date: 2026-11-30
 
 Occurrences stored before this revision have no context (NULL role). Blobs never change and the context is
 a pure function of a blob's bytes, so the next `nofs ingest` reads those blobs from git again and fills the
-columns in (ingest/backfill.py); the partial index holds exactly the rows still to fill, and is empty after.
+columns in (ingest/backfill/context.py); the partial index holds exactly the rows still to fill, and is empty after.
 """
 
 from collections.abc import Sequence

@@ -1,4 +1,4 @@
-"""commit fixes: the Fixes: trailers of every walked commit (issue 13, item 4)
+"""commit fixes: the Fixes: trailers of every walked commit, for the conversions that needed a fix
 
 Revision ID: 0006
 Revises: 0005
@@ -6,7 +6,7 @@ Create Date: 2026-12-01
 
 Intervals attributed before this revision keep `fixes_read` false: the next `nofs ingest` walks each of them
 again, reads its commits' messages and stores their Fixes: trailers, one interval a transaction, without
-attributing anything again (ingest/fixes.py).
+attributing anything again (ingest/backfill/fixes.py).
 """
 
 from collections.abc import Sequence

@@ -79,13 +79,20 @@ def _scan_workers(process: subprocess.Popen[bytes]) -> list[psutil.Process]:
     """The forkserver and the pool workers under a running ingest, once they have started."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
-        workers = [
-            p for p in psutil.Process(process.pid).children(recursive=True) if "forkserver" in " ".join(p.cmdline())
-        ]
+        workers = [p for p in psutil.Process(process.pid).children(recursive=True) if "forkserver" in _command(p)]
         if len(workers) >= 3:  # the forkserver and two workers (--jobs 2)
             return workers
         time.sleep(0.05)
     raise AssertionError("the ingest never started its scan workers")
+
+
+def _command(process: psutil.Process) -> str:
+    """A child's command line; none for one that ended while the children were listed (a git the ingest ran
+    and has not reaped yet is a zombie for that moment)."""
+    try:
+        return " ".join(process.cmdline())
+    except psutil.NoSuchProcess:  # a zombie too
+        return ""
 
 
 def _running(process: psutil.Process) -> bool:

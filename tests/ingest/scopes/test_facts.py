@@ -1,6 +1,6 @@
 """The scope facts of one file: calls, saves and restores with their targets, blocks, exit paths, the tail."""
 
-from ingest.scopes import FileFacts, FunctionFacts, Step, Target, file_facts
+from ingest.scopes.facts import FileFacts, FunctionFacts, Step, Target, file_facts
 
 
 def function(facts: FileFacts, name: str) -> FunctionFacts:

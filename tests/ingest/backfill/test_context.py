@@ -9,7 +9,9 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import UNCLASSIFIED, Occurrence
-from ingest import backfill
+from ingest.backfill import context
+from ingest.backfill.context import ContextBackfill
+from ingest.backfill.protocol import Backfilled
 from ingest.run import IngestOptions, IngestStats, ingest
 from migrations.runner import HEAD_REVISION, alembic_config, current_revision
 from tests.dump import dump
@@ -20,6 +22,11 @@ NO_CONTEXT = {"role": None, "callee": None, "argument": None, "flags": None, "ne
 
 def run(engine: Engine, repo: Path, tmp_path: Path) -> IngestStats:
     return ingest(engine, IngestOptions(str(repo), tmp_path / "cache", WITH_STABLE, jobs=1))
+
+
+def backfilled(stats: IngestStats) -> int:
+    """How many blobs got their occurrences' context filled in."""
+    return stats.backfilled[ContextBackfill.name].done
 
 
 def blobs_with_code(engine: Engine) -> int:
@@ -54,11 +61,11 @@ def test_a_database_from_before_the_context_is_upgraded_and_filled_like_a_fresh_
 
     stats = run(engine, tmp_path / "linux", tmp_path)
     assert current_revision(engine) == HEAD_REVISION
-    assert stats.releases_ingested == [] and stats.blobs_backfilled == blobs_with_code(engine) > 5
-    assert f"occurrence context filled in for {stats.blobs_backfilled} blob(s)" in stats.summary()
+    assert stats.releases_ingested == [] and backfilled(stats) == blobs_with_code(engine) > 5
+    assert f"occurrence context filled in for {backfilled(stats)} blob(s)" in stats.summary()
     assert dump(engine) == fresh and unclassified(engine) == 0
     again = run(engine, tmp_path / "linux", tmp_path)
-    assert again.blobs_backfilled == 0 and "context" not in again.summary()
+    assert backfilled(again) == 0 and "context" not in again.summary()
 
 
 def test_a_killed_backfill_resumes_where_it_stopped(
@@ -69,8 +76,8 @@ def test_a_killed_backfill_resumes_where_it_stopped(
     fresh = dump(engine)
     forget_context(engine)
     before = unclassified(engine)
-    monkeypatch.setattr(backfill, "BACKFILL_BATCH", 2)
-    real = backfill._context_rows
+    monkeypatch.setattr(ContextBackfill, "batch", 2)
+    real = context._context_rows
     batches = []
 
     def stop_in_the_third_batch(*args: object) -> object:
@@ -79,13 +86,13 @@ def test_a_killed_backfill_resumes_where_it_stopped(
             raise KeyboardInterrupt
         return real(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(backfill, "_context_rows", stop_in_the_third_batch)
+    monkeypatch.setattr(context, "_context_rows", stop_in_the_third_batch)
     with pytest.raises(KeyboardInterrupt):
         run(engine, tmp_path / "linux", tmp_path)
     assert 0 < unclassified(engine) < before  # two batches committed, the third rolled back
-    monkeypatch.setattr(backfill, "_context_rows", real)
+    monkeypatch.setattr(context, "_context_rows", real)
     stats = run(engine, tmp_path / "linux", tmp_path)
-    assert stats.blobs_backfilled == blobs_with_code(engine) - 4
+    assert backfilled(stats) == blobs_with_code(engine) - 4
     assert dump(engine) == fresh
 
 
@@ -96,12 +103,14 @@ def test_blobs_the_repository_does_not_hold_are_left_and_said(engine: Engine, tm
     other = build_torvalds_oddities(tmp_path / "other").repo  # shares no blob with code occurrences
     with Session(engine) as session:
         here, elsewhere = (
-            backfill.pending(session, pygit2.Repository(str(tmp_path / "linux"))),
-            backfill.pending(session, other),
+            ContextBackfill().pending(session, pygit2.Repository(str(tmp_path / "linux"))),
+            ContextBackfill().pending(session, other),
         )
-    assert (len(here.blobs), here.missing) == (blobs_with_code(engine), 0)
-    assert (elsewhere.blobs, elsewhere.missing) == ([], blobs_with_code(engine))
-    said = IngestStats(blobs_backfilled=2, backfill_missing=3).summary()
+    assert (len(here.todo), here.missing) == (blobs_with_code(engine), [])
+    assert (elsewhere.todo, len(elsewhere.missing)) == ([], blobs_with_code(engine))
+    stats = IngestStats()
+    stats.backfilled[ContextBackfill.name] = Backfilled(2, ["a", "b", "c"])
+    said = stats.summary()
     assert "occurrence context filled in for 2 blob(s) stored before it existed (3 not in this repository" in said
 
 

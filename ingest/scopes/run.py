@@ -1,10 +1,11 @@
-"""`nofs scopes`: read ingested releases' trees for allocation scopes and store the findings (issue 13, item 2).
+"""`nofs scopes`: read ingested releases' trees for allocation scopes and store the findings.
 
 One transaction a release: its old findings are replaced with the new ones and its `scope_analyses` row
 written together, so a killed run leaves every release either as it was or fully read, and a re-run reads
 what is left. A release read by the current rule (app/scope_rules.py RULE_VERSION) is not read again.
 """
 
+import functools
 import logging
 import time
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from ingest.count import bounded_line
 from ingest.errors import IngestError
 from ingest.refs import locate
 from ingest.repo import open_repository
-from ingest.scope_tree import FactsCache, ScopeReading, read_scopes
+from ingest.scopes.tree import FactsCache, ScopeReading, read_scopes
 from ingest.subsystems import SubsystemMapper
 from ingest.tree import file_changes, glob_matcher
 
@@ -73,7 +74,7 @@ def read_releases(engine: Engine, options: ScopeOptions) -> ScopeStats:
             raise IngestError(f"{options.source}: the tree of {tag} ({tree_id[:12]}) is not in this repository")
         files, held = _c_files(repo, git_dir, tree_id, options.globs, held)
         log.info("scopes %s: %d C files", tag, len(files))
-        reading = read_scopes(files, lambda message, tag=tag: log.info("scopes %s: %s", tag, message), facts)
+        reading = read_scopes(files, functools.partial(log.info, "scopes %s: %s", tag), facts)
         with Session(engine) as session, session.begin():
             _store(session, mapper, release_id, tree_id, reading, files, options.line_max_chars)
         stats.read.append(tag)
@@ -100,7 +101,7 @@ def _c_files(
     repo: pygit2.Repository, git_dir: str, tree_id: str, globs: tuple[str, ...], held: dict[str, bytes] | None = None
 ) -> tuple[dict[str, bytes], dict[str, bytes]]:
     """The tree's C files {path: bytes}, and its blobs {oid: bytes}; blobs in `held` (the previous release's)
-    are not read again, and being the same objects, their lexer facts are reused (ingest/scope_tree.py)."""
+    are not read again, and being the same objects, their lexer facts are reused (ingest/scopes/tree.py)."""
     tree = repo[tree_id].peel(pygit2.Tree)
     listed = {change.path: change.new for change in file_changes(None, tree, glob_matcher(globs)) if change.new}
     held = held or {}
@@ -149,7 +150,7 @@ def _store(
         }
         for f in reading.findings
     ]
-    store.insert_rows(session, ScopeFinding.__table__, rows)  # type: ignore[arg-type]
+    store.insert_rows(session, store.table_of(ScopeFinding), rows)
     session.add(
         ScopeAnalysis(
             release_id=release_id,

@@ -1,4 +1,4 @@
-"""Judge scope facts across calls (issue 13, item 2). Pure: the facts of the files read in, findings out.
+"""Judge scope facts across calls (allocation scopes). Pure: the facts of the files read in, findings out.
 
 The rules, as app/scope_rules.py states them to readers:
 - a scope is open from a save (or a call of an opener) to the restore (or a call of a closer) in source order;
@@ -16,12 +16,13 @@ from dataclasses import dataclass, field, replace
 from typing import Final
 
 from app.scope_rules import COVERED_BY, Finding, How
-from ingest.scopes import Event, FileFacts, FunctionFacts, Step, Target
+from ingest.scopes.facts import Event, FileFacts, FunctionFacts, Step, Target
 
 FIXPOINT_ROUNDS: Final = 12
 SCOPE_API_PREFIX: Final = "memalloc_"
 EVIDENCE_CALLERS: Final = 3  # call sites shown per level of a caller chain
 EVIDENCE_DEPTH: Final = 4
+_BLOCK_STEPS: Final = frozenset((Step.BLOCK, Step.END, Step.TAIL))  # what a walk's frames follow
 
 Key = tuple[str | None, str]  # (file, name) for a static function of a .c file; (None, name) otherwise
 
@@ -65,12 +66,15 @@ class _Open:
     sure: bool = True  # False: opened on some paths only (a conditional open, a may-opener's call)
 
 
+Site = tuple[Key, str, Event, tuple[_Open, ...]]  # a call: the caller, its file, the call, the scopes open at it
+
+
 @dataclass(slots=True)
 class _Walked:
     leaves_open: _Open | None = None
     closes_unopened: Event | None = None
     use_opens: dict[int, tuple[_Open, ...]] = field(default_factory=dict)  # use pos → opens at it
-    call_opens: list[tuple[Event, tuple[_Open, ...]]] = field(default_factory=list)
+    call_opens: list[tuple[Event, tuple[_Open, ...]]] = field(default_factory=list)  # each call: open at it
 
 
 @dataclass(slots=True)
@@ -151,11 +155,12 @@ class ScopeGraph:
                 if not any(self.may_scope(d, names) for d in definitions):
                     continue
                 walked = [self.walk(d.path, d.facts) for d in definitions]
-                left = [w.leaves_open for w in walked]
-                if all(o is not None and o.sure for o in left) and len({o.scope for o in left if o}) == 1:
-                    openers[key] = left[0]  # type: ignore[assignment]
-                elif any(o is not None for o in left):
-                    may_openers[key] = next(o for o in left if o is not None)
+                left = [w.leaves_open for w in walked if w.leaves_open is not None]
+                sure = [o for o in left if o.sure]
+                if len(sure) == len(walked) and len({o.scope for o in sure}) == 1:  # every definition, the same scope
+                    openers[key] = sure[0]
+                elif left:
+                    may_openers[key] = left[0]
                 closing = next((w.closes_unopened for w in walked if w.closes_unopened is not None), None)
                 if closing is not None:
                     closers[key] = closing
@@ -178,91 +183,118 @@ class ScopeGraph:
         return definition.uses_api or not definition.calls.isdisjoint(scope_names)
 
     def walk(self, path: str, function: FunctionFacts, uses: Iterable[Use] = ()) -> _Walked:
-        walked = _Walked()
-        frames: list[list[_Open]] = [[]]
-        opened_any = False
-        pending = sorted(uses, key=lambda use: use.pos)
-        next_use = 0
+        """The function's events in source order with the scopes open at each: what it leaves open, what it
+        closes that it did not open, and what is open at each of `uses` and at each call."""
+        return _FunctionWalk(self, path, function, uses).run()
 
-        def current() -> tuple[_Open, ...]:
-            return tuple(o for frame in frames for o in frame)
 
-        delayed: list[tuple[int, _Open]] = []  # opened by a call, from its closing parenthesis on
+class _FunctionWalk:
+    """One walk of a function's events: a frame of open scopes per open block, the first the function's own."""
 
-        def settle(until: int) -> None:
-            nonlocal next_use
-            while True:
-                use_pos = pending[next_use].pos if next_use < len(pending) else until
-                if delayed and delayed[0][0] < min(use_pos, until):
-                    frames[-1].append(delayed.pop(0)[1])
-                elif next_use < len(pending) and use_pos < until:
-                    walked.use_opens[use_pos] = current()
-                    next_use += 1
-                else:
-                    return
+    def __init__(self, graph: ScopeGraph, path: str, function: FunctionFacts, uses: Iterable[Use]) -> None:
+        self.graph, self.path, self.function = graph, path, function
+        self.walked = _Walked()
+        self.frames: list[list[_Open]] = [[]]
+        self.opened_any = False
+        self.uses = sorted(uses, key=lambda use: use.pos)
+        self.next_use = 0
+        self.delayed: list[tuple[int, _Open]] = []  # opened by a call, from its closing parenthesis on
 
-        for event in function.events:
-            settle(event.pos)
-            step = event.step
-            if step is Step.BLOCK:
-                frames.append([])
+    def run(self) -> _Walked:
+        walked = self.walked
+        for event in self.function.events:
+            self.settle(event.pos)
+            if event.step in _BLOCK_STEPS:
+                self.block(event)
                 continue
-            if step is Step.END:
-                if len(frames) > 1:
-                    frames.pop()
-                continue
-            if step is Step.TAIL:
-                if walked.leaves_open is None:
-                    walked.leaves_open = _handed_on(frames[0])
-                frames = [[]]
-                continue
-            callee = self.resolve(event.name, path) if step is Step.CALL else None
-            if step is Step.CALL:
-                walked.call_opens.append((event, current()))
-            opened = self._opened(path, function, event, callee)
-            if opened is not None:
-                if not event.tail:
-                    if event.conditional:
-                        opened = replace(opened, sure=False)
-                    if event.step is Step.CALL:  # a GFP_NOFS passed to the opener is used before it opens
-                        delayed.append((event.end, opened))
-                    else:
-                        frames[-1].append(opened)
-                    opened_any = True
-                continue
-            closes = step is Step.RESTORE or (callee is not None and callee in self.closers)
-            if not closes or event.tail or event.exits:
-                continue
-            unopened = not opened_any and (
-                callee is not None
-                or (event.target is Target.FIELD and event.target_name in self.saved_fields)
-                or (event.target is Target.PARAMETER and event.scope is not None)
-            )
-            if not _close(frames, event) and unopened:
-                walked.closes_unopened = walked.closes_unopened or event
-        settle(function.end + 1)
-        if walked.leaves_open is None and not any(e.step is Step.TAIL for e in function.events):
-            walked.leaves_open = _handed_on(frames[0])
+            callee = self.graph.resolve(event.name, self.path) if event.step is Step.CALL else None
+            if not self.open(event, callee):
+                self.close(event, callee)
+        self.settle(self.function.end + 1)
+        if walked.leaves_open is None and not any(e.step is Step.TAIL for e in self.function.events):
+            walked.leaves_open = _handed_on(self.frames[0])
         return walked
 
-    def _opened(self, path: str, function: FunctionFacts, event: Event, callee: Key | None) -> _Open | None:
+    def current(self) -> tuple[_Open, ...]:
+        return tuple(o for frame in self.frames for o in frame)
+
+    def settle(self, until: int) -> None:
+        """Up to `until`: what a call opened opens once its arguments are passed; each use sees what is open."""
+        uses, delayed = self.uses, self.delayed
+        while True:
+            use_pos = uses[self.next_use].pos if self.next_use < len(uses) else until
+            if delayed and delayed[0][0] < min(use_pos, until):
+                self.frames[-1].append(delayed.pop(0)[1])
+            elif self.next_use < len(uses) and use_pos < until:
+                self.walked.use_opens[use_pos] = self.current()
+                self.next_use += 1
+            else:
+                return
+
+    def block(self, event: Event) -> None:
+        """A block opens or ends; or the tail starts, with nothing open."""
+        if event.step is Step.BLOCK:
+            self.frames.append([])
+        elif event.step is Step.END:
+            if len(self.frames) > 1:
+                self.frames.pop()
+        else:
+            if self.walked.leaves_open is None:
+                self.walked.leaves_open = _handed_on(self.frames[0])
+            self.frames = [[]]
+
+    def open(self, event: Event, callee: Key | None) -> bool:
+        """A save, or a call of an opener: what it opens is open from here (a call's: after its arguments), unless
+        it is in the tail. Whether the event opens anything."""
+        if event.step is Step.CALL:
+            self.walked.call_opens.append((event, self.current()))
+        opened = self.opened(event, callee)
+        if opened is None:
+            return False
+        if not event.tail:
+            if event.conditional:
+                opened = replace(opened, sure=False)
+            if event.step is Step.CALL:  # a GFP_NOFS passed to the opener is used before it opens
+                self.delayed.append((event.end, opened))
+            else:
+                self.frames[-1].append(opened)
+            self.opened_any = True
+        return True
+
+    def opened(self, event: Event, callee: Key | None) -> _Open | None:
+        """What a save, or a call of `callee`, opens: a scope, and why."""
+        graph, path, function = self.graph, self.path, self.function
         if event.step is Step.SAVE and event.scope is not None:
             if event.target is Target.FIELD:
-                handed, why = event.target_name in self.restored_fields, f"saved into ->{event.target_name}"
+                handed, why = event.target_name in graph.restored_fields, f"saved into ->{event.target_name}"
             elif event.target is Target.RETURN:
                 handed, why = True, "returned"
             else:
                 handed, why = False, f"saved into {event.target_name or 'nothing'}"
             return _Open(event.scope, path, function.name, event.line, f"{event.name}() {why}", handed)
-        if callee is not None and callee in self.openers:
-            inner = self.openers[callee]
+        if callee is not None and callee in graph.openers:
+            inner = graph.openers[callee]
             why = f"calls {event.name}(), which leaves a {inner.scope} scope open"
             return _Open(inner.scope, path, function.name, event.line, why, True, callee)
-        if callee is not None and callee in self.may_openers:
-            inner = self.may_openers[callee]
+        if callee is not None and callee in graph.may_openers:
+            inner = graph.may_openers[callee]
             why = f"calls {event.name}(), which may leave a {inner.scope} scope open"
             return _Open(inner.scope, path, function.name, event.line, why, True, callee, sure=False)
         return None
+
+    def close(self, event: Event, callee: Key | None) -> None:
+        """A restore, or a call of a closer, on the main path: it closes the innermost scope it matches; one that
+        closes what the function did not open makes the function a closer."""
+        closes = event.step is Step.RESTORE or (callee is not None and callee in self.graph.closers)
+        if not closes or event.tail or event.exits:
+            return
+        unopened = not self.opened_any and (
+            callee is not None
+            or (event.target is Target.FIELD and event.target_name in self.graph.saved_fields)
+            or (event.target is Target.PARAMETER and event.scope is not None)
+        )
+        if not _close(self.frames, event) and unopened:
+            self.walked.closes_unopened = self.walked.closes_unopened or event
 
 
 def _handed_on(frame: list[_Open]) -> _Open | None:
@@ -292,7 +324,8 @@ class Judgement:
         self.uses = uses
         self.complete = complete  # names every file mentioning which was read
         self.walks: dict[tuple[str, int], _Walked] = {}
-        self.sites: dict[Key, list[tuple[Key, str, Event, tuple[_Open, ...]]]] = {}
+        self.sites: dict[Key, list[Site]] = {}
+        self.chains = _Chains(graph, self.sites)
         scope_names = graph.scope_names()
         for key, definitions in graph.definitions.items():
             for definition in definitions:
@@ -364,17 +397,24 @@ class Judgement:
         for use in self._uses_in(definition):
             here = _covering(use.identifier, walked.use_opens.get(use.pos, ()))
             if here is not None:
-                evidence = (ChainStep(facts.name, path, here.line, here.why, 0), *self._opener_chain(here, 1))
+                evidence = (ChainStep(facts.name, path, here.line, here.why, 0), *self.chains.openers(here, 1))
                 found.append(Found(Finding.REDUNDANT, use.identifier, path, use.line, facts.name, How.HERE, evidence))
             elif key in self.in_scope.get(use.identifier, set()):
-                evidence = tuple(self._caller_chain(key, use.identifier, 0, set()))
+                evidence = tuple(self.chains.callers(key, use.identifier, 0, set()))
                 found.append(
                     Found(Finding.REDUNDANT, use.identifier, path, use.line, facts.name, How.CALLERS, evidence)
                 )
-        found.extend(self._api_findings(key, definition, walked))
+        found.extend(_api_findings(self.graph, self.chains, key, definition))
         return found
 
-    def _opener_chain(self, opened: _Open, depth: int) -> list[ChainStep]:
+
+class _Chains:
+    """A finding's evidence: the openers its scope came through, or the callers its function is reached through."""
+
+    def __init__(self, graph: ScopeGraph, sites: dict[Key, list[Site]]) -> None:
+        self.graph, self.sites = graph, sites
+
+    def openers(self, opened: _Open, depth: int) -> list[ChainStep]:
         chain = []
         while opened.via is not None and depth <= EVIDENCE_DEPTH:
             inner = self.graph.openers.get(opened.via)
@@ -384,7 +424,7 @@ class Judgement:
             opened, depth = inner, depth + 1
         return chain
 
-    def _caller_chain(self, key: Key, identifier: str, depth: int, seen: set[Key]) -> list[ChainStep]:
+    def callers(self, key: Key, identifier: str, depth: int, seen: set[Key]) -> list[ChainStep]:
         if depth >= EVIDENCE_DEPTH or key in seen:
             return []
         seen = seen | {key}
@@ -396,55 +436,62 @@ class Judgement:
             if covering is not None:
                 why = f"calls {key[1]}() inside a scope: {covering.why} at line {covering.line} ({of} in all)"
                 chain.append(ChainStep(caller[1], path, event.line, why, depth))
-                chain.extend(self._opener_chain(covering, depth + 1))
+                chain.extend(self.openers(covering, depth + 1))
             else:
                 why = f"calls {key[1]}() and is itself called only in scope ({of} in all)"
                 chain.append(ChainStep(caller[1], path, event.line, why, depth))
-                chain.extend(self._caller_chain(caller, identifier, depth + 1, seen))
+                chain.extend(self.callers(caller, identifier, depth + 1, seen))
         return chain
 
-    def _api_findings(self, key: Key, definition: _Definition, walked: _Walked) -> list[Found]:
-        path, facts = definition.path, definition.facts
-        found = []
-        saved_locals = {e.target_name for e in facts.events if e.step is Step.SAVE and e.target is Target.LOCAL}
-        events = [e for e in facts.events if e.step not in (Step.BLOCK, Step.END, Step.TAIL)]
-        for index, event in enumerate(events):
-            if event.step is Step.SAVE:
-                if _unpaired(facts, event, self.graph.restored_fields):
-                    why = f"{event.name}() saved into {event.target_name or 'nothing'}, never restored or handed on"
-                    found.append(self._api(Finding.UNPAIRED_SAVE, event, path, facts, why))
-                wrapped = events[index + 1 : index + 3]
-                if (
-                    event.target is Target.LOCAL
-                    and len(wrapped) == 2
-                    and not (event.conditional or wrapped[0].conditional or wrapped[1].conditional)
-                    and not (wrapped[0].exits or wrapped[1].exits)
-                    and wrapped[0].step is Step.CALL
-                    and wrapped[1].step is Step.RESTORE
-                    and wrapped[1].target_name == event.target_name
-                ):
-                    why = f"{event.name}(); {wrapped[0].name}(); {wrapped[1].name}(): a scope around one call"
-                    found.append(self._api(Finding.WRAPPER_SCOPE, event, path, facts, why))
-            elif event.step is Step.RESTORE and event.target is Target.LOCAL and event.target_name not in saved_locals:
-                why = f"{event.name}({event.target_name}): no save in {facts.name}() produced {event.target_name}"
-                found.append(self._api(Finding.FOREIGN_RESTORE, event, path, facts, why))
-        if key in self.graph.openers and self.graph.openers[key].path == path:
-            opened = self.graph.openers[key]
-            line = opened.line
-            evidence = (ChainStep(facts.name, path, line, opened.why, 0), *self._opener_chain(opened, 1))
-            api = f"memalloc_{opened.scope}_save"
-            found.append(Found(Finding.OPENER, api, path, line, facts.name, How.HERE, evidence))
-        if key in self.graph.closers:
-            event = self.graph.closers[key]
-            if facts.start <= event.pos < facts.end:
-                why = f"{event.name}() closes a scope {facts.name}() did not open"
-                found.append(self._api(Finding.CLOSER, event, path, facts, why))
-        return found
 
-    @staticmethod
-    def _api(kind: Finding, event: Event, path: str, facts: FunctionFacts, why: str) -> Found:
-        evidence = (ChainStep(facts.name, path, event.line, why, 0),)
-        return Found(kind, event.name, path, event.line, facts.name, How.HERE, evidence)
+def _api_findings(graph: ScopeGraph, chains: _Chains, key: Key, definition: _Definition) -> list[Found]:
+    """The scope API's own findings in a function: unpaired saves, wrapper scopes, foreign restores, and whether it
+    is an opener or a closer."""
+    path, facts = definition.path, definition.facts
+    found = []
+    saved_locals = {e.target_name for e in facts.events if e.step is Step.SAVE and e.target is Target.LOCAL}
+    events = [e for e in facts.events if e.step not in (Step.BLOCK, Step.END, Step.TAIL)]
+    for index, event in enumerate(events):
+        if event.step is Step.SAVE:
+            if _unpaired(facts, event, graph.restored_fields):
+                why = f"{event.name}() saved into {event.target_name or 'nothing'}, never restored or handed on"
+                found.append(_api(Finding.UNPAIRED_SAVE, event, path, facts, why))
+            if _wraps_one_call(event, events[index + 1 : index + 3]):
+                wrapped = events[index + 1 : index + 3]
+                why = f"{event.name}(); {wrapped[0].name}(); {wrapped[1].name}(): a scope around one call"
+                found.append(_api(Finding.WRAPPER_SCOPE, event, path, facts, why))
+        elif event.step is Step.RESTORE and event.target is Target.LOCAL and event.target_name not in saved_locals:
+            why = f"{event.name}({event.target_name}): no save in {facts.name}() produced {event.target_name}"
+            found.append(_api(Finding.FOREIGN_RESTORE, event, path, facts, why))
+    if key in graph.openers and graph.openers[key].path == path:
+        opened = graph.openers[key]
+        evidence = (ChainStep(facts.name, path, opened.line, opened.why, 0), *chains.openers(opened, 1))
+        found.append(
+            Found(Finding.OPENER, f"memalloc_{opened.scope}_save", path, opened.line, facts.name, How.HERE, evidence)
+        )
+    if key in graph.closers and facts.start <= graph.closers[key].pos < facts.end:
+        event = graph.closers[key]
+        why = f"{event.name}() closes a scope {facts.name}() did not open"
+        found.append(_api(Finding.CLOSER, event, path, facts, why))
+    return found
+
+
+def _wraps_one_call(save: Event, wrapped: list[Event]) -> bool:
+    """Whether a save into a local, the call after it and the restore of that local after that all run together."""
+    return (
+        save.target is Target.LOCAL
+        and len(wrapped) == 2
+        and not (save.conditional or wrapped[0].conditional or wrapped[1].conditional)
+        and not (wrapped[0].exits or wrapped[1].exits)
+        and wrapped[0].step is Step.CALL
+        and wrapped[1].step is Step.RESTORE
+        and wrapped[1].target_name == save.target_name
+    )
+
+
+def _api(kind: Finding, event: Event, path: str, facts: FunctionFacts, why: str) -> Found:
+    evidence = (ChainStep(facts.name, path, event.line, why, 0),)
+    return Found(kind, event.name, path, event.line, facts.name, How.HERE, evidence)
 
 
 def _unpaired(facts: FunctionFacts, save: Event, restored_fields: set[str]) -> bool:

@@ -1,12 +1,12 @@
 """Scopes judged across calls: openers and closers from the code, uses redundant here and through callers,
-and the scope API's own findings. Kernel-shaped code; tests/ingest/test_scope_kernel.py reads real excerpts."""
+and the scope API's own findings. Kernel-shaped code, then real excerpts (tests/data/scopes/)."""
 
 from pathlib import Path
 
 from app.scope_rules import Finding, How
 from ingest.count import Matcher
-from ingest.scope_graph import Found, Judgement, ScopeGraph, Use
-from ingest.scopes import file_facts
+from ingest.scopes.facts import file_facts
+from ingest.scopes.graph import Found, Judgement, ScopeGraph, Use
 
 TRANS_H = b"""\
 static inline void xfs_trans_set_context(struct xfs_trans *tp)
@@ -156,7 +156,7 @@ def test_a_function_with_an_unread_mention_is_not_judged_called_only_in_scope() 
 
 def test_without_its_closer_a_transaction_would_cover_too_much() -> None:
     # the closer is what ends the scope: read without xfs_trans_commit's file, line 20 would look covered,
-    # which is why the reading follows closers' names before judging (ingest/scope_tree.py)
+    # which is why the reading follows closers' names before judging (ingest/scopes/tree.py)
     files = {**FILES, "fs/xfs/xfs_trans.c": TRANS_C.replace(b"xfs_trans_free(tp);\n\treturn 0;", b"return 0;")}
     _graph, found = judge(files)
     assert 20 in redundant(found)
@@ -234,7 +234,7 @@ int erroring(void)
     assert {f.line for f in found if f.kind is Finding.REDUNDANT} == {18}
 
 
-DATA = Path(__file__).parent.parent / "data" / "scopes"
+DATA = Path(__file__).parents[2] / "data" / "scopes"
 
 
 def test_real_jbd2_a_gfp_nofs_passed_to_the_opener_is_not_inside_its_scope() -> None:

@@ -8,7 +8,7 @@ from sqlalchemy import Engine, text
 
 from app.scope_rules import RULE_VERSION
 from cli.main import main
-from ingest import scope_run
+from ingest.scopes import run as scope_run
 from tests.dump import dump
 from tests.scope_history import BTRFS, RAID1, XFS, build_scope_history
 

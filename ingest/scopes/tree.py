@@ -1,4 +1,4 @@
-"""What to read of a release's tree for the scope reading, in rounds (issue 13, item 2). Pure: the tree's C
+"""What to read of a release's tree for the scope reading, in rounds. Pure: the tree's C
 files in memory in, findings and what was read out.
 
 Reading every function of the kernel would lex a gigabyte; the question needs far less. Round by round:
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from app.scope_rules import MAX_CALLER_DEPTH, MAX_NAME_FILES
 from ingest.count import Matcher, word_finder
-from ingest.scope_graph import Found, Judgement, ScopeGraph, Use
-from ingest.scopes import SCOPE_APIS, FileFacts, file_facts
+from ingest.scopes.facts import SCOPE_APIS, FileFacts, file_facts
+from ingest.scopes.graph import Found, Judgement, ScopeGraph, Use
 
 JUDGED = ("GFP_NOFS", "GFP_NOIO")
 OPENER_NAME_FILES = 10 * MAX_NAME_FILES
@@ -61,67 +61,84 @@ def read_scopes(
     files: Mapping[str, bytes], progress: Callable[[str], None] | None = None, cache: "FactsCache | None" = None
 ) -> ScopeReading:
     """Read the scopes of a tree given as {path: bytes} of its C files."""
-    say = progress or (lambda _message: None)
     cache = cache or FactsCache()
     cache.keep_only(files)
-    facts: dict[str, FileFacts] = {}
-    uses: dict[str, list[Use]] = {}
-    searched: set[str] = set()
-    complete: set[str] = set()
-    not_followed = 0
-    rounds = 0
+    rounds = _Rounds(files, cache, progress or (lambda _message: None))
+    rounds.follow({*JUDGED, *SCOPE_APIS}, len(files))
+    rounds.follow_scopes()
+    judgement = Judgement(ScopeGraph(rounds.facts), rounds.uses, frozenset(rounds.complete))
+    return ScopeReading(
+        findings=judgement.findings(),
+        files_read=len(rounds.facts),
+        functions_read=sum(len(f.functions) for f in rounds.facts.values()),
+        uses=sum(len(found) for found in rounds.uses.values()),  # every file naming one was read in the first round
+        rounds=rounds.done,
+        not_followed=rounds.not_followed,
+    )
 
-    def read(paths: set[str]) -> None:
-        for path in sorted(paths - facts.keys()):
-            facts[path], found = cache.of(files[path])
-            if found:
-                uses[path] = found
 
-    def follow(names: set[str], limit: int) -> set[str]:
+class _Rounds:
+    """The files read so far, a round at a time: each round reads the files naming the names it follows."""
+
+    def __init__(self, files: Mapping[str, bytes], cache: FactsCache, say: Callable[[str], None]) -> None:
+        self.files, self.cache, self.say = files, cache, say
+        self.facts: dict[str, FileFacts] = {}
+        self.uses: dict[str, list[Use]] = {}
+        self.searched: set[str] = set()
+        self.complete: set[str] = set()  # names every file naming which was read
+        self.not_followed = 0
+        self.done = 0
+
+    def follow(self, names: set[str], limit: int) -> set[str]:
         """Read the files naming `names`; the names whose every file is now read."""
-        nonlocal not_followed, rounds
-        names -= searched
-        searched.update(names)
+        names -= self.searched
+        self.searched.update(names)
         if not names:
             return set()
-        rounds += 1
-        mentioned = mentions(files, names)
+        self.done += 1
+        mentioned = mentions(self.files, names)
         followed = set()
         for name in names:
             paths = mentioned.get(name, set())
             if len(paths) > limit:
-                not_followed += 1
+                self.not_followed += 1
                 continue
-            read(paths)
+            self.read(paths)
             followed.add(name)
-        complete.update(followed)
-        say(f"round {rounds}: {len(names)} names, {len(facts)} files read")
+        self.complete.update(followed)
+        self.say(f"round {self.done}: {len(names)} names, {len(self.facts)} files read")
         return followed
 
-    follow({*JUDGED, *SCOPE_APIS}, len(files))
-    graph = ScopeGraph(facts)
-    for _ in range(MAX_CALLER_DEPTH):
-        scope_names = graph.scope_names()
-        if not follow(scope_names, OPENER_NAME_FILES):
-            break
-        graph.add(facts)
-        graph.settle()
-    wanted = Judgement(graph, uses, frozenset(complete)).uncovered_functions()
-    for _ in range(MAX_CALLER_DEPTH):
-        if not follow(set(wanted), MAX_NAME_FILES):
-            break
-        graph.add(facts)  # openers and closers stay as settled: the judgement below settles them again
-        wanted = graph.uncovered_callers(wanted) - searched
-    graph = ScopeGraph(facts)
-    judgement = Judgement(graph, uses, frozenset(complete))
-    return ScopeReading(
-        findings=judgement.findings(),
-        files_read=len(facts),
-        functions_read=sum(len(f.functions) for f in facts.values()),
-        uses=sum(len(found) for found in uses.values()),  # every file naming one was read in the first round
-        rounds=rounds,
-        not_followed=not_followed,
-    )
+    def read(self, paths: set[str]) -> None:
+        for path in sorted(paths - self.facts.keys()):
+            self.facts[path], found = self.cache.of(self.files[path])
+            if found:
+                self.uses[path] = found
+
+    def follow_scopes(self) -> None:
+        """The rounds after the first: openers and closers, then callers, on a graph that grows with the files
+        read (and is let go before the judgement builds its own)."""
+        graph = ScopeGraph(self.facts)
+        self.follow_openers(graph)
+        self.follow_callers(graph)
+
+    def follow_openers(self, graph: ScopeGraph) -> None:
+        """Openers and closers found so far: the files naming them, until no new one turns up."""
+        for _ in range(MAX_CALLER_DEPTH):
+            if not self.follow(graph.scope_names(), OPENER_NAME_FILES):
+                break
+            graph.add(self.facts)
+            graph.settle()
+
+    def follow_callers(self, graph: ScopeGraph) -> None:
+        """The functions holding a use no scope covers in their own body: the files naming them, for their
+        callers; then the callers of those that call them outside a scope."""
+        wanted = Judgement(graph, self.uses, frozenset(self.complete)).uncovered_functions()
+        for _ in range(MAX_CALLER_DEPTH):
+            if not self.follow(set(wanted), MAX_NAME_FILES):
+                break
+            graph.add(self.facts)  # openers and closers stay as settled: the judgement after settles them again
+            wanted = graph.uncovered_callers(wanted) - self.searched
 
 
 def mentions(files: Mapping[str, bytes], names: set[str]) -> dict[str, set[str]]:

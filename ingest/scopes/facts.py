@@ -1,10 +1,10 @@
 """The scope facts of one C file: its functions and, in each, the calls, saves, restores and blocks the scope
-reading needs, in source order (issue 13, item 2). Pure: bytes in, facts out; ingest/scope_graph.py judges.
+reading needs, in source order (allocation scopes). Pure: bytes in, facts out; ingest/scopes/graph.py judges.
 
-Tokens follow ingest/count.py's lexical rules (comments and literals skipped; a `}` in column 0 ends any
-function; function names as count.py finds them). Preprocessor lines are skipped, so calls in macro bodies
-are not seen; the names those lines mention are kept (`macro_names`) so that a function a macro calls is
-never judged "called only in scope". Within a function:
+Tokens are ingest/ctokens.py's, comments and literals skipped; functions are found as ingest/count.py finds
+them (a `}` in column 0 ends any function; its name by count.py's rule). Preprocessor lines are skipped, so
+calls in macro bodies are not seen; the names those lines mention are kept (`macro_names`) so that a function
+a macro calls is never judged "called only in scope". Within a function:
 - a call is a name followed by `(` that is not a keyword, and not a member (`ops->alloc(`, a pointer);
 - a save is memalloc_nofs_save()/memalloc_noio_save() or memalloc_flags_save(PF_MEMALLOC_NOFS/NOIO), with
   where its value goes (a local, a field, `return`); a restore, with what it restores;
@@ -19,15 +19,16 @@ from enum import StrEnum
 from typing import Final
 
 from ingest.count import defined_function_name
+from ingest.ctokens import COMMENTS_AND_LITERALS, DIRECTIVE_LINE, IDENTIFIER, IDENTIFIER_RE, scanner
 
-_TOKEN: Final = re.compile(
-    rb"""/\*[^*]*\*+(?:[^/*][^*]*\*+)*/|/\*.*|//[^\n\\]*(?:\\.[^\n\\]*)*"""  # comments, as in ingest/count.py
-    rb"""|"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|'[^'\\\n]*(?:\\.[^'\\\n]*)*'?"""  # literals end at a bare newline
-    rb"""|\n[ \t]*\#[^\n\\]*(?:\\.[^\n\\]*)*"""  # a preprocessor line with its continuations
-    rb"""|[A-Za-z_][A-Za-z0-9_]*|\.?[0-9][A-Za-z0-9_.]*|->|==|!=|<=|>=|[-+*/%&|^<>]=|[{}();=,.:?]""",
-    re.S,
+# Comments, literals and preprocessor lines are tokens the reading passes over; of the punctuators, only those
+# it compares against, and those holding a `=` that is not an assignment. Its number stops before an exponent's
+# sign (`1e`, `+`, `5`), not as ctokens.PP_NUMBER: the text after a comment opened on a directive line is read as
+# code here (the divergence tests/ingest/test_ctokens.py holds), and `100BASE-TX` there names `TX` as a reference.
+_NUMBER: Final = rb"\.?[0-9][A-Za-z0-9_.]*"
+_TOKEN: Final = scanner(
+    *COMMENTS_AND_LITERALS, DIRECTIVE_LINE, IDENTIFIER, _NUMBER, rb"->|==|!=|<=|>=|[-+*/%&|^<>]=|[{}();=,.:?]"
 )
-_IDENTIFIER: Final = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 _WORD_START: Final = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 _NOT_CALLS: Final = frozenset(
     b"""if for while switch return sizeof typeof __typeof__ __typeof _Alignof alignof _Generic do else case
@@ -99,38 +100,30 @@ def file_facts(data: bytes) -> FileFacts:
     """The scope facts of one file's bytes."""
     text = b"\n" + data  # as in ingest/count.py: directives on the first line, offsets + 1
     tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
-    functions: list[FunctionFacts] = []
+    bodies: list[tuple[int, int, int]] = []  # top-level blocks: where the text before starts, the {, the }
     references: set[bytes] = set()
     macro_names: set[bytes] = set()
     depth = 0
     region_start = 0
     body_start = -1
-    index = 0
-    while index < len(tokens):
-        start, end = tokens[index]
+    for index, (start, end) in enumerate(tokens):
         first = text[start]
         if first == 0x0A:  # a directive
-            macro_names.update(_IDENTIFIER.findall(text, start, end))
+            macro_names.update(IDENTIFIER_RE.findall(text, start, end))
         elif first == 0x7B:  # {
             if depth == 0:
                 body_start = index
             depth += 1
         elif first == 0x7D:  # }
-            if depth <= 1 or text[start - 1] == 0x0A:
+            if depth <= 1 or text[start - 1] == 0x0A:  # a top-level block ends, or a } in column 0 ends any
                 if body_start >= 0:
-                    found = _function(text, tokens, region_start, body_start, index)
-                    if found is not None:
-                        functions.append(found)
+                    bodies.append((region_start, body_start, index))
                 depth, region_start, body_start = 0, end, -1
             else:
                 depth -= 1
-        elif first in _WORD_START:
-            following = tokens[index + 1] if index + 1 < len(tokens) else None
-            is_call = following is not None and text[following[0]] == 0x28
-            previous = text[tokens[index - 1][0] : tokens[index - 1][1]] if index else b""
-            if not is_call and previous not in (b"->", b".") and not _exported(text, tokens, index):
-                references.add(text[start:end])
-        index += 1
+        elif first in _WORD_START and _referenced(text, tokens, index):
+            references.add(text[start:end])
+    functions = [found for found in (_function(text, tokens, *body) for body in bodies) if found is not None]
     return FileFacts(
         functions=functions,
         references=frozenset(name.decode() for name in references),
@@ -138,12 +131,17 @@ def file_facts(data: bytes) -> FileFacts:
     )
 
 
-def _exported(text: bytes, tokens: list[tuple[int, int]], index: int) -> bool:
-    """EXPORT_SYMBOL(name): a reference that calls nothing."""
-    if index < 2:
+def _referenced(text: bytes, tokens: list[tuple[int, int]], index: int) -> bool:
+    """Whether the name at token `index` is used other than in a call: not called, not a member (`->name`,
+    `.name`), not named by EXPORT_SYMBOL(name), which calls nothing."""
+    if index + 1 < len(tokens) and text[tokens[index + 1][0]] == 0x28:
         return False
+    if index and text[tokens[index - 1][0] : tokens[index - 1][1]] in (b"->", b"."):
+        return False
+    if index < 2:
+        return True
     name = tokens[index - 2]
-    return text[tokens[index - 1][0]] == 0x28 and text[name[0] : name[1]] in _EXPORTS
+    return text[tokens[index - 1][0]] != 0x28 or text[name[0] : name[1]] not in _EXPORTS
 
 
 def _value(text: bytes, span: tuple[int, int]) -> bytes:
@@ -162,7 +160,7 @@ def _function(
     if name_pos < 0:
         name_pos = header.find(name)
     declaration = header[: max(name_pos, 0)]
-    parameters = frozenset(n.decode() for n in _IDENTIFIER.findall(header, max(name_pos, 0) + len(name)))
+    parameters = frozenset(n.decode() for n in IDENTIFIER_RE.findall(header, max(name_pos, 0) + len(name)))
     facts = FunctionFacts(
         name=name.decode("utf-8", "backslashreplace"),
         static=re.search(rb"\bstatic\b", declaration) is not None,
@@ -218,7 +216,7 @@ def _member_chain(values: list[bytes], at: int, direction: int) -> list[bytes]:
     i = at + direction
     while 0 <= i < len(values):
         value = values[i]
-        if value in (b"->", b".") or _IDENTIFIER.fullmatch(value):
+        if value in (b"->", b".") or IDENTIFIER_RE.fullmatch(value):
             chain.append(value)
         else:
             if value == b";" and direction > 0:
@@ -228,54 +226,16 @@ def _member_chain(values: list[bytes], at: int, direction: int) -> list[bytes]:
     return chain if direction > 0 else chain[::-1]
 
 
-class _Walk:
-    """One pass over a function body's tokens, collecting its events."""
+class _Body:
+    """A function body's tokens, from its `{` (token `brace`) to its `}` (token `close`), and the ways over them."""
 
-    def __init__(self, text: bytes, tokens: list[tuple[int, int]], body: int, close: int, facts: FunctionFacts):
-        self.text, self.tokens, self.body, self.close, self.facts = text, tokens, body, close, facts
-        self.line = text.count(b"\n", 0, tokens[body][0])
-        self.counted_to = tokens[body][0]
-        self.blocks: list[int] = []  # the open nested blocks: index of the first event in each
-        self.tail = False
-        self.tail_after = -1  # token index of the `;` ending the first top-level unconditional return
-        self.conditional_until = -1  # token index after a braceless conditional statement
+    __slots__ = ("brace", "close", "text", "tokens")
 
-    def line_at(self, pos: int) -> int:
-        self.line += self.text.count(b"\n", self.counted_to, pos)
-        self.counted_to = pos
-        return self.line
+    def __init__(self, text: bytes, tokens: list[tuple[int, int]], brace: int, close: int) -> None:
+        self.text, self.tokens, self.brace, self.close = text, tokens, brace, close
 
-    def add(self, event: Event) -> None:
-        event.tail = self.tail
-        event.conditional = event.conditional or self.conditional_until != -1
-        self.facts.events.append(event)
-
-    def run(self) -> None:
-        text, tokens = self.text, self.tokens
-        index = self.body + 1
-        while index < self.close:
-            start, end = tokens[index]
-            value = text[start:end]
-            first = text[start]
-            if self.conditional_until != -1 and index >= self.conditional_until and value != b"else":
-                self.conditional_until = -1
-            if self.tail_after != -1 and index > self.tail_after and not self.tail:
-                self.add(Event(Step.TAIL, start - 1, self.line_at(start)))
-                self.tail = True
-            if value == b"{":
-                self.blocks.append(len(self.facts.events))
-                self.add(Event(Step.BLOCK, start - 1, self.line_at(start)))
-            elif value == b"}":
-                self.end_block(start)
-            elif value in _CONTROL or value == b"else":
-                index = self.control(index, value)
-                continue
-            elif value in (b"return", b"goto"):
-                self.leave(index, value)
-            elif first in _WORD_START:
-                index = self.word(index, value)
-                continue
-            index += 1
+    def value(self, index: int) -> bytes:
+        return _value(self.text, self.tokens[index])
 
     def statement_end(self, index: int) -> int:
         """The token index of the `;` ending the statement at `index` (brackets skipped)."""
@@ -307,20 +267,121 @@ class _Walk:
             index += 1
         return index
 
+    def mentions(self, name: bytes) -> list[int]:
+        """The offset in the file of every token of the body that is `name`."""
+        text, tokens = self.text, self.tokens
+        return [tokens[i][0] - 1 for i in range(self.brace + 1, self.close) if _value(text, tokens[i]) == name]
+
+
+def _flag_scope(body: _Body, opening: int, closing: int) -> str | None:
+    """The scope memalloc_flags_save(…) between the parentheses at `opening` and `closing` saves, if it names one."""
+    names = {body.value(i) for i in range(opening + 1, closing)}
+    for flag, scope in _FLAG_SCOPES.items():
+        if flag in names:
+            return scope
+    return None
+
+
+def _save_target(body: _Body, index: int) -> tuple[Target, str]:
+    """Where `x = memalloc_nofs_save()` at token `index` puts its value: the tokens back to the statement's start."""
+    back = index - 1
+    if body.value(back) == b"return":
+        return Target.RETURN, ""
+    if body.value(back) != b"=":
+        return Target.OTHER, ""
+    lvalue: list[bytes] = []
+    back -= 1
+    while back > body.brace and body.value(back) not in (b";", b"{", b"}", b",", b"(", b")"):
+        lvalue.insert(0, body.value(back))
+        back -= 1
+    if not lvalue:
+        return Target.OTHER, ""
+    name = lvalue[-1].decode("utf-8", "backslashreplace")
+    if len(lvalue) >= 2 and lvalue[-2] in (b"->", b"."):
+        return Target.FIELD, name
+    if len(lvalue) >= 2 and lvalue[-2] == b"*":
+        return Target.OTHER, name
+    return Target.LOCAL, name
+
+
+def _restore_target(body: _Body, opening: int, closing: int, parameters: frozenset[str]) -> tuple[Target, str]:
+    """What the restore whose arguments run between the parentheses at `opening` and `closing` restores."""
+    values = [body.value(i) for i in range(opening + 1, closing)]
+    if not values or not IDENTIFIER_RE.fullmatch(values[-1]):
+        return Target.OTHER, ""
+    name = values[-1].decode("utf-8", "backslashreplace")
+    if len(values) >= 2 and values[-2] in (b"->", b"."):
+        return Target.FIELD, name
+    if len(values) == 1:
+        return (Target.PARAMETER if name in parameters else Target.LOCAL), name
+    return Target.OTHER, name
+
+
+class _Walk:
+    """One pass over a function body's tokens, collecting its events."""
+
+    def __init__(self, text: bytes, tokens: list[tuple[int, int]], brace: int, close: int, facts: FunctionFacts):
+        self.text, self.tokens, self.close, self.facts = text, tokens, close, facts
+        self.body = _Body(text, tokens, brace, close)
+        self.line = text.count(b"\n", 0, tokens[brace][0])
+        self.counted_to = tokens[brace][0]
+        self.blocks: list[int] = []  # the open nested blocks: index of the first event in each
+        self.tail = False
+        self.tail_after = -1  # token index of the `;` ending the first top-level unconditional return
+        self.conditional_until = -1  # token index after a braceless conditional statement
+
+    def line_at(self, pos: int) -> int:
+        self.line += self.text.count(b"\n", self.counted_to, pos)
+        self.counted_to = pos
+        return self.line
+
+    def add(self, event: Event) -> None:
+        event.tail = self.tail
+        event.conditional = event.conditional or self.conditional_until != -1
+        self.facts.events.append(event)
+
+    def run(self) -> None:
+        text, tokens = self.text, self.tokens
+        index = self.body.brace + 1
+        while index < self.close:
+            start, end = tokens[index]
+            value = text[start:end]
+            first = text[start]
+            if self.conditional_until != -1 and index >= self.conditional_until and value != b"else":
+                self.conditional_until = -1
+            if self.tail_after != -1 and index > self.tail_after and not self.tail:
+                self.add(Event(Step.TAIL, start - 1, self.line_at(start)))
+                self.tail = True
+            if value == b"{":
+                self.blocks.append(len(self.facts.events))
+                self.add(Event(Step.BLOCK, start - 1, self.line_at(start)))
+            elif value == b"}":
+                self.end_block(start)
+            elif value in _CONTROL or value == b"else":
+                index = self.control(index, value)
+                continue
+            elif value in (b"return", b"goto"):
+                self.leave(index, value)
+            elif first in _WORD_START:
+                index = self.word(index, value)
+                continue
+            index += 1
+
     def control(self, index: int, value: bytes) -> int:
         """if/for/while/switch (…) or else: a body without braces is a conditional statement."""
+        body = self.body
         after = index + 1
-        if value != b"else" and after < self.close and _value(self.text, self.tokens[after]) == b"(":
+        if value != b"else" and after < self.close and body.value(after) == b"(":
             # the condition's own calls are events too; walk them before the body
-            closing = self.matching(after)
+            closing = body.matching(after)
             self.scan_range(after + 1, closing)
             after = closing + 1
         if after < self.close:
-            following = _value(self.text, self.tokens[after])
+            following = body.value(after)
             if following not in (b"{", b"if") and value != b"switch":
                 if value == b"while" and following == b";":  # do { } while (x);
                     return after
-                self.conditional_until = self.statement_end(after) + 1
+                self.conditional_until = body.statement_end(after) + 1
         return after
 
     def scan_range(self, index: int, stop: int) -> None:
@@ -332,8 +393,8 @@ class _Walk:
             index += 1
 
     def word(self, index: int, value: bytes) -> int:
+        """A name: a call, a save or a restore when `(` follows; the index of the token to read next."""
         text, tokens = self.text, self.tokens
-        start = tokens[index][0]
         following = index + 1
         previous = _value(text, tokens[index - 1])
         if (
@@ -343,18 +404,14 @@ class _Walk:
             or previous in (b"->", b".")
         ):
             return index + 1
-        closing = self.matching(following)
-        line = self.line_at(start)
+        closing = self.body.matching(following)
         if value in SAVES:
-            scope = SAVES[value]
-            if scope is None:
-                scope = self.flag_scope(following, closing)
-                if scope is None:
-                    return closing + 1
-            target, target_name = self.save_target(index)
-            self.add(Event(Step.SAVE, start - 1, line, value.decode(), scope, target, target_name))
-        elif value in RESTORES:
-            target, target_name = self.restored(following, closing)
+            return self.save(index, value, closing)
+        start = tokens[index][0]
+        line = self.line_at(start)
+        if value in RESTORES:
+            target, target_name = _restore_target(self.body, following, closing, self.facts.parameters)
+            self.track(target, target_name)
             self.add(Event(Step.RESTORE, start - 1, line, value.decode(), RESTORES[value], target, target_name))
         else:
             name = value.decode("utf-8", "backslashreplace")
@@ -362,60 +419,22 @@ class _Walk:
         # calls in the arguments come after this one in source order, which is where the reading wants them
         return following + 1
 
-    def flag_scope(self, opening: int, closing: int) -> str | None:
-        names = {_value(self.text, self.tokens[i]) for i in range(opening + 1, closing)}
-        for flag, scope in _FLAG_SCOPES.items():
-            if flag in names:
-                return scope
-        return None
+    def save(self, index: int, value: bytes, closing: int) -> int:
+        """A save whose arguments close at `closing`; the index of the token to read next."""
+        start = self.tokens[index][0]
+        line = self.line_at(start)
+        scope = SAVES[value] or _flag_scope(self.body, index + 1, closing)
+        if scope is None:
+            return closing + 1  # memalloc_flags_save() of no scope this reading knows
+        target, target_name = _save_target(self.body, index)
+        self.track(target, target_name)
+        self.add(Event(Step.SAVE, start - 1, line, value.decode(), scope, target, target_name))
+        return index + 2
 
-    def save_target(self, index: int) -> tuple[Target, str]:
-        """Where `x = memalloc_nofs_save()` puts its value: the tokens back to the statement's start."""
-        text, tokens = self.text, self.tokens
-        back = index - 1
-        if _value(text, tokens[back]) == b"return":
-            return Target.RETURN, ""
-        if _value(text, tokens[back]) != b"=":
-            return Target.OTHER, ""
-        lvalue: list[bytes] = []
-        back -= 1
-        while back > self.body and _value(text, tokens[back]) not in (b";", b"{", b"}", b",", b"(", b")"):
-            lvalue.insert(0, _value(text, tokens[back]))
-            back -= 1
-        if not lvalue:
-            return Target.OTHER, ""
-        name = lvalue[-1].decode("utf-8", "backslashreplace")
-        if len(lvalue) >= 2 and lvalue[-2] in (b"->", b"."):
-            return Target.FIELD, name
-        if len(lvalue) >= 2 and lvalue[-2] == b"*":
-            return Target.OTHER, name
-        self.track(name)
-        return Target.LOCAL, name
-
-    def restored(self, opening: int, closing: int) -> tuple[Target, str]:
-        values = [_value(self.text, self.tokens[i]) for i in range(opening + 1, closing)]
-        if not values or not _IDENTIFIER.fullmatch(values[-1]):
-            return Target.OTHER, ""
-        name = values[-1].decode("utf-8", "backslashreplace")
-        if len(values) >= 2 and values[-2] in (b"->", b"."):
-            return Target.FIELD, name
-        if len(values) == 1:
-            if name in self.facts.parameters:
-                return Target.PARAMETER, name
-            self.track(name)
-            return Target.LOCAL, name
-        return Target.OTHER, name
-
-    def track(self, name: str) -> None:
+    def track(self, target: Target, name: str) -> None:
         """Every token position where a local save target or restored local is named in this function."""
-        if name in self.facts.mentions:
-            return
-        encoded = name.encode()
-        self.facts.mentions[name] = [
-            self.tokens[i][0] - 1
-            for i in range(self.body + 1, self.close)
-            if _value(self.text, self.tokens[i]) == encoded
-        ]
+        if target is Target.LOCAL and name not in self.facts.mentions:
+            self.facts.mentions[name] = self.body.mentions(name.encode())
 
     def leave(self, index: int, value: bytes) -> None:
         """return or goto: an unconditional one makes the events of its block before it an exit path."""
@@ -426,7 +445,7 @@ class _Walk:
                 event.exits = True
         elif value == b"return" and self.tail_after == -1:
             # the statement's own calls (return foo();) are still the main path; the tail starts after it
-            self.tail_after = self.statement_end(index)
+            self.tail_after = self.body.statement_end(index)
 
     def end_block(self, start: int) -> None:
         if self.blocks:
