@@ -1,4 +1,4 @@
-"""Results of read-side queries, kept until the next release is ingested (the only time data changes)."""
+"""Results of read-side queries, kept until a writer stores a change (app.models.DataChange)."""
 
 import functools
 import inspect
@@ -9,7 +9,7 @@ from typing import Any, Final, ParamSpec, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Attribution, Release, ScopeAnalysis, ScopeFinding
+from app.models import DataChange
 
 MAX_ENTRIES: Final = 4096
 P = ParamSpec("P")
@@ -18,25 +18,11 @@ _store: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 
 
 def data_version(session: Session) -> tuple[Any, ...]:
-    """Changes whenever a release, an interval's attribution or a release's scope reading (`nofs scopes`, which
-    stores no release) is stored, redone or removed; asked once per session."""
+    """Changes whenever a writer stores a change the pages show (a release, an interval's attribution, a backfill
+    batch, a release's scope reading): the count of app.models.DataChange rows, asked once per session."""
     if "data_version" not in session.info:
-        attributions = select(func.count(), func.max(Attribution.attributed_at)).select_from(Attribution).subquery()
-        analyses = select(func.count(), func.max(ScopeAnalysis.analysed_at)).select_from(ScopeAnalysis).subquery()
-        row = session.execute(
-            select(
-                func.count(Release.id),
-                func.max(Release.id),
-                func.max(Release.ingested_at),
-                select(attributions.c[0]).scalar_subquery(),
-                select(attributions.c[1]).scalar_subquery(),
-                select(analyses.c[0]).scalar_subquery(),
-                select(analyses.c[1]).scalar_subquery(),
-                # findings read again under an unchanged analysis row still get new ids
-                select(func.max(ScopeFinding.id)).scalar_subquery(),
-            )
-        ).one()
-        session.info["data_version"] = (str(session.get_bind().engine.url), *row)
+        changes = session.execute(select(func.count()).select_from(DataChange)).scalar_one()
+        session.info["data_version"] = (str(session.get_bind().engine.url), changes)
     return session.info["data_version"]
 
 

@@ -327,3 +327,16 @@ class ScopeFinding(Base):
     how: Mapped[str] = mapped_column(String(16))  # 'here' (same function) or 'callers' (every caller, chain)
     text: Mapped[str] = mapped_column(Text)  # the source line, bounded as occurrences' text
     evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class DataChange(Base):
+    """One change of what the read side shows, stored in the transaction that makes it: a release stored or
+    removed, an interval attributed, a batch of a backfill, a release's scope reading. The read side's cache
+    key is their count (app/cache.py): rows are only added, so the count grows with every commit of a change,
+    in whatever order concurrent writers commit, and no writer waits on another for it."""
+
+    __tablename__ = "data_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    what: Mapped[str] = mapped_column(String(255))  # "release v6.8 stored", "scopes of v6.8 read", …
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())

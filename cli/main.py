@@ -67,11 +67,32 @@ def db_revision(message: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1))
+@one_line_errors
 def serve_command(host: str, port: int, workers: int) -> None:
-    """Serve the dashboard (it reads only the database: no repository is needed)."""
+    """Serve the dashboard (it reads only the database: no repository is needed). A database at an older schema
+    than this nofs is upgraded first, as `nofs ingest` would."""
     import uvicorn
 
+    _upgrade_an_older_schema()
     uvicorn.run("app.main:app", host=host, port=port, workers=workers, log_level="info")
+
+
+def _upgrade_an_older_schema() -> None:
+    """After an upgrade of nofs, its first `nofs serve` would otherwise find tables it does not know. A database
+    never migrated is left alone (the pages say what to run)."""
+    from app.db import make_engine, safe_url
+    from app.settings import get_settings
+    from migrations.runner import HEAD_REVISION, current_revision, upgrade
+
+    url = get_settings().database_url
+    engine = make_engine(url)
+    try:
+        at = current_revision(engine)
+        if at is not None and at != HEAD_REVISION:
+            upgrade(engine)
+            click.echo(f"nofs: {safe_url(url)} upgraded from schema {at} to {HEAD_REVISION}", err=True)
+    finally:
+        engine.dispose()
 
 
 main.add_command(work.ingest_command)

@@ -78,6 +78,7 @@ def write_attribution(
     the same keys -> each row's change in uses by kind of change (a row without one changed no uses). `fixes`:
     the interval's Fixes: trailers, with a meta of each fixing commit in `fix_metas`."""
     store.delete_attribution(session, release_id)
+    store.record_change(session, f"interval of release {release_id} attributed (from {header.get('from_tag')})")
     session.execute(insert(table_of(Attribution)), {"release_id": release_id, **header})
     commit_ids = _commit_ids(session, {**metas, **fix_metas})
     write_fixes(session, release_id, fixes, commit_ids)

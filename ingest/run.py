@@ -476,6 +476,7 @@ class _Run:
             },
         ).scalar_one()
         store.write_release_rows(session, release_id, kept, subsystem_of, counts)
+        store.record_change(session, f"release {target.name} {'stored again' if moved else 'stored'}")
         self.in_flight.difference_update(prepared.to_scan)
         self.stats.releases_ingested.append(target.name)
         uses = sum(c.uses for blob_id in kept.values() for c in counts[blob_id].values())

@@ -29,6 +29,7 @@ from app.models import (
     BlobCount,
     CommitChange,
     CommitFix,
+    DataChange,
     MaintainersFile,
     Occurrence,
     Path,
@@ -366,6 +367,12 @@ def stored_releases(session: Session) -> dict[str, StoredRelease]:
     return {row.tag: StoredRelease(*row) for row in session.execute(query)}
 
 
+def record_change(session: Session, what: str) -> None:
+    """Say, in the transaction that makes it, that what the read side shows has changed: its cache key is the
+    count of these rows (app.models.DataChange). Every writer calls it once a transaction that changes data."""
+    session.execute(insert(table_of(DataChange)), {"what": what[: DataChange.what.type.length]})
+
+
 def reclassify(session: Session, version_of: Callable[[str], ReleaseVersion | None]) -> int:
     """Give stored releases the line, series and sort key the current rules derive from their tags
     (releases stored before a rule changed, or before lines existed); how many changed."""
@@ -378,6 +385,8 @@ def reclassify(session: Session, version_of: Callable[[str], ReleaseVersion | No
         if now != {"sort_key": release.sort_key, "line": release.line, "series": release.series}:
             session.execute(update(Release).where(Release.id == release.id).values(**now))
             changed += 1
+    if changed:
+        record_change(session, f"{changed} release(s) given a new line")
     return changed
 
 
@@ -389,6 +398,8 @@ def drop_moved_refs(session: Session, current: dict[str, str]) -> list[str]:
         if release.line == "ref" and release.series in current and current[release.series] != release.tag:
             delete_release(session, release.id)
             dropped.append(release.tag)
+    if dropped:
+        record_change(session, f"moving ref(s) dropped: {', '.join(dropped)}")
     return dropped
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.models import Path as PathRow
 from app.models import Release, ReleaseFile, ScopeAnalysis, ScopeFinding
 from app.scope_rules import RULE_VERSION
+from ingest import store
 from tests.gitrepo import RepoBuilder
 from tests.kernel_like import MAINTAINERS, build_history
 
@@ -160,7 +161,8 @@ READ = {"v2.0": (2, 9, 4), "v2.1": (4, 12, 6)}  # files read, functions read, us
 
 
 def store_findings(engine: Engine, rule: int = RULE_VERSION) -> None:
-    """The rows `nofs scopes` would store for v2.0 and v2.1, each finding under its file's subsystem then."""
+    """The rows `nofs scopes` would store for v2.0 and v2.1, each finding under its file's subsystem then, and the
+    change recorded."""
     with Session(engine) as session, session.begin():
         ids = {tag: id for tag, id in session.execute(select(Release.tag, Release.id))}
         for tag, (files, functions, uses) in READ.items():
@@ -187,3 +189,4 @@ def store_findings(engine: Engine, rule: int = RULE_VERSION) -> None:
                     evidence=evidence,
                 )
             )
+        store.record_change(session, "scopes of v2.0 and v2.1 read")  # as `nofs scopes` does

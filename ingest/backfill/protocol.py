@@ -103,6 +103,7 @@ def fill_in(
             with sessions() as session, session.begin():
                 store.lock_writes(session)
                 done += backfill.write(session, batch, found)
+                store.record_change(session, f"{backfill.name}: {len(batch)} {backfill.unit} filled in")
         finally:
             if claim is not None:
                 claims.give_back(claim)

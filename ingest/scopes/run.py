@@ -77,6 +77,7 @@ def read_releases(engine: Engine, options: ScopeOptions) -> ScopeStats:
         reading = read_scopes(files, functools.partial(log.info, "scopes %s: %s", tag), facts)
         with Session(engine) as session, session.begin():
             _store(session, mapper, release_id, tree_id, reading, files, options.line_max_chars)
+            store.record_change(session, f"scopes of {tag} read")
         stats.read.append(tag)
         stats.redundant[tag] = sum(1 for f in reading.findings if f.kind is Finding.REDUNDANT)
     stats.seconds = time.monotonic() - began

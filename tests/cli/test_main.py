@@ -57,3 +57,25 @@ def test_a_command_line_not_understood_is_one_line_and_status_2(args: list[str],
 def test_a_group_asked_for_alone_shows_its_help() -> None:
     result = nofs("report")
     assert "Commands:" in result.output and "callee" in result.output and "nofs: error" not in result.output
+
+
+def test_serve_upgrades_a_database_at_an_older_schema(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from app.db import make_engine
+    from migrations.runner import HEAD_REVISION, alembic_config, current_revision
+
+    engine = make_engine(db_url)
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0008")
+    served: list[str] = []
+    monkeypatch.setattr("uvicorn.run", lambda app, **_: served.append(app))
+    result = nofs("serve", "--port", "8123")
+    assert result.exit_code == 0 and served == ["app.main:app"], result.output
+    assert f"upgraded from schema 0008 to {HEAD_REVISION}" in result.stderr
+    assert current_revision(engine) == HEAD_REVISION and "data_changes" in inspect(engine).get_table_names()
+    assert "upgraded" not in nofs("serve").stderr  # a current schema is left as it is
+    engine.dispose()

@@ -1,13 +1,16 @@
 """The bulk helpers every write goes through: the same rows back on SQLite (executemany) and PostgreSQL (COPY)."""
 
 from datetime import UTC, datetime
+from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from app.context_rules import Role
-from app.models import Blob, Commit, Occurrence
+from app.models import Blob, Commit, DataChange, Occurrence
 from ingest.context import OccurrenceContext
+from ingest.run import IngestOptions, ingest
+from ingest.scopes.run import ScopeOptions, read_releases
 from ingest.store import (
     CALLEE_CHARS,
     FLAGS_CHARS,
@@ -18,6 +21,7 @@ from ingest.store import (
     insert_ids,
     insert_rows,
 )
+from tests.kernel_like import WITH_STABLE, build_history
 
 AWKWARD_LINES = [
     '\tpr_err("a\\tb\\\\c\\n", GFP_NOFS);',  # tabs, backslashes, escapes as C writes them
@@ -95,3 +99,32 @@ def test_context_columns_are_null_for_other_kinds_and_fit_their_columns() -> Non
     wide = context_columns(OccurrenceContext(Role.ARGUMENT, "f" * 300, 2, many))
     assert len(wide["callee"]) == CALLEE_CHARS and len(wide["flags"]) <= FLAGS_CHARS
     assert wide["flags"].split() == list(many[: len(wide["flags"].split())])  # whole names, in order
+
+
+def _changes(engine: Engine) -> list[str]:
+    with Session(engine) as session:
+        return list(session.execute(select(DataChange.what).order_by(DataChange.id)).scalars())
+
+
+def test_every_writer_records_its_change_and_a_run_that_changes_nothing_records_none(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """The read side's cache key is the count of recorded changes: a writer that forgot would leave every
+    running server answering from what it read before (a backfill did, before the changes were recorded)."""
+    build_history(tmp_path / "linux")
+    options = IngestOptions(str(tmp_path / "linux"), tmp_path / "cache", WITH_STABLE, jobs=1)
+    stats = ingest(engine, options)
+    first = _changes(engine)
+    tags = stats.releases_ingested
+    assert sorted(w for w in first if w.startswith("release ")) == sorted(f"release {tag} stored" for tag in tags)
+    assert len([w for w in first if w.startswith("interval of release ")]) == len(tags)  # one attribution each
+    ingest(engine, options)
+    assert _changes(engine) == first  # nothing new, nothing recorded
+    scope_options = ScopeOptions(str(tmp_path / "linux"), tmp_path / "cache", ("*.c", "*.h"), 240, ("v2.0",))
+    read_releases(engine, scope_options)
+    assert _changes(engine)[len(first) :] == ["scopes of v2.0 read"]
+    with engine.begin() as connection:  # what a database ingested before the occurrence context holds
+        connection.execute(update(Occurrence).values(role=None, callee=None, argument=None, flags=None, negated=None))
+    ingest(engine, options)
+    filled = _changes(engine)[len(first) + 1 :]
+    assert filled and all(w.startswith("occurrence context: ") and w.endswith("blob(s) filled in") for w in filled)
