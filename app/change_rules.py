@@ -1,4 +1,4 @@
-"""What kind of change removed or added an occurrence (issue 13), as ingest/change_kinds.py decides it.
+"""What kind of change removed or added an occurrence, as ingest/change_kinds.py decides it.
 
 The kinds and their rule texts live here so that pages, the API and the report can state the rule without
 importing the ingest (app/ never imports ingest/).

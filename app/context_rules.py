@@ -1,4 +1,4 @@
-"""What an occurrence of a tracked identifier does where it stands (issue 13), as ingest/context.py decides it.
+"""What an occurrence of a tracked identifier does where it stands, as ingest/context.py decides it.
 
 The roles and the rule texts live here, beside the lists the parser reads, so that a page or an API answer
 can state the rule without importing the ingest (app/ never imports ingest/).

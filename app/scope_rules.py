@@ -1,4 +1,4 @@
-"""What `nofs scopes` finds and by which rule (issue 13, item 2): the names and texts pages, the API and the
+"""What `nofs scopes` finds and by which rule: the names and texts pages, the API and the
 CLI print beside every scope figure. How the rules are applied is ingest/scopes/facts.py and ingest/scopes/graph.py."""
 
 from enum import StrEnum

@@ -5,7 +5,7 @@
 
 Every .c/.h blob of the tree is scanned with ingest/count.py's Matcher (all tracked identifiers, as the
 ingest does). Timed in the same run: the scan alone (the baseline), and the context of every code
-occurrence of every tracked identifier (the cost issue 13 adds). Then, for the code occurrences of
+occurrence of every tracked identifier (the cost the occurrence context adds). Then, for the code occurrences of
 GFP_NOFS and GFP_NOIO, the callee from ingest/context.py is compared with `simple_callee`, an independent
 method written for this check and sharing no code with the parser: the source lines before the occurrence
 (up to LOOKBACK_LINES) as one string, comments and literals cut out by regular expressions, balanced

@@ -4,7 +4,7 @@
     git archive BASE | tar -x -C /tmp/nofs_base
     python bench/ingest_ab.py ~/linux-history /tmp/nofs_base . [--runs 3] [--jobs N]
 
-Each run is `python -m cli.main ingest --stable --no-commits` (the releases: what the issue 2 benchmark
+Each run is `python -m cli.main ingest --stable --no-commits` (the releases: what bench/ingest_vs_git_grep.py
 times against git grep; `--commits` attributes the intervals too, the whole ingest) into a fresh SQLite
 file, started in the checkout's directory so that its own
 `app`, `ingest` and `migrations` are imported (the venv's editable install comes after the working

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""nofs on a mainline-shaped history: 100+ releases, 100,000+ commits on a real kernel tree (issue 11, item 7).
+"""nofs on a mainline-shaped history: 100+ releases, 100,000+ commits on a real kernel tree.
 
     apt-get update
     ../shared/scripts/kernel-history.py --download ~/kernel-debs

@@ -5,8 +5,8 @@
     DATABASE_URL=sqlite:///… python bench/web_load.py api
 
 Both apps run in their own uvicorn process (one worker each) on 127.0.0.1; wrk opens the same number
-of connections to each URL in turn. Targets (issue 3, pages): >= 50 % of the baseline's requests/s and
-a p99 <= 3x the baseline's. Targets (issue 4, API): >= 70 % and <= 2x; a 304 answer >= 90 %.
+of connections to each URL in turn. Targets for the pages: >= 50 % of the baseline's requests/s and
+a p99 <= 3x the baseline's. Targets for the API: >= 70 % and <= 2x; a 304 answer >= 90 %.
 """
 
 import argparse

@@ -1,4 +1,4 @@
-"""change kinds: what kind of change each commit's change in uses was (issue 13)
+"""change kinds: what kind of change each commit's change in uses was
 
 Revision ID: 0005
 Revises: 0004

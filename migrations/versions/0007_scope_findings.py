@@ -1,4 +1,4 @@
-"""scope findings: what `nofs scopes` read at a release (issue 13, item 2)
+"""scope findings: what `nofs scopes` read at a release
 
 Revision ID: 0007
 Revises: 0006

@@ -1,4 +1,4 @@
-"""scope tally index: the scope findings' counts read from an index alone (issue 13)
+"""scope tally index: the scope findings' counts read from an index alone
 
 Revision ID: 0008
 Revises: 0007
