@@ -448,5 +448,8 @@ def test_any_input_gives_a_context(parts: list[bytes]) -> None:
     source = b"".join(parts)
     for pos in code_positions(source, "GFP_NOFS"):
         got = context_at(source, pos)
-        assert got.role in Role
         assert (got.callee is None) == (got.argument_index is None)
+        assert got.role is not Role.ARGUMENT or got.callee is not None  # an argument is an argument of a call
+        assert got.role is not Role.CALL or got.callee is None  # the name called is no argument
+        assert list(got.flags) == sorted(set(got.flags))
+        assert got.reason  # every decision names the rule that made it

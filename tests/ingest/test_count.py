@@ -147,7 +147,12 @@ def test_any_input_counts_exactly_what_git_grep_counts(parts: list[bytes]) -> No
         scan = Matcher(NAMES, engine=engine).scan(data)
         if not scan.binary:
             assert len(scan.occurrences) == git_grep_w(data, NAMES)
-            assert all(o.kind in Kind for o in scan.occurrences)
+            for o in scan.occurrences:  # each is where it says: its name at its offset, line and column
+                assert data[o.offset : o.offset + len(o.identifier)] == o.identifier.encode()
+                assert (data.count(b"\n", 0, o.offset) + 1, o.offset - data.rfind(b"\n", 0, o.offset)) == (
+                    o.line,
+                    o.col,
+                )
 
 
 def test_word_finder_finds_whole_words_only_as_git_grep_w_does() -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, text
 
 from tests.databases import admin
 from tests.dump import dump, wipe
-from tests.ingest.test_resume import build
+from tests.many_releases import build
 
 
 def ingest_process(repo: Path, *extra: str) -> subprocess.Popen[str]:

@@ -13,27 +13,9 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.dump import dump, wipe
-from tests.gitrepo import RepoBuilder
+from tests.many_releases import RELEASES, build
 
-RELEASES = 12
-FILES = 240
-KILLS = 10  # issue 6: ten in a row, then a final run
-
-
-def source(release: int, index: int) -> bytes:
-    # every release rewrites a fifth of the files; some hold tracked names, some do not
-    generation = release if index % 5 == release % 5 else 0
-    body = "".join(f"\tp{k} = kmalloc({generation}, GFP_NOFS); /* GFP_NOIO */\n" for k in range(index % 4))
-    return f"int f{index}_{generation}(void)\n{{\n{body}\treturn 0;\n}}\n".encode() + b"x" * 2000
-
-
-def build(path: Path) -> None:
-    repo = RepoBuilder(path)
-    maintainers = b"".join(f"AREA {d}\nS:\tMaintained\nF:\tdir{d}/\n\n".encode() for d in range(8))
-    for release in range(1, RELEASES + 1):
-        files = {f"dir{i % 8}/sub{i % 3}/file{i}.c": source(release, i) for i in range(FILES)}
-        repo.commit({"MAINTAINERS": maintainers, **files}, f"v1.{release}")
-        repo.tag(f"v1.{release}", annotated=release % 2 == 0)
+KILLS = 10  # ten in a row, then a final run
 
 
 def ingest_process(repo: Path) -> subprocess.Popen[bytes]:

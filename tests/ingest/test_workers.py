@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from tests.dump import dump, wipe
-from tests.ingest.test_resume import RELEASES, build
+from tests.many_releases import RELEASES, build
 
 WORKERS = 3
 
