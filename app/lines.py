@@ -8,6 +8,9 @@ questions, so the answer lives here once.
 - stable: `v6.1.170`, `v2.6.39.4`, on the series of its mainline release (`v6.1`, `v2.6.39`);
 - ref: a moving ref (a maintainer's `for-next` branch, the newest `next-*` tag), a provisional point
   after the newest release, replaced when it moves; its series is the ref as asked for (`next-*`).
+
+Those are the kernel's lines. A repository whose releases are `X.Y.0`, `X.Y.1`, … on one branch (bcachefs-tools,
+xfsprogs, OpenZFS) has one line: its scheme is flat, and every release is a mainline release in version order.
 """
 
 from collections.abc import Sequence
@@ -16,6 +19,26 @@ from typing import Protocol, TypeVar
 
 # The kernel's release tags, every line: which lines an ingest takes is chosen by --rc and --stable.
 KERNEL_TAG_PATTERN = r"^v\d+(\.\d+)+(-rc\d+)?$"
+
+
+class Scheme(StrEnum):
+    """How a repository's release tags make lines: chosen per repository, stored with it."""
+
+    KERNEL = "kernel"
+    FLAT = "flat"
+
+
+SCHEME_RULES: dict[Scheme, str] = {
+    Scheme.KERNEL: "the kernel's lines: mainline releases vX.Y (v2.6.X in the 2.6 era), their release candidates "
+    "vX.Y-rcN, and stable releases vX.Y.Z on the series of vX.Y",
+    Scheme.FLAT: "one line: every release in version order (X.Y.0, X.Y.1, … on one branch), pre-releases "
+    "(-rcN, -betaN, …) before the release they lead to",
+}
+SCHEME_GUESS = (
+    "guessed from the tags: the kernel's lines when the release tags look like the kernel's (vX.Y, vX.Y-rcN, "
+    "vX.Y.Z, and no vX.Y.0), one line when a tag is X.Y.0 or none has the kernel's shape; "
+    "nofs ingest --lines kernel|flat chooses"
+)
 
 
 class Line(StrEnum):
@@ -98,14 +121,16 @@ def predecessors(releases: Sequence[R]) -> list[R | None]:
     return out
 
 
-def groups(releases: Sequence[R]) -> list[tuple[str, tuple[R, ...]]]:
+def groups(releases: Sequence[R], scheme: Scheme = Scheme.KERNEL) -> list[tuple[str, tuple[R, ...]]]:
     """Releases by line for a selector or a list, each group newest first: the main axis, then each stable
-    series (newest series first), then the release candidates of earlier cycles."""
+    series (newest series first), then the release candidates of earlier cycles. A flat scheme's one line
+    is "Releases", not "Mainline": there is no other line."""
     refs = tuple(r for r in reversed(releases) if r.line == Line.REF)
     provisional = [("Provisional (moving refs)", refs)] if refs else []
     axis = tuple(r for r in main_axis(releases) if r.line != Line.REF)
     if len(axis) + len(refs) == len(releases):
-        label = "Releases" if not any(r.line == Line.MAINLINE for r in releases) else "Mainline"
+        one_line = scheme == Scheme.FLAT or not any(r.line == Line.MAINLINE for r in releases)
+        label = "Releases" if one_line else "Mainline"
         return [*provisional, (label, axis[::-1])]
     out: list[tuple[str, tuple[R, ...]]] = [*provisional, ("Mainline", axis[::-1])]
     series: dict[str, list[R]] = {}

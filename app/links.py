@@ -1,10 +1,13 @@
 """Every link the dashboard makes, built in one place: to its own pages and API, quoting what it puts in a
 URL (a path may hold # ? & % or spaces, a subsystem name a slash), and out to source trees."""
 
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from app.queries.releases import ReleaseRef
-from app.settings import get_settings
+from app.web_views import WebViews
+
+if TYPE_CHECKING:  # app.queries imports this module's page addresses
+    from app.queries.releases import ReleaseRef
 
 API = "/api/v1"
 
@@ -27,14 +30,27 @@ def api_url(*segments: str) -> str:
     return "/".join([API, *(quote(segment, safe="/") for segment in segments)])
 
 
-def commit_url(oid: str) -> str:
-    """A commit on the web (NOFS_COMMIT_URL)."""
-    return get_settings().commit_url.replace("{commit}", oid)
+def commit_url(links: WebViews | None, oid: str) -> str | None:
+    """A commit on the web, where the repository's web views (app/queries/repository.py) put it; None: nowhere."""
+    if links is None or links.commit_url is None:
+        return None
+    return links.commit_url.replace("{commit}", oid)
 
 
-def source_links(release: ReleaseRef, path: str, line: int) -> list[tuple[str, str]]:
-    """(name, URL) of a source line at a release, in the trees that hold the release's line: a stable
-    tag is in linux-stable, not in torvalds/linux."""
-    templates = get_settings().source_urls.get(release.line, {})
-    values = {"tag": quote(release.tag), "commit": release.commit_id, "path": quote(path), "line": line}
-    return [(name, template.format(**values)) for name, template in templates.items()]
+def source_links(links: WebViews | None, release: "ReleaseRef", path: str, line: int) -> list[tuple[str, str]]:
+    """(name, URL) of a source line at a release, in the trees that hold the release's line (the kernel's stable
+    tags are in linux-stable, not in torvalds/linux); a moving ref by its commit, having no tag on the web."""
+    if links is None:
+        return []
+    tag = release.commit_id if release.provisional else release.tag
+    values = {"tag": quote(tag), "commit": release.commit_id, "path": quote(path), "line": line}
+    return [(name, template.format(**values)) for name, template in links.source_templates(release.line).items()]
+
+
+def links_rule(links: WebViews | None) -> str:
+    """Where the links out go, said next to them."""
+    if links is None:
+        return (
+            "not linked: no web view is known for the repository's remote (NOFS_COMMIT_URL and NOFS_SOURCE_URL set one)"
+        )
+    return f"linked to {links.name}"

@@ -63,6 +63,19 @@ class Release(Base):
     maintainers_file: Mapped["MaintainersFile"] = relationship()
 
 
+class Repository(Base):
+    """The repository ingested, one row (id 1): how its tags make lines (app.lines.Scheme, and why), and where
+    its commits and source lines are on the web (app.web_views.WebViews as JSON; None: nowhere known)."""
+
+    __tablename__ = "repository"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scheme: Mapped[str] = mapped_column(String(16))
+    scheme_rule: Mapped[str] = mapped_column(Text)
+    remote: Mapped[str | None] = mapped_column(Text)  # origin's URL, or the URL ingested
+    web: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
 class Blob(Base):
     """A file content that holds tracked identifiers (or was skipped as binary); never changes once stored."""
 

@@ -8,11 +8,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.lines import KERNEL_TAG_PATTERN
 
-# Where a source line is shown on the web, per release line (source_urls below).
-ELIXIR = "https://elixir.bootlin.com/linux/{tag}/source/{path}#L{line}"
-GIT_TREE = "https://git.kernel.org/pub/scm/linux/kernel/git/{tree}.git/tree/{{path}}?h={{tag}}#n{{line}}"
-GIT_COMMIT_TREE = "https://git.kernel.org/pub/scm/linux/kernel/git/{tree}.git/tree/{{path}}?id={{commit}}#n{{line}}"
-
 
 def _default_database_url() -> str:
     from platformdirs import user_data_dir  # only when DATABASE_URL is not set
@@ -44,21 +39,15 @@ class Settings(BaseSettings):
     )
     tag_pattern: str = Field(default=KERNEL_TAG_PATTERN, description="regular expression for release tags")
     line_max_chars: int = Field(default=240, description="source lines are stored up to this length")
-    source_urls: dict[str, dict[str, str]] = Field(
-        default={
-            "mainline": {"elixir": ELIXIR, "git.kernel.org": GIT_TREE.format(tree="torvalds/linux")},
-            "rc": {"elixir": ELIXIR, "git.kernel.org": GIT_TREE.format(tree="torvalds/linux")},
-            "stable": {"elixir": ELIXIR, "git.kernel.org": GIT_TREE.format(tree="stable/linux")},
-            # a moving ref has no tag on the web: its commit, in linux-next (which merges every for-next)
-            "ref": {"git.kernel.org": GIT_COMMIT_TREE.format(tree="next/linux-next")},
-        },
-        description="per release line, link name -> URL of a source line; {tag} {commit} {path} {line} are "
-        "filled in (NOFS_SOURCE_URLS, as JSON)",
+    commit_url: str | None = Field(
+        default=None,
+        description="where a commit is shown on the web, {commit} its full id (NOFS_COMMIT_URL); by default the "
+        "address derived from the repository's remote when it was ingested",
     )
-    commit_url: str = Field(
-        # the stable tree holds every mainline commit too, so one address serves final and stable releases
-        default="https://git.kernel.org/pub/scm/linux/kernel/git/stable/linux.git/commit/?id={commit}",
-        description="where a commit is shown on the web; {commit} is its full id",
+    source_url: str | None = Field(
+        default=None,
+        description="where a source line is shown on the web, with {tag} {commit} {path} {line} filled in "
+        "(NOFS_SOURCE_URL); by default derived from the repository's remote",
     )
 
 

@@ -17,20 +17,18 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from pathlib import Path
 
-import psutil
 import pygit2
+from memory import run_sampled  # bench/memory.py: the script's directory is on sys.path
 from sqlalchemy import create_engine, text
 
 from app.registry import NAMES
 from ingest.refs import tag_names
 from ingest.tags import TagSelection, select_tags
 
-SAMPLE_SECONDS = 0.1
 NOOP_RUNS = 3
 
 
@@ -46,36 +44,6 @@ def run_timed(command: list[str], env: dict[str, str]) -> float:
     started = time.perf_counter()
     subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
     return time.perf_counter() - started
-
-
-def run_sampled(command: list[str], env: dict[str, str]) -> int:
-    """Peak memory (bytes) of the whole process tree, sampled (in a run of its own: sampling costs CPU).
-
-    Memory is the sum of PSS (proportional set size): pages shared between the processes (the
-    forkserver's children, git's mapped pack) count once in the sum, not once per process.
-    """
-    process = psutil.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    peak = 0
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            try:
-                tree = [process, *process.children(recursive=True)]
-                peak = max(peak, sum(p.memory_full_info().pss for p in tree if p.is_running()))
-            except psutil.Error:
-                pass
-            time.sleep(SAMPLE_SECONDS)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    code = process.wait()
-    done.set()
-    sampler.join()
-    if code != 0:
-        sys.exit(f"{' '.join(command)} exited {code}")
-    return peak
 
 
 def stored_totals(url: str) -> dict[str, Counter[str]]:

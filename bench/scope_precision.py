@@ -16,7 +16,8 @@ import pygit2
 
 from app.scope_rules import Finding, How
 from ingest.scopes.graph import Found
-from ingest.scopes.run import _c_files
+from ingest.scopes.run import tree_files
+from ingest.scopes.spill import BlobSpill
 from ingest.scopes.tree import read_scopes
 
 
@@ -30,7 +31,7 @@ def main() -> None:
     repo = pygit2.Repository(args.repository)
     began = time.monotonic()
     tree_id = str(repo.revparse_single(args.tag).peel(pygit2.Tree).id)
-    files, _blobs = _c_files(repo, repo.path, tree_id, ("*.c", "*.h"))
+    files = tree_files(repo, repo.path, tree_id, ("*.c", "*.h"), BlobSpill())
     read_at = time.monotonic()
     reading = read_scopes(files)
     done = time.monotonic()

@@ -7,11 +7,17 @@ cli/report.py.
 
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from cli import report, work
 from cli.errors import OneLineGroup, one_line_errors
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from app.lines import Scheme
 
 
 @click.group(cls=OneLineGroup)
@@ -41,9 +47,51 @@ def db_upgrade() -> None:
 
     url = get_settings().database_url
     engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    click.echo(f"database {safe_url(url)} is at the newest schema")
+    try:
+        upgrade(engine)
+        click.echo(f"database {safe_url(url)} is at the newest schema")
+        _record_lines(engine, None, only_if_missing=True)
+    finally:
+        engine.dispose()
+
+
+@db.command("relines")
+@click.option(
+    "--lines",
+    type=click.Choice(["kernel", "flat"]),
+    default=None,
+    help="the release scheme [guessed from the stored tags]",
+)
+@one_line_errors
+def db_relines(lines: str | None) -> None:
+    """Give the stored releases the lines of a release scheme, from their tags alone: no repository, no scan.
+    The kernel's lines (mainline, rc, stable) or one flat line (X.Y.0, X.Y.1, … on one branch); the next
+    `nofs ingest` attributes again each interval whose previous release changed."""
+    from app.db import make_engine
+    from app.lines import Scheme
+    from app.settings import get_settings
+    from migrations.runner import upgrade_if_behind
+
+    engine = make_engine(get_settings().database_url)
+    try:
+        upgrade_if_behind(engine)
+        _record_lines(engine, Scheme(lines) if lines else None, only_if_missing=False)
+    finally:
+        engine.dispose()
+
+
+def _record_lines(engine: "Engine", scheme: "Scheme | None", only_if_missing: bool) -> None:
+    """Recompute the stored releases' lines (once, for a database ingested before repositories were recorded,
+    when `only_if_missing`)."""
+    from sqlalchemy.orm import Session
+
+    from ingest import schemes, store
+
+    with Session(engine) as session, session.begin():
+        if only_if_missing and (store.stored_repository(session) is not None or not store.stored_releases(session)):
+            return
+        choice, changed = schemes.relines(session, scheme)
+    click.echo(f"lines: {choice.scheme} ({choice.rule}); {changed} release(s) changed line")
 
 
 @db.command("revision")
@@ -91,6 +139,7 @@ def _upgrade_an_older_schema() -> None:
         if at is not None and at != HEAD_REVISION:
             upgrade(engine)
             click.echo(f"nofs: {safe_url(url)} upgraded from schema {at} to {HEAD_REVISION}", err=True)
+            _record_lines(engine, None, only_if_missing=True)
     finally:
         engine.dispose()
 

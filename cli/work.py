@@ -5,10 +5,14 @@ import os
 import signal
 import sys
 import time
+from typing import TYPE_CHECKING
 
 import click
 
-from app.lines import KERNEL_TAG_PATTERN
+if TYPE_CHECKING:
+    from ingest.run import IngestOptions
+
+from app.lines import KERNEL_TAG_PATTERN, Scheme
 from app.registry import NAMES
 from cli.errors import Fail, one_line_errors
 
@@ -34,6 +38,13 @@ log = logging.getLogger("nofs")
     help="oldest release to ingest, e.g. v4.12; from a URL, only the history since the release before it is fetched",
 )
 @click.option("--until", default=None, help="newest release to ingest")
+@click.option(
+    "--lines",
+    type=click.Choice(["kernel", "flat"]),
+    default=None,
+    help="how the tags make lines: the kernel's (mainline, rc, stable) or one line in version order (X.Y.0, "
+    "X.Y.1, … on one branch) [guessed from the tags]",
+)
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="processes [all cores]")
 @click.option("--glob", "globs", multiple=True, help="file globs to count in [*.c *.h]")
 @click.option(
@@ -48,6 +59,13 @@ log = logging.getLogger("nofs")
     is_flag=True,
     help="skip attributing each release's change to its commits and merges",
 )
+@click.option(
+    "--scopes",
+    "read_scopes",
+    is_flag=True,
+    help="after each round, read allocation scopes (as nofs scopes) of the newest mainline release and of every "
+    "one ingested after the newest read, and of the moving refs; with --watch, what a deployment's worker does",
+)
 @one_line_errors
 def ingest_command(
     source: str,
@@ -57,21 +75,24 @@ def ingest_command(
     refs: tuple[str, ...],
     since: str | None,
     until: str | None,
+    lines: str | None,
     jobs: int | None,
     globs: tuple[str, ...],
     watch: int | None,
     no_commits: bool,
+    read_scopes: bool,
 ) -> None:
     """Scan SOURCE (a local clone, bare or not, or a URL to mirror) release by release into the database.
 
     By default the mainline releases (v6.7, v2.6.39); --rc adds release candidates, --stable adds stable
     releases. --tags REGEX takes any other tag scheme (zfs-2.2.0, v2_15_0, next-20261120), ordered by
-    the numbers in each tag, or in the regex's named group `version`.
+    the numbers in each tag, or in the regex's named group `version`. A repository whose releases are X.Y.0,
+    X.Y.1, … on one branch (bcachefs-tools, xfsprogs, OpenZFS) is one line in version order: guessed from its
+    tags, or chosen by --lines.
     """
     from sqlalchemy.exc import OperationalError
 
     from app.settings import get_settings
-    from cli.progress import ingest_with_progress
     from ingest.errors import IngestError
     from ingest.run import IngestOptions
     from ingest.tags import TagSelection
@@ -81,7 +102,9 @@ def ingest_command(
     options = IngestOptions(
         source=source,
         cache_dir=settings.cache_dir,
-        selection=TagSelection(tag_pattern or settings.tag_pattern, rc, stable, since, until),
+        selection=TagSelection(
+            tag_pattern or settings.tag_pattern, rc, stable, since, until, Scheme(lines) if lines else None
+        ),
         globs=globs or settings.include_globs,
         names=NAMES,
         line_max_chars=settings.line_max_chars,
@@ -90,14 +113,34 @@ def ingest_command(
         refs=refs,
     )
     if watch is None:
-        click.echo(ingest_with_progress(options, settings.database_url).summary())
+        _round(options, settings.database_url, read_scopes)
         return
     while True:
         try:
-            click.echo(ingest_with_progress(options, settings.database_url).summary())
+            _round(options, settings.database_url, read_scopes)
         except (IngestError, OperationalError) as exc:  # the database restarting, the mirror unreachable…
             log.error("nofs: this round failed, retrying in %d s: %s", watch, str(exc).strip().splitlines()[0])
         time.sleep(watch)
+
+
+def _round(options: "IngestOptions", database_url: str, read_scopes: bool) -> None:
+    """One ingest, then (with --scopes) the scopes of the releases it made newest, as `nofs scopes` reads them."""
+    from cli.progress import ingest_with_progress
+
+    click.echo(ingest_with_progress(options, database_url).summary())
+    if not read_scopes:
+        return
+    from app.db import make_engine
+    from ingest.scopes.run import ScopeOptions, read_releases  # the git machinery: only when asked for
+
+    engine = make_engine(database_url)
+    try:
+        scope_options = ScopeOptions(
+            options.source, options.cache_dir, options.globs, options.line_max_chars, unread=True
+        )
+        click.echo(read_releases(engine, scope_options).summary())
+    finally:
+        engine.dispose()
 
 
 def _stop(signum: int, _frame: object) -> None:
@@ -119,7 +162,7 @@ def scopes_command(source: str, tags: tuple[str, ...], every: bool, globs: tuple
     """Read ingested releases of SOURCE (the repository given to `nofs ingest`) for allocation scopes: which
     GFP_NOFS/GFP_NOIO uses are redundant in an open scope, across calls, with the caller chain that proves it;
     unpaired saves, foreign restores, wrapper scopes. The newest release by default. A kernel release takes two
-    to three minutes and a few GB of memory; further releases of the same run, about half that. Run it after
+    to three minutes and about 2 GB of memory; further releases of the same run, about half that. Run it after
     `nofs ingest`."""
     from app.db import make_engine
     from app.settings import get_settings

@@ -18,9 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.lines import Line
+from app.lines import Line, Scheme
 from ingest.errors import IngestError
-from ingest.tags import SelectedTag, TagSelection, is_glob, newest_matching, select_tags
+from ingest.tags import SelectedTag, TagSelection, is_glob, newest_matching, scheme_of, select_tags
 from ingest.versions import ReleaseVersion, parse_tag
 
 log = logging.getLogger(__name__)
@@ -67,12 +67,14 @@ class FetchPlan:
     deepen: bool
 
 
-def tag_before(names: list[str], oldest: SelectedTag, pattern: re.Pattern[str]) -> str | None:
+def tag_before(
+    names: list[str], oldest: SelectedTag, pattern: re.Pattern[str], scheme: Scheme = Scheme.KERNEL
+) -> str | None:
     """The newest mainline release older than `oldest` (an ancestor of it on the kernel's history, unlike
     the stable releases that sort between them); any older tag when there is no mainline one."""
     older: list[tuple[ReleaseVersion, str]] = []
     for name in names:
-        version = parse_tag(name, pattern) if pattern.search(name) else None
+        version = parse_tag(name, pattern, scheme) if pattern.search(name) else None
         if version is not None and version.key < oldest.version.key:
             older.append((version, name))
     mainline = [item for item in older if item[0].line == Line.MAINLINE] or older
@@ -90,12 +92,13 @@ def plan_fetch(
     """Pure: the fetch that gives a mirror holding `local` tags (name -> object id), shallow below
     `recorded` when `shallow`, the selected releases among `remote` and the history their ingest needs."""
     pattern = re.compile(selection.pattern)
-    selected = select_tags(list(remote), selection)
-    wanted = tag_before(list(remote), selected[0], pattern)
+    scheme = scheme_of(remote, selection).scheme
+    selected = select_tags(list(remote), selection, scheme)
+    wanted = tag_before(list(remote), selected[0], pattern, scheme)
     boundary, deepen = wanted, False
     if shallow:
-        recorded_version = parse_tag(recorded, pattern) if recorded is not None else None
-        wanted_version = parse_tag(wanted, pattern) if wanted is not None else None
+        recorded_version = parse_tag(recorded, pattern, scheme) if recorded is not None else None
+        wanted_version = parse_tag(wanted, pattern, scheme) if wanted is not None else None
         if recorded_version is None or wanted_version is None or wanted_version.key < recorded_version.key:
             deepen = True  # the mirror stops too late (or we cannot tell where it stops)
         else:

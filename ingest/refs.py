@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ingest.errors import IngestError
-from ingest.fetch import mirror
+from ingest.fetch import mirror, mirror_path
 from ingest.tags import TagSelection
 
 # For an annotated tag the starred fields are those of the object it points at. Only what peeling needs:
@@ -120,3 +120,22 @@ def described(git_dir: str, tags: list[TaggedCommit]) -> list[TagTarget]:
             oid, tree, date = line.split("\0")
             details[oid] = (tree, datetime.fromisoformat(date).astimezone(UTC))
     return [t if isinstance(t, TagTarget) else TagTarget(t.name, t.commit_id, *details[t.commit_id]) for t in tags]
+
+
+def locate_ingested(source: str, cache_dir: Path) -> str:
+    """The git directory an ingest of `source` read, fetching nothing: a URL's mirror as the ingest left it (a
+    fetch without the ingest's selection would complete a shallow mirror: the whole history)."""
+    if is_url(source):
+        path = mirror_path(cache_dir, source)
+        if not (path / "HEAD").exists():
+            raise IngestError(f"{source} has no mirror in {cache_dir}: run `nofs ingest {source}` first")
+        source = str(path)
+    return locate(source, cache_dir)
+
+
+def remote_of(source: str, git_dir: str) -> str | None:
+    """Where the repository comes from: the URL ingested, or a local repository's `origin` (None without one)."""
+    if is_url(source):
+        return source
+    found = subprocess.run(["git", "--git-dir", git_dir, "remote", "get-url", "origin"], capture_output=True, text=True)
+    return found.stdout.strip() or None if found.returncode == 0 else None

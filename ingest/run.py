@@ -2,7 +2,6 @@
 
 import logging
 import os
-import re
 import time
 from collections import deque
 from collections.abc import Iterable
@@ -14,18 +13,19 @@ from sqlalchemy import Engine, insert
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app import web_views
 from app.db import safe_url
 from app.lines import Line
 from app.models import Release
 from app.registry import NAMES
-from ingest import intervals, refs, store
+from ingest import intervals, refs, schemes, store
 from ingest.backfill import REGISTERED
 from ingest.backfill.protocol import Backfill, Backfilled, Pending, Sources, fill_in
 from ingest.errors import IngestError
 from ingest.intervals import IntervalProgress, IntervalTodo
 from ingest.refs import SkippedTag, TaggedCommit, TagTarget
-from ingest.tags import TagSelection, select_tags
-from ingest.versions import ReleaseVersion, parse_tag, ref_version
+from ingest.tags import SchemeChoice, TagSelection, scheme_of, select_tags
+from ingest.versions import ReleaseVersion, ref_version
 from migrations.runner import upgrade_if_behind
 
 # The git machinery (pygit2 and what is built on it) and the scanner (dulwich, hyperscan) are imported
@@ -186,10 +186,10 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
     except OperationalError as exc:
         raise IngestError(f"cannot use the database {safe_url(str(engine.url))}: {_first_line(exc)}") from exc
     git = _Git(refs.locate(options.source, options.cache_dir, options.selection, options.refs))
-    targets, skipped = _targets(options, git)
+    targets, skipped, scheme = _targets(options, git)
     sessions = sessionmaker(bind=engine, expire_on_commit=False)
     with sessions() as session, session.begin():
-        _reconcile(session, options.selection, targets)
+        _reconcile(session, options, git, scheme, targets)
     plan = _plan(sessions, options, git, targets)
     stats = IngestStats(releases_unchanged=len(targets) - len(plan.todo), skipped=skipped)
     for backfill, pending in plan.backfills.items():
@@ -216,11 +216,13 @@ def ingest(engine: Engine, options: IngestOptions, progress: Progress | None = N
     return stats
 
 
-def _targets(options: IngestOptions, git: "_Git") -> tuple[list[_Target], list[SkippedTag]]:
-    """The selected tags that are releases to count, with the moving refs after them; and the tags skipped."""
+def _targets(options: IngestOptions, git: "_Git") -> tuple[list[_Target], list[SkippedTag], SchemeChoice]:
+    """The selected tags that are releases to count, with the moving refs after them; the tags skipped; and the
+    scheme they were read under."""
     peeled = refs.peeled_tags(git.dir)  # every tag, by name: one listing serves selecting and resolving
+    scheme = scheme_of(peeled, options.selection)
     try:
-        selected = select_tags(list(peeled), options.selection)
+        selected = select_tags(list(peeled), options.selection, scheme.scheme)
     except IngestError as exc:
         raise IngestError(f"{options.source}: {exc}") from exc
     skipped: list[SkippedTag] = []
@@ -234,15 +236,17 @@ def _targets(options: IngestOptions, git: "_Git") -> tuple[list[_Target], list[S
     targets += [(git.resolve_ref(spec), ref_version(spec)) for spec in options.refs]
     if not targets:
         raise IngestError(f"{options.source}: every selected tag was skipped: {_listed(skipped)}")
-    return targets, skipped
+    return targets, skipped, scheme
 
 
-def _reconcile(session: Session, selection: TagSelection, targets: list[_Target]) -> None:
-    """Bring what is stored in line with this run's selection: releases sorted by its tag pattern, and the
-    moving refs that moved dropped. The caller commits."""
+def _reconcile(
+    session: Session, options: IngestOptions, git: "_Git", scheme: SchemeChoice, targets: list[_Target]
+) -> None:
+    """Bring what is stored in line with this run: the repository's scheme and links recorded, releases given
+    the lines of its scheme and tag pattern, and the moving refs that moved dropped. The caller commits."""
     store.lock_writes(session)
-    pattern = re.compile(selection.pattern)
-    store.reclassify(session, lambda tag: parse_tag(tag, pattern) if pattern.search(tag) else None)
+    remote = refs.remote_of(options.source, git.dir)
+    schemes.apply(session, scheme, remote, web_views.from_remote(remote), options.selection.pattern)
     store.drop_moved_refs(session, {version.series: t.name for t, version in targets if version.line == Line.REF})
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import InstrumentedAttribute, QueryableAttribute, Session
 
 from app.db import Base
+from app.lines import Scheme
 from app.models import (
     Attribution,
     Blob,
@@ -37,11 +38,13 @@ from app.models import (
     Release,
     ReleaseCommit,
     ReleaseFile,
+    Repository,
     Section,
     Subsystem,
     SubsystemCount,
 )
 from app.registry import Counts, Kind
+from app.web_views import WebViews
 from ingest.context import OccurrenceContext
 from ingest.maintainers import Section as ParsedSection
 from ingest.paths import from_stored, to_stored
@@ -375,10 +378,11 @@ def record_change(session: Session, what: str) -> None:
 
 def reclassify(session: Session, version_of: Callable[[str], ReleaseVersion | None]) -> int:
     """Give stored releases the line, series and sort key the current rules derive from their tags
-    (releases stored before a rule changed, or before lines existed); how many changed."""
+    (releases stored before a rule changed, or before lines existed); how many changed. A moving ref's
+    point is the ref's, whatever its name looks like."""
     changed = 0
     for release in stored_releases(session).values():
-        version = version_of(release.tag)
+        version = version_of(release.tag) if release.line != "ref" else None
         if version is None:
             continue
         now = {"sort_key": version.key, "line": version.line.value, "series": version.series}
@@ -388,6 +392,41 @@ def reclassify(session: Session, version_of: Callable[[str], ReleaseVersion | No
     if changed:
         record_change(session, f"{changed} release(s) given a new line")
     return changed
+
+
+@dataclass(frozen=True)
+class RepositoryFacts:
+    """What a run knows of the repository it reads: how its tags make lines (and why), its remote, its web views."""
+
+    scheme: Scheme
+    scheme_rule: str
+    remote: str | None
+    web: WebViews | None
+
+
+def record_repository(session: Session, facts: RepositoryFacts) -> bool:
+    """Store the repository's facts (one row, id 1) when they differ from those stored; whether they did."""
+    now = {
+        "scheme": facts.scheme.value,
+        "scheme_rule": facts.scheme_rule,
+        "remote": facts.remote,
+        "web": facts.web.as_json() if facts.web else None,
+    }
+    stored = session.get(Repository, 1)
+    if stored is not None and {key: getattr(stored, key) for key in now} == now:
+        return False
+    if stored is None:
+        session.add(Repository(id=1, **now))
+    else:
+        for key, value in now.items():
+            setattr(stored, key, value)
+    session.flush()
+    record_change(session, f"repository: {facts.scheme} lines, links {facts.web.name if facts.web else 'none'}")
+    return True
+
+
+def stored_repository(session: Session) -> Repository | None:
+    return session.get(Repository, 1)
 
 
 def drop_moved_refs(session: Session, current: dict[str, str]) -> list[str]:

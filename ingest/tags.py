@@ -6,9 +6,9 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from app.lines import KERNEL_TAG_PATTERN, Line
+from app.lines import KERNEL_TAG_PATTERN, SCHEME_GUESS, Line, Scheme
 from ingest.errors import IngestError
-from ingest.versions import ReleaseVersion, parse_tag
+from ingest.versions import ReleaseVersion, kernel_version, numbered_zero, parse_tag
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,7 @@ class TagSelection:
     include_stable: bool = False
     since: str | None = None
     until: str | None = None
+    scheme: Scheme | None = None  # --lines; None: guessed from the tags (scheme_of)
 
     def lines(self) -> set[Line]:
         return (
@@ -27,6 +28,33 @@ class TagSelection:
             | ({Line.RC} if self.include_rc else set())
             | ({Line.STABLE} if self.include_stable else set())
         )
+
+
+@dataclass(frozen=True)
+class SchemeChoice:
+    """A repository's scheme and why: chosen by --lines, or guessed from its tags (the example that decided)."""
+
+    scheme: Scheme
+    rule: str
+
+
+def scheme_of(names: Iterable[str], selection: TagSelection) -> SchemeChoice:
+    """The kernel's lines when the tags matching the pattern look like the kernel's, one line when one of
+    them is X.Y.0 or none has the kernel's shape (`zfs-2.2.0`); --lines decides when given."""
+    if selection.scheme is not None:
+        return SchemeChoice(selection.scheme, f"chosen: nofs ingest --lines {selection.scheme}")
+    pattern = _compile(selection.pattern)
+    shaped: list[tuple[str, ReleaseVersion]] = []
+    for name in names:
+        version = kernel_version(name) if pattern.search(name) else None
+        if version is None:
+            continue
+        if numbered_zero(version):
+            return SchemeChoice(Scheme.FLAT, f"{SCHEME_GUESS}; here {name} is X.Y.0")
+        shaped.append((name, version))
+    if not shaped:
+        return SchemeChoice(Scheme.FLAT, f"{SCHEME_GUESS}; here no release tag has the kernel's shape")
+    return SchemeChoice(Scheme.KERNEL, f"{SCHEME_GUESS}; here {len(shaped):,} tag(s) have it, none is X.Y.0")
 
 
 @dataclass(frozen=True)
@@ -53,10 +81,10 @@ def _compile(pattern: str) -> re.Pattern[str]:
         raise IngestError(f"tag pattern {pattern!r} is not a regular expression: {exc}") from exc
 
 
-def _bound(tag: str | None, what: str, pattern: re.Pattern[str]) -> ReleaseVersion | None:
+def _bound(tag: str | None, what: str, pattern: re.Pattern[str], scheme: Scheme) -> ReleaseVersion | None:
     if tag is None:
         return None
-    version = parse_tag(tag, pattern)
+    version = parse_tag(tag, pattern, scheme)
     if version is None:
         raise IngestError(f"--{what} {tag!r} is not a version (expected something like v6.7, or a tag with a number)")
     return version
@@ -65,14 +93,17 @@ def _bound(tag: str | None, what: str, pattern: re.Pattern[str]) -> ReleaseVersi
 _FLAG = {Line.RC: "--rc", Line.STABLE: "--stable"}
 
 
-def select_tags(names: list[str], selection: TagSelection) -> list[SelectedTag]:
-    """The release tags among `names`, oldest version first (v4.9 < v4.10 < v4.10.1, -rc before final).
+def select_tags(names: list[str], selection: TagSelection, scheme: Scheme | None = None) -> list[SelectedTag]:
+    """The release tags among `names`, oldest version first (v4.9 < v4.10 < v4.10.1, -rc before final),
+    read under `scheme` (by default scheme_of the names).
 
     When tags match the pattern but none is selected, the error says why: which lines were left out
     (and the flag that adds them), or that no matching tag has a number to order it by.
     """
+    scheme = scheme or scheme_of(names, selection).scheme
     pattern = _compile(selection.pattern)
-    since, until = _bound(selection.since, "since", pattern), _bound(selection.until, "until", pattern)
+    since = _bound(selection.since, "since", pattern, scheme)
+    until = _bound(selection.until, "until", pattern, scheme)
     wanted = selection.lines()
     chosen: list[SelectedTag] = []
     matched, versionless, out_of_window = 0, 0, 0
@@ -81,7 +112,7 @@ def select_tags(names: list[str], selection: TagSelection) -> list[SelectedTag]:
         if not pattern.search(name):
             continue
         matched += 1
-        version = parse_tag(name, pattern)
+        version = parse_tag(name, pattern, scheme)
         if version is None:
             versionless += 1
             continue

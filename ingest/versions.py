@@ -1,15 +1,16 @@
 """Release versions from tag names: the kernel's scheme, or any scheme by its numeric parts. Pure.
 
-Kernel tags (`v6.7`, `v6.8-rc3`, `v6.1.170`, `v2.6.39`, `v2.6.39.4`) get their line and series; any
-other tag (`zfs-2.2.0`, `v2_15_0`, `next-20261120`) is a mainline release ordered by the numbers in its
-name, or in the regex's named group `version` when it has one. A trailing `-rcN`, `-alphaN`, `-betaN`
+Under the kernel's scheme (app/lines.py's Scheme), kernel tags (`v6.7`, `v6.8-rc3`, `v6.1.170`, `v2.6.39`,
+`v2.6.39.4`) get their line and series; under a flat scheme every tag, and under either any other tag
+(`zfs-2.2.0`, `v2_15_0`, `next-20261120`), is a mainline release ordered by the numbers in its name, or in
+the regex's named group `version` when it has one. A trailing `-rcN`, `-alphaN`, `-betaN`
 or `-preN` marks a pre-release, ordered before the release it leads to.
 """
 
 import re
 from dataclasses import dataclass
 
-from app.lines import Line
+from app.lines import Line, Scheme
 
 KERNEL_TAG = re.compile(r"^v(?P<numbers>\d+(?:\.\d+){1,3})(?:-rc(?P<rc>\d+))?$")
 PRE_RELEASE = re.compile(r"[-_.~]?(?P<kind>alpha|beta|pre|rc)[-_.]?(?P<number>\d+)$", re.IGNORECASE)
@@ -73,10 +74,18 @@ def generic_version(text: str) -> ReleaseVersion | None:
     return ReleaseVersion(numbers, None, Line.MAINLINE, "")
 
 
-def parse_tag(tag: str, pattern: re.Pattern[str] | None = None) -> ReleaseVersion | None:
-    """The tag's version: the kernel's scheme first; else the numbers of the pattern's `version` group
-    (when it has one and matches) or of the whole name."""
-    version = kernel_version(tag)
+def numbered_zero(version: ReleaseVersion) -> bool:
+    """A kernel-shaped tag whose last number is 0 (`v1.38.0`): the kernel never tags one, a flat scheme's
+    first release of a series does."""
+    return version.line == Line.STABLE and version.numbers[-1] == 0
+
+
+def parse_tag(
+    tag: str, pattern: re.Pattern[str] | None = None, scheme: Scheme = Scheme.KERNEL
+) -> ReleaseVersion | None:
+    """The tag's version: under the kernel's scheme its shape first; else the numbers of the pattern's
+    `version` group (when it has one and matches) or of the whole name."""
+    version = kernel_version(tag) if scheme == Scheme.KERNEL else None
     if version is not None:
         return version
     match = pattern.search(tag) if pattern is not None and "version" in pattern.groupindex else None

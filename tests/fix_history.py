@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pygit2
 
-from tests.gitrepo import RepoBuilder
+from tests.kernel_like import kernel_repository
 
 MAINTAINERS = b"FS A\nS:\tMaintained\nF:\tfs/a/\n\nFS B\nS:\tMaintained\nF:\tfs/b/\n\n"
 OTHER_TREE = "0123456789ab"  # named by a trailer, in no repository here
@@ -22,7 +22,7 @@ def source(nofs: int, scoped: int = 0) -> bytes:
 def build_fixes_history(path: Path) -> dict[str, str]:
     """v1.0 -> v1.1 (two conversions, a fix of one of them, a documentation fix) -> v1.2 (a later fix).
     Commit ids by name."""
-    repo = RepoBuilder(path)
+    repo = kernel_repository(path)
     c: dict[str, pygit2.Oid] = {}
     base = {"MAINTAINERS": MAINTAINERS, "README": b"nofs\n", "fs/a/x.c": source(3), "fs/b/y.c": source(2)}
     c["root"] = repo.commit(base, "Linux v1.0")

@@ -80,6 +80,17 @@ def selection_of(asked: dict[str, object]) -> TagSelection:
     return TagSelection(**{"include_stable": True, **asked})  # type: ignore[arg-type]
 
 
+# The remote of a clone of torvalds/linux: the dashboard's links go to git.kernel.org and Elixir.
+TORVALDS = "https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git"
+
+
+def kernel_repository(path: Path) -> RepoBuilder:
+    """A repository cloned from torvalds/linux, as far as its links tell."""
+    repo = RepoBuilder(path)
+    repo.repo.remotes.create("origin", TORVALDS)
+    return repo
+
+
 def first_release_files() -> dict[str, bytes]:
     return {
         "MAINTAINERS": MAINTAINERS,
@@ -105,7 +116,7 @@ def build_history(path: Path) -> RepoBuilder:
 
     v1.10 is a pull: a btrfs topic branch of two commits merged into a mainline that moved meanwhile.
     """
-    repo = RepoBuilder(path)
+    repo = kernel_repository(path)
     v1_9 = repo.commit(first_release_files(), "Linux v1.9")
     repo.tag("v1.9")
     files = repo.files
@@ -189,7 +200,7 @@ def build_torvalds_oddities(path: Path) -> RepoBuilder:
     """torvalds/linux's real oddities: v2.6.11 and v2.6.11-tree point at a tree (the history before git),
     a tag points at a blob, an annotated tag points at another annotated tag, a release tree has no
     .c/.h at all, and a path is not UTF-8; the rest are ordinary 2.6-era releases and a stable one."""
-    repo = RepoBuilder(path)
+    repo = kernel_repository(path)
     first = {"MAINTAINERS": MAINTAINERS, "fs/ext4/super.c": b"int a = GFP_NOFS;\n"}
     commit = repo.commit(first, "Linux-2.6.11")
     tree = repo.repo[commit].peel(pygit2.Tree).id
@@ -215,7 +226,7 @@ LONG_PATH = "drivers/gpu/drm/amd/display/dc/resource/dcn302/dcn302_resource_and_
 def build_wide_history(path: Path) -> RepoBuilder:
     """More than a hundred mainline releases and a stable series of thirty: what linux-stable's tag count
     does to axes, selectors and tables. Each release converts or adds a GFP_NOFS in one of ten files."""
-    repo = RepoBuilder(path)
+    repo = kernel_repository(path)
     files = {"MAINTAINERS": MAINTAINERS, **{f"fs/ext4/f{i}.c": btrfs_inode(5, scoped=False) for i in range(10)}}
     # kernel paths run long; a table of them must still fit the page
     files[LONG_PATH] = btrfs_inode(2, scoped=False)
@@ -254,7 +265,7 @@ def fs_function(name: str, nofs: int, scoped: bool) -> bytes:
 def build_many_filesystems(path: Path) -> RepoBuilder:
     """A kernel's worth of filesystems (more than a slide's table lists) over seven releases; in the last, a
     pull converts a whole function of btrfs to a NOFS scope: more lines than a slide's code pair shows."""
-    repo = RepoBuilder(path)
+    repo = kernel_repository(path)
     files: dict[str, bytes] = {"MAINTAINERS": MAINTAINERS, "fs/namei.c": b"static int x = GFP_NOFS;\n"}
     for rank, name in enumerate(MANY_FILESYSTEMS):
         files[f"fs/{name}/super.c"] = fs_function(f"{name}_fill_super", len(MANY_FILESYSTEMS) - rank, False)

@@ -3,7 +3,7 @@ rewriting a fifth of them, some holding tracked names and some not."""
 
 from pathlib import Path
 
-from tests.gitrepo import RepoBuilder
+from tests.kernel_like import kernel_repository
 
 RELEASES = 12
 FILES = 240
@@ -18,7 +18,7 @@ def source(release: int, index: int) -> bytes:
 
 def build(path: Path) -> None:
     """v1.1 … v1.12, every other tag annotated, eight MAINTAINERS areas."""
-    repo = RepoBuilder(path)
+    repo = kernel_repository(path)
     maintainers = b"".join(f"AREA {d}\nS:\tMaintained\nF:\tdir{d}/\n\n".encode() for d in range(8))
     for release in range(1, RELEASES + 1):
         files = {f"dir{i % 8}/sub{i % 3}/file{i}.c": source(release, i) for i in range(FILES)}

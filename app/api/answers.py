@@ -36,12 +36,13 @@ from app.change_rules import CHANGE_RULE_TEXT, ChangeSplit
 from app.context_rules import CONTEXT_COUNT_RULE, CONTEXT_RULE_TEXT, NOFAIL, ROLE_RULES, Role
 from app.links import commit_url
 from app.metrics import Count, Metric
-from app.queries import attribution, counts, fixes, releases, scopes
+from app.queries import attribution, counts, fixes, releases, repository, scopes
 from app.queries.context import ContextBreakdown
 from app.queries.places import Where
 from app.registry import RULE_TEXT
 from app.registry import Counts as KindCounts
 from app.scope_rules import FINDING_LABELS, RULE_VERSION, SCOPE_RULE_TEXT, Finding
+from app.web_views import WebViews
 
 
 @dataclass(frozen=True)
@@ -155,11 +156,11 @@ def context(found: ContextBreakdown) -> ContextOut:
     )
 
 
-def commit_out(row: attribution.CommitRow) -> CommitOut:
+def commit_out(row: attribution.CommitRow, links: WebViews | None) -> CommitOut:
     return CommitOut(
         release=row.release,
         commit=row.commit,
-        url=commit_url(row.commit),
+        url=commit_url(links, row.commit),
         subject=row.subject,
         author_name=row.author_name,
         author_email=row.author_email,
@@ -195,18 +196,18 @@ def change_kinds(session: Session, metric: Metric, interval: releases.Interval, 
     )
 
 
-def fix_rows(found: fixes.NeededFixes) -> list[FixOut]:
+def fix_rows(found: fixes.NeededFixes, links: WebViews | None) -> list[FixOut]:
     return [
         FixOut(
             release=row.release,
             commit=row.commit,
-            url=commit_url(row.commit),
+            url=commit_url(links, row.commit),
             subject=row.subject,
             author_name=row.author_name,
             authored_at=row.authored_at,
             net=row.net,
             fix_commit=fix.commit,
-            fix_url=commit_url(fix.commit),
+            fix_url=commit_url(links, fix.commit),
             fix_subject=fix.subject or "",
             fix_release=fix.release or "",
         )
@@ -221,7 +222,9 @@ def fix_page(
     """The conversions of an interval, in a place, that a later Fixes: trailer names: one row a conversion and fix."""
     found = fixes.needed_fixes(session, metric, count, interval.within, where)
     return FixPage(
-        **paging.page(fix_rows(found), **at_release(interval.newer), **count_rule(metric, count)),
+        **paging.page(
+            fix_rows(found, repository.links(session)), **at_release(interval.newer), **count_rule(metric, count)
+        ),
         since=interval.older.tag,
         conversions=found.conversions,
         fixed=len(found.rows),

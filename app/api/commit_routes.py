@@ -11,7 +11,7 @@ from app.api import answers
 from app.api.answers import at_release, commit_out
 from app.api.common import CSV, ERRORS, Format, Limit, Offset, paging, respond, view_rule
 from app.api.schemas import AuthorOut, ChangeKindsOut, CommitOut, FixPage, Page
-from app.queries import attribution, places, releases
+from app.queries import attribution, places, releases, repository
 from app.queries.attribution import CommitView, Order
 from app.request import SessionDep, View, ViewDep
 
@@ -58,7 +58,8 @@ def release_commits(request: Request, session: SessionDep, tag: str, view: ViewD
     release = releases.release_ref(session, tag)
     info = attribution.interval(session, release)
     rows = attribution.commit_rows(session, view.metric, view.count, asked.commit_view, (release,))
-    items = [commit_out(r) for r in attribution.ordered(rows, asked.order)]
+    links = repository.links(session)
+    items = [commit_out(r, links) for r in attribution.ordered(rows, asked.order)]
     page = paging(request, asked.limit, asked.offset).page(items, **at_release(release), **view_rule(view))
     body = CommitPage(
         **page,
@@ -102,7 +103,8 @@ def _scoped_commits(
     """The commits up to the asked-for release that changed a place."""
     release = releases.release_ref(session, view.tag)
     rows = attribution.commits_up_to(session, view.metric, view.count, asked.commit_view, release, where)
-    items = [commit_out(r) for r in attribution.ordered(rows, asked.order)]
+    links = repository.links(session)
+    items = [commit_out(r, links) for r in attribution.ordered(rows, asked.order)]
     page = paging(request, asked.limit, asked.offset).page(items, **at_release(release), **view_rule(view))
     return respond(request, session, Page[CommitOut](**page), asked.format)
 

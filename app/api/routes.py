@@ -23,11 +23,11 @@ from app.api.schemas import (
     OccurrenceOut,
     Page,
     Registry,
-    ReleaseOut,
+    ReleasePage,
     Summary,
 )
 from app.metrics import METRICS
-from app.queries import changes, counts, occurrences, places, scopes
+from app.queries import changes, counts, occurrences, places, repository, scopes
 from app.queries.context import context_breakdown
 from app.queries.releases import along, previous_release, release_ref, timeline, upto
 from app.queries.releases import releases as every_release
@@ -38,12 +38,20 @@ from app.request import Back, ContextFilterDep, SessionDep, View, ViewDep
 router = APIRouter(responses=ERRORS)
 
 
-@router.get("/releases", response_model=Page[ReleaseOut], summary="Every ingested release, oldest first", responses=CSV)
+@router.get("/releases", response_model=ReleasePage, summary="Every ingested release, oldest first", responses=CSV)
 def releases(
     request: Request, session: SessionDep, limit: Limit = 100, offset: Offset = 0, format: Format = None
 ) -> Response:
     items = [release_out(r) for r in every_release(session)]
-    return respond(request, session, Page[ReleaseOut](**paging(request, limit, offset).page(items)), format)
+    known = repository.repository(session)
+    body = ReleasePage(
+        **paging(request, limit, offset).page(items),
+        lines=known.scheme.value,
+        lines_rule=known.rule,
+        remote=known.remote,
+        links=known.links_rule,
+    )
+    return respond(request, session, body, format)
 
 
 @router.get(

@@ -183,6 +183,15 @@ class Page(BaseModel, Generic[Item]):
     count_rule: str | None = Field(default=None, description="how the counts were made")
 
 
+class ReleasePage(Page[ReleaseOut]):
+    """Every ingested release, with how the repository's tags make lines and where its links go."""
+
+    lines: str = Field(description="the repository's release scheme: kernel (mainline, rc, stable) or flat (one line)")
+    lines_rule: str = Field(description="what the scheme means, and why it is this repository's")
+    remote: str | None = Field(description="the repository's remote when it was ingested, if any")
+    links: str = Field(description="where the `url` fields of commits and the pages' source links go")
+
+
 class FilesystemPage(Page[CountsRow]):
     """fs/ by filesystem (each directory right below fs/), compared with `back` releases earlier: the slides' table."""
 
@@ -238,7 +247,10 @@ class CommitOut(BaseModel):
 
     release: str = Field(description="the release whose interval (previous release -> it) holds the commit")
     commit: str = Field(description="the full commit id")
-    url: str = Field(description="the commit on the web (git.kernel.org by default)")
+    url: str | None = Field(
+        description="the commit on the web, where the repository's remote (or NOFS_COMMIT_URL) puts it; null where "
+        "no web view is known"
+    )
     subject: str
     author_name: str
     author_email: str
@@ -305,13 +317,13 @@ class FixOut(BaseModel):
 
     release: str = Field(description="the release whose interval holds the conversion")
     commit: str = Field(description="the conversion's full commit id")
-    url: str
+    url: str | None
     subject: str
     author_name: str
     authored_at: datetime
     net: int = Field(description="the conversion's own change of the metric in the asked-for scope")
     fix_commit: str = Field(description="the fixing commit's full id")
-    fix_url: str
+    fix_url: str | None
     fix_subject: str
     fix_release: str = Field(description="the first release (by version) whose interval holds the fixing commit")
 

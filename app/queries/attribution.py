@@ -434,38 +434,63 @@ def lowered_paths(session: Session, release: ReleaseRef, commit_id: int, metric:
     return [path for path, _ in session.connection().execute(query)]
 
 
+def converted_paths(session: Session, release: ReleaseRef, commit_id: int, metric: Metric) -> list[tuple[str, int]]:
+    """(file, uses converted) where a commit's own change converted uses of the metric (in functions it kept:
+    app/change_rules.py), in a release's interval; most converted first."""
+    c = CommitChange
+    converted = func.sum(c.converted)
+    query = (
+        select(Path.path, converted)
+        .join(Path, Path.id == c.path_id)
+        .where(c.release_id == release.id, c.commit_id == commit_id, c.view == _STORED_VIEW[CommitView.COMMITS])
+        .where(c.identifier.in_(metric.identifiers))
+        .group_by(Path.path)
+        .having(converted > 0)
+        .order_by(converted.desc(), Path.path)
+    )
+    return [(path, int(n or 0)) for path, n in session.connection().execute(query)]
+
+
 SCOPED_NAMES: frozenset[str] = frozenset(i.name for i in IDENTIFIERS if i.group is Group.SCOPED)
 
 
 @dataclass(frozen=True)
 class CodePair:
-    """Code before and after the commit of a release's interval that lowered the metric most, from stored
-    occurrences (the app reads no git, so not the commit's own diff): in the file the commit lowered it most
-    in, `before` holds the metric's lines the release diff removed there, `after` that file's lines at the
-    release, in the same functions, that hold a scoped API name or a line of the metric the diff added."""
+    """Code before and after the commit of a release's interval that converted most uses of the metric (or, in an
+    interval attributed before the kinds of change, lowered it most), from stored occurrences: the app reads no
+    git, so not the commit's own diff. In the file the commit converted most in (lowered most), `before` holds
+    the metric's lines the release diff removed there, `after` that file's lines at the release, in the same
+    functions, that hold a scoped API name or a line of the metric the diff
+    added. A file the commit deleted is never the pair: nothing in it was converted."""
 
     commit: CommitRow
     older: ReleaseRef
     path: str
     before: tuple[OccurrenceChange, ...]
     after: tuple[OccurrenceRow, ...]
-    other_paths: tuple[str, ...]  # the other files the commit lowered it in
+    other_paths: tuple[str, ...]  # the other files the commit converted in (lowered, without kinds of change)
+    converted: int | None  # the commit's conversions (None: the interval has no kinds of change)
+    files: int  # the files it converted in (lowered in)
 
 
 def biggest_conversion(session: Session, release: ReleaseRef, metric: Metric, count: Count) -> CodePair | None:
-    """The code pair of the release's interval, or None when no commit of it lowered the metric."""
+    """The code pair of the release's interval, or None when no commit of it converted a use (lowered it)."""
     older = previous_release(session, release)
     effects = commit_effects(session, metric, count, CommitView.COMMITS, (release,)) if older else ()
     biggest = top(effects, lowered=True, limit=1)
     if older is None or not biggest:
         return None
-    paths = lowered_paths(session, release, biggest[0].commit_id, metric, count)
+    chosen = biggest[0]
+    if chosen.split is not None:
+        paths = [path for path, _ in converted_paths(session, release, chosen.commit_id, metric)]
+    else:
+        paths = lowered_paths(session, release, chosen.commit_id, metric, count)
     counted = {Kind.CODE.value} if count is Count.USES else {k.value for k in Kind}
-    changes = [c for c in occurrence_changes(session, older, release, metric) if c.path in paths and c.kind in counted]
-    removed = {path: [c for c in changes if c.path == path and not c.added] for path in paths}
-    path = max(paths, key=lambda p: len(removed[p]))  # paths come most lowered first: ties keep that order
-    functions = {c.function for c in removed[path]}
-    added_lines = {(c.line, c.identifier) for c in changes if c.path == path and c.added}
+    path = paths[0]  # most converted (lowered) first
+    changes = [c for c in occurrence_changes(session, older, release, metric) if c.path == path and c.kind in counted]
+    before = [c for c in changes if not c.added]
+    functions = {c.function for c in before}
+    added_lines = {(c.line, c.identifier) for c in changes if c.added}
     after = tuple(
         o
         for o in in_file(session, release, path)
@@ -473,8 +498,10 @@ def biggest_conversion(session: Session, release: ReleaseRef, metric: Metric, co
         and o.function in functions
         and (o.identifier in SCOPED_NAMES or (o.line, o.identifier) in added_lines)
     )
-    others = tuple(p for p in paths if p != path)
-    return CodePair(with_details(session, biggest)[0], older, path, tuple(removed[path]), after, others)
+    converted = chosen.converted if chosen.split is not None else None
+    return CodePair(
+        with_details(session, biggest)[0], older, path, tuple(before), after, tuple(paths[1:]), converted, len(paths)
+    )
 
 
 class Order(StrEnum):

@@ -12,6 +12,7 @@ from app import lines
 from app.cache import cached
 from app.errors import BadParameter, NotFound
 from app.models import Release
+from app.queries import repository
 
 
 @dataclass(frozen=True)
@@ -66,13 +67,15 @@ def timeline(session: Session, release: ReleaseRef) -> tuple[ReleaseRef, ...]:
 @cached
 def release_groups(session: Session) -> list[tuple[str, tuple[ReleaseRef, ...]]]:
     """Releases by line, newest first: the selector's and the release list's groups."""
-    return lines.groups(releases(session))
+    return lines.groups(releases(session), repository.scheme(session))
 
 
 def axis_label(session: Session, release: ReleaseRef) -> str:
     """What a chart's x axis holds (app/lines.py's rule), said under every chart."""
     if release.provisional:
         return f"releases, then {release.tag}: a moving ref, provisional, replaced when it moves"
+    if repository.scheme(session) == lines.Scheme.FLAT:
+        return "every ingested release in version order: one line (X.Y.0, X.Y.1, … on one branch)"
     if not any(r.line == lines.Line.MAINLINE for r in releases(session)):
         return "every ingested release in version order (no mainline release is ingested)"
     if release.line == lines.Line.STABLE:

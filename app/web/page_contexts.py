@@ -7,7 +7,8 @@ from typing import Final
 from sqlalchemy.orm import Session
 
 from app.links import api_url, release_url, subsystem_url, tree_url
-from app.queries import changes, counts, occurrences, places, releases, scopes
+from app.queries import changes, counts, occurrences, places, releases, repository, scopes
+from app.queries.repository import RepositoryView
 from app.queries.scopes import FindingRow
 from app.request import ContextFilter, View
 from app.web import sections
@@ -206,6 +207,7 @@ class ReleaseLine:
 class Releases:
     frame: Frame
     groups: tuple[tuple[str, tuple[ReleaseLine, ...]], ...]  # by line, newest first
+    repository: RepositoryView  # how its tags make lines, and where its links go
 
 
 def release_list(session: Session, view: View) -> Releases:
@@ -219,7 +221,7 @@ def release_list(session: Session, view: View) -> Releases:
             before = releases.previous_release(session, r)
             rows.append(ReleaseLine(r, value[r.id], value[r.id] - value[before.id] if before else None, before))
         groups.append((label, tuple(rows)))
-    return Releases(page, tuple(groups))
+    return Releases(page, tuple(groups), repository.repository(session))
 
 
 @dataclass(frozen=True)

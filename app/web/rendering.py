@@ -8,7 +8,7 @@ from app import charts
 from app.assets import asset_dir
 from app.change_rules import CHANGE_RULE_TEXT, REMOVALS
 from app.context_rules import CONTEXT_COUNT_RULE, CONTEXT_RULE_TEXT, NOFAIL, ROLE_RULES
-from app.links import api_url, commit_url, release_url, source_links, subsystem_url, tree_url
+from app.links import api_url, commit_url, links_rule, release_url, source_links, subsystem_url, tree_url
 from app.metrics import METRICS, Count
 from app.queries import counts
 from app.queries.scopes import SHARE_RULE
@@ -26,6 +26,7 @@ templates.env.globals.update(
     sparkline=charts.sparkline_points,
     commit_url=commit_url,
     source_links=source_links,
+    links_rule=links_rule,
     tree_url=tree_url,
     subsystem_url=subsystem_url,
     release_url=release_url,

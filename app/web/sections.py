@@ -9,10 +9,11 @@ from sqlalchemy.orm import Session
 from app.change_rules import ChangeSplit
 from app.links import api_url
 from app.metrics import METRICS, Count
-from app.queries import attribution, context, counts, fixes, places, releases, scopes
+from app.queries import attribution, context, counts, fixes, places, releases, repository, scopes
 from app.queries.attribution import AuthorRow, CommitRow, CommitView
 from app.queries.releases import ReleaseRef
 from app.request import ContextFilter, View
+from app.web_views import WebViews
 
 SCOPE_ROWS: Final = 50  # findings a page lists; every one is in its JSON/CSV twin
 SCOPE_SUBSYSTEMS: Final = 10  # subsystems the whole tree's scope section lists
@@ -31,6 +32,7 @@ class Frame:
     release_groups: tuple[tuple[str, tuple[ReleaseRef, ...]], ...]
     axis: tuple[ReleaseRef, ...]
     axis_label: str
+    links: WebViews | None  # where commits and source lines are on the web (app/queries/repository.py)
 
     def along(self, session: Session, values: tuple[int, ...]) -> tuple[int, ...]:
         """A series over every release, along this page's axis: what its charts draw."""
@@ -47,6 +49,7 @@ def frame(session: Session, view: View) -> Frame:
         tuple(releases.release_groups(session)),
         releases.upto(session, release),
         releases.axis_label(session, release),
+        repository.links(session),
     )
 
 
@@ -179,13 +182,14 @@ class PathCommits:
     where: str  # in words: "this file", "/fs/", a subsystem's name
     twin: str
     splits: tuple[SplitShown, ...]
+    links: WebViews | None
 
 
 def path_commits(
     session: Session, view: View, release: releases.ReleaseRef, where: places.Where, words: str, twin: str
 ) -> PathCommits:
     rows = attribution.commits_up_to(session, view.metric, view.count, CommitView.COMMITS, release, where)
-    return PathCommits(rows, words, twin, splits(session, view, release, where))
+    return PathCommits(rows, words, twin, splits(session, view, release, where), repository.links(session))
 
 
 @dataclass(frozen=True)
@@ -196,6 +200,7 @@ class FixesSection:
     twin: str
     older: releases.ReleaseRef
     newer: releases.ReleaseRef
+    links: WebViews | None
 
 
 def fixes_section(
@@ -210,7 +215,7 @@ def fixes_section(
     twin = api_url("fixes") + view.query(
         release=newer.tag, subsystem=where.subsystem, path=where.path, **{"from": older.tag}
     )
-    return FixesSection(found, twin, older, newer)
+    return FixesSection(found, twin, older, newer, repository.links(session))
 
 
 @dataclass(frozen=True)
@@ -232,6 +237,7 @@ class CommitsSection:
     authors: tuple[AuthorRow, ...]
     split: ChangeSplit | None
     off_line: str  # the releases not on their newer one's first-parent line
+    links: WebViews | None
 
 
 def commits_section(
@@ -261,4 +267,5 @@ def commits_section(
         tuple(attribution.authors(effects)[:TOP_COMMITS]),
         attribution.change_split(session, view.metric, within),
         ", ".join(off_line),
+        repository.links(session),
     )

@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 from app.assets import asset_dir
 from app.change_rules import ChangeSplit
 from app.metrics import SCOPES_OPENED, Metric
-from app.queries import attribution, changes, counts, releases, scopes
+from app.queries import attribution, changes, counts, releases, repository, scopes
 from app.queries.attribution import AuthorRow, CodePair, CommitRow, CommitView
 from app.request import Back, SessionDep, View, ViewDep
 from app.web import chart_routes, sections
 from app.web.rendering import render
+from app.web_views import WebViews
 
 router = APIRouter()
 
@@ -89,6 +90,7 @@ class Deck:
     pair_lines: int
     converters: Converters | None
     split: ChangeSplit | None  # the interval's change in uses by kind of change (app/change_rules.py)
+    links: WebViews | None  # where its commit link goes
 
 
 def _svg_uri(spec: dict) -> str:
@@ -153,6 +155,7 @@ def deck(session: Session, view: View, back: int, offline: bool = False) -> Deck
         pair_lines=PAIR_LINES,
         converters=_converters(session, view, (release,)) if attributed else None,
         split=attribution.change_split(session, view.metric, (release,)) if attributed else None,
+        links=repository.links(session),
     )
 
 

@@ -1,5 +1,6 @@
 """What to read of a release's tree for the scope reading, in rounds. Pure: the tree's C
-files in memory in, findings and what was read out.
+files in (a mapping: in memory, or read from disk as asked, ingest/scopes/spill.py), findings and what was read
+out.
 
 Reading every function of the kernel would lex a gigabyte; the question needs far less. Round by round:
 1. the files naming GFP_NOFS, GFP_NOIO or a memalloc_* save or restore;
@@ -12,6 +13,7 @@ Each round finds the files naming its new names in one whole-word pass over the 
 matching rule).
 """
 
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -36,25 +38,31 @@ class ScopeReading:
 
 class FactsCache:
     """What the lexer found in a file's bytes, kept across the releases of one run: most files do not change
-    between two releases, and the same bytes give the same facts (keyed by content)."""
+    between two releases, and the same bytes give the same facts (keyed by a digest of the content, so that
+    the cache holds no file's text)."""
 
     def __init__(self) -> None:
         self.matcher = Matcher(JUDGED)
         self._facts: dict[bytes, tuple[FileFacts, list[Use]]] = {}
+        self._used: set[bytes] = set()
 
     def of(self, data: bytes) -> tuple[FileFacts, list[Use]]:
-        found = self._facts.get(data)
+        key = hashlib.blake2b(data, digest_size=16).digest()
+        self._used.add(key)
+        found = self._facts.get(key)
         if found is None:
             scan = self.matcher.scan(data)
             uses = [Use(o.identifier, o.offset, o.line) for o in scan.occurrences if o.kind == "code"]
-            found = self._facts[data] = (file_facts(data), uses)
+            found = self._facts[key] = (file_facts(data), uses)
         return found
 
-    def keep_only(self, files: Mapping[str, bytes]) -> None:
-        """Forget the facts of contents no longer in the tree (a run over many releases stays bounded)."""
-        current = set(files.values())
-        for data in [d for d in self._facts if d not in current]:
-            del self._facts[data]
+    def start(self) -> None:
+        """A new reading: what it does not use again is forgotten when it ends (a run stays bounded)."""
+        self._used = set()
+
+    def end(self) -> None:
+        for key in [k for k in self._facts if k not in self._used]:
+            del self._facts[key]
 
 
 def read_scopes(
@@ -62,10 +70,11 @@ def read_scopes(
 ) -> ScopeReading:
     """Read the scopes of a tree given as {path: bytes} of its C files."""
     cache = cache or FactsCache()
-    cache.keep_only(files)
+    cache.start()
     rounds = _Rounds(files, cache, progress or (lambda _message: None))
     rounds.follow({*JUDGED, *SCOPE_APIS}, len(files))
     rounds.follow_scopes()
+    cache.end()
     judgement = Judgement(ScopeGraph(rounds.facts), rounds.uses, frozenset(rounds.complete))
     return ScopeReading(
         findings=judgement.findings(),

@@ -203,7 +203,11 @@ PAGE_KEYS = {"items", "total", "limit", "offset", "next", "release", "metric", "
 @pytest.mark.parametrize(
     ("url", "top", "item"),
     [
-        ("/api/v1/releases", PAGE_KEYS, {"tag", "commit", "commit_date", "line", "series", "provisional"}),
+        (
+            "/api/v1/releases",
+            PAGE_KEYS | {"lines", "lines_rule", "remote", "links"},
+            {"tag", "commit", "commit_date", "line", "series", "provisional"},
+        ),
         ("/api/v1/subsystems", PAGE_KEYS, COUNT_KEYS | {"name", "type", "previous_uses", "previous_total", "change"}),
         ("/api/v1/tree", PAGE_KEYS, COUNT_KEYS | {"name", "type", "previous_uses", "previous_total", "change"}),
         (

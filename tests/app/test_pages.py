@@ -256,10 +256,10 @@ def test_source_links_follow_the_release_line(client: TestClient, monkeypatch: p
     assert "git.kernel.org/pub/scm/linux/kernel/git/stable/linux.git/tree/drivers/md/raid1.c?h=v1.10.1#n3" in stable
     assert "torvalds/linux.git/tree/drivers/md/raid1.c?h=v1.10.1" not in stable
     assert "https://elixir.bootlin.com/linux/v1.10.1/source/drivers/md/raid1.c#L3" in stable
-    monkeypatch.setenv("NOFS_SOURCE_URLS", '{"stable": {"mirror": "https://example.invalid/{tag}/{path}#{line}"}}')
+    monkeypatch.setenv("NOFS_SOURCE_URL", "https://example.invalid/{tag}/{path}#{line}")
     with fresh_client() as configured:
         page = configured.get("/tree/drivers/md/raid1.c?release=v1.10.1&metric=scoped").text
-    assert '<a href="https://example.invalid/v1.10.1/drivers/md/raid1.c#3">mirror</a>' in page
+    assert '<a href="https://example.invalid/v1.10.1/drivers/md/raid1.c#3">source</a>' in page
     assert "elixir" not in page.split(">Every tracked occurrence")[1].split("</table>")[0]
 
 

@@ -11,13 +11,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from ingest.run import IngestOptions, ingest
+from tests.gitrepo import RepoBuilder
 from tests.kernel_like import (
     CONVERSION_CALLS,
     CONVERSION_SUBJECT,
+    MAINTAINERS,
     MANY_BACK,
     MANY_FILESYSTEMS,
     WITH_STABLE,
     build_many_filesystems,
+    fs_function,
     git_grep,
 )
 from tests.web import fresh_client, text_of
@@ -84,7 +87,7 @@ def test_a_long_table_folds_into_the_other_filesystems(many: TestClient) -> None
 def test_the_biggest_conversion_shows_its_lines_before_and_after(many: TestClient) -> None:
     page = html.unescape(many.get(f"/slides?release=v4.{MANY_BACK}").text)
     assert f"The biggest conversion, v4.{MANY_BACK - 1} → v4.{MANY_BACK}: {CONVERSION_SUBJECT}" in page
-    assert "Alice Btrfs, " in page and f"-{CONVERSION_CALLS} GFP_NOFS in 1 file" in page
+    assert "Alice Btrfs, " in page and f" {CONVERSION_CALLS} GFP_NOFS converted in 1 file</p>" in page
     before = page.split('<pre class="code before">', 1)[1].split("</pre>", 1)[0]
     after = page.split('<pre class="code after">', 1)[1].split("</pre>", 1)[0]
     assert "fs/btrfs/extent_io.c, alloc_extent_buffer()" in page  # one function: named once, in the heading
@@ -98,6 +101,38 @@ def test_the_biggest_conversion_shows_its_lines_before_and_after(many: TestClien
     noio = html.unescape(many.get("/slides?release=v4.5&metric=GFP_NOIO").text)
     assert "No commit between v4.4 and v4.5 converted a use of GFP_NOIO." in noio
     assert "v4.0 is the first release on its axis" in many.get("/slides?release=v4.0").text
+
+
+SWEEP_SUBJECT = "fs: convert ext2 to a NOFS scope, remove reiserfs"
+
+
+def test_the_biggest_conversion_is_a_converted_function_never_a_deleted_file(engine: Engine, tmp_path: Path) -> None:
+    """One commit converts three uses in ext2 and deletes reiserfs with ten: its net change is -13, its
+    conversions 3; the slide names the conversions and shows ext2's function, never the deleted file."""
+    repo = RepoBuilder(tmp_path / "linux")
+    ext2, reiserfs = "fs/ext2/inode.c", "fs/reiserfs/journal.c"
+    repo.commit(
+        {
+            "MAINTAINERS": MAINTAINERS,
+            ext2: fs_function("ext2_get_block", 3, False),
+            reiserfs: fs_function("journal_begin", 10, False),
+        },
+        "Linux 1.0",
+    )
+    repo.tag("v1.0")
+    repo.change({ext2: fs_function("ext2_get_block", 3, True), reiserfs: None}, SWEEP_SUBJECT)
+    repo.tag("v1.1")
+    ingest(engine, IngestOptions(str(tmp_path / "linux"), tmp_path / "cache", jobs=1))
+    page = html.unescape(fresh_client().get("/slides?release=v1.1").text)
+    slide = page.split('id="slide-5"', 1)[1].split("</section>", 1)[0]
+    assert f"The biggest conversion, v1.0 → v1.1: {SWEEP_SUBJECT}" in slide
+    body = slide.split("</h2>", 1)[1]  # the heading names the commit's subject, which names reiserfs
+    assert " 3 GFP_NOFS converted in 1 file</p>" in body and "13" not in body.split("</p>", 1)[0]
+    assert f"Before, v1.0: {ext2}, ext2_get_block()" in body and "reiserfs" not in body
+    before = slide.split('<pre class="code before">', 1)[1].split("</pre>", 1)[0]
+    assert before.count("GFP_NOFS") == 3
+    split = fresh_client().get("/api/v1/change-kinds?from=v1.0").json()["split"]
+    assert (split["converted"], split["removed_with_code"]) == (3, 10)  # what the slide chose between
 
 
 class _References(HTMLParser):

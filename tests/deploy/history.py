@@ -7,6 +7,16 @@ from tests.gitrepo import RepoBuilder
 from tests.kernel_like import btrfs_inode, build_history
 
 FILES_A_RELEASE = 60
+# A GFP_NOFS inside a scope of its own function (line 4): what the worker's reading of scopes finds.
+SCOPED_PATH, SCOPED_LINE = "fs/wide/scoped.c", 4
+SCOPED = b"""int wide_scoped(void **p)
+{
+\tunsigned int flags = memalloc_nofs_save();
+\tp[0] = kmalloc(8, GFP_NOFS);
+\tmemalloc_nofs_restore(flags);
+\treturn 0;
+}
+"""
 
 
 def later_release_files(number: int) -> dict[str, bytes]:
@@ -27,5 +37,5 @@ def build_deploy_history(path: Path, later_releases: int) -> RepoBuilder:
 
 def add_release(repo: RepoBuilder, number: int) -> str:
     tag = f"v2.{number}"
-    repo.release(tag, later_release_files(number))
+    repo.release(tag, {**later_release_files(number), SCOPED_PATH: SCOPED})
     return tag

@@ -16,7 +16,7 @@ from sqlalchemy.exc import ProgrammingError
 from app.db import make_engine
 from tests.deploy.compose import ROOT, DeployError, http_get, run, wait_for
 from tests.deploy.conftest import Deployment
-from tests.deploy.history import add_release
+from tests.deploy.history import SCOPED_LINE, SCOPED_PATH, add_release
 from tests.dump import dump
 
 pytestmark = pytest.mark.deploy
@@ -113,6 +113,10 @@ def test_it_starts(deployment: Deployment) -> None:
     assert status == 200 and kind.startswith("image/svg+xml") and b"<svg" in body
     wait_for("the web's HEALTHCHECK to pass", lambda: project.health("web") == "healthy", timeout=90)
 
+    # the worker reads the newest release's scopes after its round: the web shows what it found
+    found = wait_for("the worker to read scopes", lambda: _scope_findings(d), timeout=180)
+    assert (SCOPED_PATH, SCOPED_LINE, d.tags[-1]) in found
+
     # the web reads as nofs_reader, which can read and nothing else
     web_env = project.inspect("web")["Config"]["Env"]
     assert any(e.startswith("DATABASE_URL=postgresql+psycopg://nofs_reader:") for e in web_env)
@@ -124,6 +128,12 @@ def test_it_starts(deployment: Deployment) -> None:
     assert run(["docker", "network", "ls", "-q", "--filter", f"label=com.docker.compose.project={project.name}"]) == ""
     for service in ("db", "migrate", "worker", "web"):
         assert project.inspect(service)["HostConfig"]["NetworkMode"] == "host", service
+
+
+def _scope_findings(d: Deployment) -> set[tuple[str, int, str]]:
+    status, _, body = _get(d, "/api/v1/scopes?kind=redundant&limit=500")
+    answer = json.loads(body) if status == 200 else {}
+    return {(f["path"], f["line"], answer["release"]) for f in answer.get("items", [])}
 
 
 def test_worker_killed_mid_ingest_then_started_ends_as_an_uninterrupted_run(deployment: Deployment) -> None:

@@ -143,3 +143,53 @@ def test_releases_read_in_one_run_share_blobs_and_facts_yet_read_as_each_alone(i
     scope_run.read_releases(engine, options(ingested, tags=tags))  # one run: v2.1 reuses v2.0's unchanged files
     assert {tag: stored(engine, tag) for tag in tags} == alone
     assert alone["v2.0"] != alone["v2.1"]
+
+
+def _scopes_read(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT r.tag FROM scope_analyses a JOIN releases r ON r.id = a.release_id ORDER BY r.sort_key")
+        )
+        return [tag for (tag,) in rows]
+
+
+def test_ingest_with_scopes_reads_each_new_mainline_release_after_it_is_ingested(
+    db_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    """What the deployment's worker does each round: the newest mainline release first (not the history before
+    it, which would take a kernel's worker hours), then every mainline release a later round ingests."""
+    repo = build_scope_history(tmp_path / "linux")
+    first = nofs("ingest", "--jobs", "1", "--no-commits", "--scopes", str(tmp_path / "linux"))
+    assert first.exit_code == 0, first.output
+    assert "scopes: read 1 release(s)" in first.stdout and "v2.1: 3 redundant in scope" in first.stdout
+    assert _scopes_read(engine) == ["v2.1"]
+    repo.release("v2.2", {"fs/ext4/new.c": b"int f(void) { return kmalloc(1, GFP_NOFS) != 0; }\n"})
+    repo.release("v2.3", {"fs/ext4/newer.c": b"int g(void) { return kmalloc(1, GFP_NOFS) != 0; }\n"})
+    second = nofs("ingest", "--jobs", "1", "--no-commits", "--scopes", str(tmp_path / "linux"))
+    assert second.exit_code == 0, second.output
+    assert "scopes: read 2 release(s)" in second.stdout and _scopes_read(engine) == ["v2.1", "v2.2", "v2.3"]
+    third = nofs("ingest", "--jobs", "1", "--no-commits", "--scopes", str(tmp_path / "linux"))
+    assert third.exit_code == 0 and "scopes: nothing to read" in third.stdout
+    assert stored(engine, "v2.3") == stored(engine, "v2.1")  # the new files hold no scope
+
+
+def test_a_release_another_worker_holds_is_left_to_it(pg_engine: Engine, tmp_path: Path) -> None:
+    from ingest.store import Claims
+
+    build_scope_history(tmp_path / "linux")
+    assert nofs("ingest", "--jobs", "1", "--no-commits", str(tmp_path / "linux")).exit_code == 0
+    other = Claims(pg_engine)  # another worker, reading v2.1 now
+    assert other.take("scopes v2.1")
+    unread = scope_run.ScopeOptions(str(tmp_path / "linux"), tmp_path / "cache", ("*.c",), 240, unread=True)
+    stats = scope_run.read_releases(pg_engine, unread)
+    assert stats.elsewhere == ["v2.1"] and not stats.read and _scopes_read(pg_engine) == []
+    assert "left to other workers: v2.1" in stats.summary()
+    other.give_back("scopes v2.1")
+    other.close()
+    assert scope_run.read_releases(pg_engine, unread).read == ["v2.1"]
+    assert scope_run.read_releases(pg_engine, unread).kept == []  # nothing newer: nothing asked
+
+
+def test_a_url_is_read_from_its_mirror_without_fetching(db_url: str, tmp_path: Path) -> None:
+    never = nofs("scopes", "https://git.example.invalid/linux.git")
+    assert never.exit_code == 1 and "has no mirror" in never.stderr and "nofs ingest" in never.stderr
