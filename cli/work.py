@@ -162,8 +162,8 @@ def scopes_command(source: str, tags: tuple[str, ...], every: bool, globs: tuple
     """Read ingested releases of SOURCE (the repository given to `nofs ingest`) for allocation scopes: which
     GFP_NOFS/GFP_NOIO uses are redundant in an open scope, across calls, with the caller chain that proves it;
     unpaired saves, foreign restores, wrapper scopes. The newest release by default. A kernel release takes two
-    to three minutes and about 2 GB of memory; further releases of the same run, about half that. Run it after
-    `nofs ingest`."""
+    to three minutes and under 1 GB of memory (its files wait in a temporary file); further releases of the same
+    run, about half that. Run it after `nofs ingest`, or use `nofs ingest --scopes`."""
     from app.db import make_engine
     from app.settings import get_settings
     from ingest.scopes.run import ScopeOptions, read_releases
