@@ -14,6 +14,7 @@ a macro calls is never judged "called only in scope". Within a function:
 """
 
 import re
+import sys
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final
@@ -126,8 +127,8 @@ def file_facts(data: bytes) -> FileFacts:
     functions = [found for found in (_function(text, tokens, *body) for body in bodies) if found is not None]
     return FileFacts(
         functions=functions,
-        references=frozenset(name.decode() for name in references),
-        macro_names=frozenset(name.decode() for name in macro_names),
+        references=frozenset(_name(name) for name in references),
+        macro_names=frozenset(_name(name) for name in macro_names),
     )
 
 
@@ -142,6 +143,12 @@ def _referenced(text: bytes, tokens: list[tuple[int, int]], index: int) -> bool:
         return True
     name = tokens[index - 2]
     return text[tokens[index - 1][0]] != 0x28 or text[name[0] : name[1]] not in _EXPORTS
+
+
+def _name(value: bytes) -> str:
+    """A name as one shared string: a kernel tree's facts name the same few functions (kfree, mutex_lock, …) in
+    hundreds of thousands of calls, and one string each is most of what the facts of a call would hold."""
+    return sys.intern(value.decode("utf-8", "backslashreplace"))
 
 
 def _value(text: bytes, span: tuple[int, int]) -> bytes:
@@ -160,9 +167,9 @@ def _function(
     if name_pos < 0:
         name_pos = header.find(name)
     declaration = header[: max(name_pos, 0)]
-    parameters = frozenset(n.decode() for n in IDENTIFIER_RE.findall(header, max(name_pos, 0) + len(name)))
+    parameters = frozenset(_name(n) for n in IDENTIFIER_RE.findall(header, max(name_pos, 0) + len(name)))
     facts = FunctionFacts(
-        name=name.decode("utf-8", "backslashreplace"),
+        name=_name(name),
         static=re.search(rb"\bstatic\b", declaration) is not None,
         start=region_start + max(name_pos, 0) - 1,
         end=tokens[close][1] - 1,
@@ -414,7 +421,7 @@ class _Walk:
             self.track(target, target_name)
             self.add(Event(Step.RESTORE, start - 1, line, value.decode(), RESTORES[value], target, target_name))
         else:
-            name = value.decode("utf-8", "backslashreplace")
+            name = _name(value)
             self.add(Event(Step.CALL, start - 1, line, name, end=tokens[closing][0] - 1))
         # calls in the arguments come after this one in source order, which is where the reading wants them
         return following + 1
