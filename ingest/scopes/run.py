@@ -166,6 +166,7 @@ def tree_files(
     of the same run) are not read from git again."""
     tree = repo[tree_id].peel(pygit2.Tree)
     listed = {change.path: change.new for change in file_changes(None, tree, glob_matcher(globs)) if change.new}
+    spill.keep_only(set(listed.values()))
     with BlobReader(git_dir) as reader:
         spill.add(reader.read_many(sorted({oid for oid in listed.values() if oid not in spill})))
     return SpilledTree(spill, listed)
