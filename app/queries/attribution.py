@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, Subquery, case, func, select
+from sqlalchemy import ColumnElement, Select, Subquery, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from app.cache import cached
@@ -418,37 +418,35 @@ def attributed_between(session: Session, within: Sequence[ReleaseRef]) -> bool:
     return True
 
 
-def lowered_paths(session: Session, release: ReleaseRef, commit_id: int, metric: Metric, count: Count) -> list[str]:
-    """The files in which a commit's own change lowered the metric, in a release's interval; most lowered first."""
+def _file_sums(
+    session: Session, release: ReleaseRef, commit_id: int, metric: Metric, value: ColumnElement[int], lowered: bool
+) -> list[tuple[str, int]]:
+    """(file, `value` summed) of a commit's own change of the metric in a release's interval, where the sum is
+    below zero (`lowered`) or above it; the largest first."""
     c = CommitChange
-    value = func.sum(sql.value_column(CommitChange, count))
     query = (
         select(Path.path, value)
         .join(Path, Path.id == c.path_id)
         .where(c.release_id == release.id, c.commit_id == commit_id, c.view == _STORED_VIEW[CommitView.COMMITS])
         .where(c.identifier.in_(metric.identifiers))
         .group_by(Path.path)
-        .having(value < 0)
-        .order_by(value, Path.path)
+        .having(value < 0 if lowered else value > 0)
+        .order_by(value if lowered else value.desc(), Path.path)
     )
-    return [path for path, _ in session.connection().execute(query)]
+    return [(path, int(n or 0)) for path, n in session.connection().execute(query)]
+
+
+def lowered_paths(session: Session, release: ReleaseRef, commit_id: int, metric: Metric, count: Count) -> list[str]:
+    """The files in which a commit's own change lowered the metric, in a release's interval; most lowered first."""
+    value = func.sum(sql.value_column(CommitChange, count))
+    return [path for path, _ in _file_sums(session, release, commit_id, metric, value, lowered=True)]
 
 
 def converted_paths(session: Session, release: ReleaseRef, commit_id: int, metric: Metric) -> list[tuple[str, int]]:
     """(file, uses converted) where a commit's own change converted uses of the metric (in functions it kept:
     app/change_rules.py), in a release's interval; most converted first."""
-    c = CommitChange
-    converted = func.sum(c.converted)
-    query = (
-        select(Path.path, converted)
-        .join(Path, Path.id == c.path_id)
-        .where(c.release_id == release.id, c.commit_id == commit_id, c.view == _STORED_VIEW[CommitView.COMMITS])
-        .where(c.identifier.in_(metric.identifiers))
-        .group_by(Path.path)
-        .having(converted > 0)
-        .order_by(converted.desc(), Path.path)
-    )
-    return [(path, int(n or 0)) for path, n in session.connection().execute(query)]
+    converted: ColumnElement[int] = func.sum(func.coalesce(CommitChange.converted, 0))
+    return _file_sums(session, release, commit_id, metric, converted, lowered=False)
 
 
 SCOPED_NAMES: frozenset[str] = frozenset(i.name for i in IDENTIFIERS if i.group is Group.SCOPED)
