@@ -146,6 +146,15 @@ def first_parent_changes(
     return changes
 
 
+def interval_commits(repo: pygit2.Repository, older: str | None, newer: str) -> list[pygit2.Commit]:
+    """The commits of `older..newer`, parents before children. Listed by `git rev-list --topo-order`, which
+    walks the commit-graph: libgit2's topological walk took 7 times as long (1.24 s against 0.18 s for the
+    11,802 commits of git/git's v2.40.0..v2.55.0). Which topological order is taken changes nothing stored."""
+    command = ["git", "--git-dir", repo.path, "rev-list", "--topo-order", "--reverse", newer]
+    listed = subprocess.run([*command, *([f"^{older}"] if older else [])], capture_output=True, text=True, check=True)
+    return [repo[oid].peel(pygit2.Commit) for oid in listed.stdout.split()]
+
+
 def walk_interval(
     repo: pygit2.Repository,
     older: str | None,
@@ -163,10 +172,7 @@ def walk_interval(
     they would add the whole tree), so they are credited with none; when the first-parent line runs into
     one, the line starts there: it is the base, and step 0 goes from `older` to it.
     """
-    walker = repo.walk(newer, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.REVERSE)
-    if older is not None:
-        walker.hide(older)
-    in_range: dict[str, pygit2.Commit] = {str(commit.id): commit for commit in walker}
+    in_range: dict[str, pygit2.Commit] = {str(commit.id): commit for commit in interval_commits(repo, older, newer)}
     fixes = commit_fixes(repo, in_range.values())
     line, base = _first_parent_line(in_range, newer, shallow)
     boundary = base is not None and base in shallow and base in in_range
@@ -299,10 +305,7 @@ def commit_fixes(repo: pygit2.Repository, commits: Iterable[pygit2.Commit]) -> F
 
 def interval_fixes(repo: pygit2.Repository, older: str | None, newer: str) -> Fixes:
     """The Fixes: trailers of `older..newer`, read as walk_interval reads them, without the rest of its work."""
-    walker = repo.walk(newer, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.REVERSE)
-    if older is not None:
-        walker.hide(older)
-    return commit_fixes(repo, walker)
+    return commit_fixes(repo, interval_commits(repo, older, newer))
 
 
 def subject(message: str) -> str:
