@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import pygit2
 
 from ingest.merge_base import MergeBases, Pair, Reach
+from ingest.repo import GIT_PACK_LIMITS
 from ingest.tree import REGULAR_FILE_MODES, FileChange, file_changes
 
 
@@ -122,7 +123,19 @@ def first_parent_changes(
     if not commits:
         return {}
     wanted = "".join(f"{c.id} {c.parent_ids[0]}\n" if c.parent_ids else f"{c.id}\n" for c in commits)
-    command = ["git", "-C", repo.path, "diff-tree", "--stdin", "-z", "-r", "--no-renames", "--no-abbrev", "--root"]
+    command = [
+        "git",
+        *GIT_PACK_LIMITS,
+        "-C",
+        repo.path,
+        "diff-tree",
+        "--stdin",
+        "-z",
+        "-r",
+        "--no-renames",
+        "--no-abbrev",
+        "--root",
+    ]
     output = subprocess.run(command, input=wanted.encode(), capture_output=True, check=True).stdout
     changes: dict[str, list[FileChange]] = {}
     current: list[FileChange] = []
