@@ -182,14 +182,13 @@ class PathCommits:
     where: str  # in words: "this file", "/fs/", a subsystem's name
     twin: str
     splits: tuple[SplitShown, ...]
-    links: WebViews | None
 
 
 def path_commits(
     session: Session, view: View, release: releases.ReleaseRef, where: places.Where, words: str, twin: str
 ) -> PathCommits:
     rows = attribution.commits_up_to(session, view.metric, view.count, CommitView.COMMITS, release, where)
-    return PathCommits(rows, words, twin, splits(session, view, release, where), repository.links(session))
+    return PathCommits(rows, words, twin, splits(session, view, release, where))
 
 
 @dataclass(frozen=True)
@@ -200,7 +199,6 @@ class FixesSection:
     twin: str
     older: releases.ReleaseRef
     newer: releases.ReleaseRef
-    links: WebViews | None
 
 
 def fixes_section(
@@ -215,7 +213,7 @@ def fixes_section(
     twin = api_url("fixes") + view.query(
         release=newer.tag, subsystem=where.subsystem, path=where.path, **{"from": older.tag}
     )
-    return FixesSection(found, twin, older, newer, repository.links(session))
+    return FixesSection(found, twin, older, newer)
 
 
 @dataclass(frozen=True)
@@ -237,7 +235,6 @@ class CommitsSection:
     authors: tuple[AuthorRow, ...]
     split: ChangeSplit | None
     off_line: str  # the releases not on their newer one's first-parent line
-    links: WebViews | None
 
 
 def commits_section(
@@ -267,5 +264,4 @@ def commits_section(
         tuple(attribution.authors(effects)[:TOP_COMMITS]),
         attribution.change_split(session, view.metric, within),
         ", ".join(off_line),
-        repository.links(session),
     )
