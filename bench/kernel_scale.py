@@ -9,6 +9,8 @@
         --postgres postgresql+psycopg://postgres@127.0.0.1:5432/nofs_kbench --keep ~/kbench
     python bench/kernel_scale.py --pages-only ~/kbench --postgres …   # the pages again, on the kept databases
     python bench/kernel_scale.py --synthetic-root --releases 10 --prehistory 2000 --last-release 2000   # quick
+    python bench/kernel_scale.py --kernel ~/linux-history --releases 30 --prehistory 1000 --history-only \
+        --keep ~/kshape         # the history alone: bench/ingest_ab.py ~/kshape/mainline.git … --commits
 
 1. History (`git fast-import`, on top of the oldest tag of REPO, whose objects are borrowed through
    `objects/info/alternates`): `--prehistory` commits, then `--releases` mainline tags v7.0, v7.1, … each
@@ -93,22 +95,23 @@ def split(content: bytes) -> tuple[bytes, ...]:
     return tuple(content[a:b] for a, b in pairwise(cuts))
 
 
-def edit(rng: random.Random, section: bytes, number: int) -> bytes:
-    """Add, convert or remove a GFP_NOFS, or change a plain line, in one section."""
+def edit(rng: random.Random, section: bytes, number: int, density: float = 1.0) -> bytes:
+    """Add, convert or remove a GFP_NOFS, or change a plain line, in one section; `density` scales the chances
+    of the first three (3, 4 and 2 %)."""
     lines = section.split(b"\n")
     nofs = [i for i, line in enumerate(lines) if b"GFP_NOFS" in line]
     roll = rng.random()
     where = rng.randrange(len(lines))
-    if roll < 0.03:
+    if roll < 0.03 * density:
         lines.insert(where, f"\tp{number} = kmalloc(sizeof(*p{number}), GFP_NOFS);".encode())
-    elif roll < 0.07 and nofs:
+    elif roll < 0.07 * density and nofs:
         i = rng.choice(nofs)
         lines[i : i + 1] = [
             b"\tnofs_flags = memalloc_nofs_save();",
             lines[i].replace(b"GFP_NOFS", b"GFP_KERNEL", 1),
             b"\tmemalloc_nofs_restore(nofs_flags);",
         ]
-    elif roll < 0.09 and nofs:
+    elif roll < 0.09 * density and nofs:
         del lines[rng.choice(nofs)]
     elif roll < 0.6 or len(lines) < 3 or b"GFP_" in lines[where] or b"memalloc" in lines[where]:
         lines.insert(where, f"\tx{number} = {number};".encode())
@@ -130,11 +133,26 @@ class Topic:
     treewide: bool = False
 
 
+@dataclass(frozen=True)
+class Shape:
+    """What the change split and the Fixes: reading meet, beyond the default history (which these leave
+    commit for commit as it was): GFP_NOFS edits `density` times as often, a share of mainline's direct
+    commits moving a function (a section holding GFP_NOFS) into a file of another directory, and a share of
+    non-merge commits with a `Fixes:` trailer naming an earlier commit of the history."""
+
+    density: float = 1.0
+    function_moves: float = 0.0
+    fixes: float = 0.0
+
+
 class History:
     """A mainline-shaped history written cycle by cycle into `repo` through git fast-import."""
 
-    def __init__(self, repo: str, seed: int) -> None:
+    def __init__(self, repo: str, seed: int, shape: Shape = Shape()) -> None:
         self.repo = repo
+        self.shape = shape
+        self.shape_rng = random.Random(seed + 1)  # the shape's own draws: the default history stays as it was
+        self.fixed: list[int | str] = []  # commits a Fixes: trailer may name (fast-import marks)
         self.marks = str(Path(repo) / "bench-marks")
         self.rng = random.Random(seed)
         self.git = pygit2.Repository(repo)
@@ -155,6 +173,7 @@ class History:
         return subprocess.Popen(
             ["git", "-C", self.repo, "fast-import", "--quiet", "--force", *marks, f"--export-marks={self.marks}"],
             stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,  # what `get-mark` answers (Shape.fixes)
         )
 
     def close(self) -> None:
@@ -239,12 +258,27 @@ class History:
         for path in self.rng.sample(paths, min(count, len(paths))):
             version = topic.files.get(path) or topic.forked[path]
             section = self.parts(version)[topic.section]
-            topic.files[path] = self._changed(version, topic.section, edit(self.rng, section, self.sequence))
+            content = edit(self.rng, section, self.sequence, self.shape.density)
+            topic.files[path] = self._changed(version, topic.section, content)
             changes[path] = topic.files[path].ref
-        message = f"{topic.name}: change {self.sequence}\n\nLink: https://lore.kernel.org/r/{self.sequence}@example\n"
+        link = f"Link: https://lore.kernel.org/r/{self.sequence}@example\n"
+        message = f"{topic.name}: change {self.sequence}\n\n{self._fixes_trailer()}{link}"
         author = self.rng.choice(self.writer.authors)
         topic.tip = self.writer.commit(f"topic/{topic.name}-{id(topic)}", message, [topic.tip], changes, author)
+        self._may_be_fixed(topic.tip)
         topic.commits += 1
+
+    def _fixes_trailer(self) -> str:
+        """`Fixes: <id> ("…")` naming an earlier commit, on a `shape.fixes` share of the commits asked."""
+        if not self.fixed or self.shape_rng.random() >= self.shape.fixes:
+            return ""
+        named = self.shape_rng.choice(self.fixed)
+        oid = named if isinstance(named, str) else self.writer.oid(named)
+        return f'Fixes: {oid[:12]} ("an earlier change")\n' if oid else ""
+
+    def _may_be_fixed(self, commit: int | str) -> None:
+        if self.shape.fixes and self.shape_rng.random() < 0.01:
+            self.fixed.append(commit)
 
     def _pull(self, mergeable: list[Topic]) -> None:
         """A first-parent pull of one topic, or an octopus of several; a few resolve a conflict their own way."""
@@ -283,6 +317,9 @@ class History:
         return not any((directory, s) in self.busy for s in range(SECTIONS))
 
     def _fix(self) -> None:
+        if self.shape.function_moves and self.shape_rng.random() < self.shape.function_moves:
+            self._move_function()
+            return
         directory, section = self._directory(), self.rng.randrange(SECTIONS)
         if (directory, section) in self.busy:
             return
@@ -301,7 +338,28 @@ class History:
                 content = edit(self.rng, self.parts(version)[section], self.sequence)
                 self.tree[path] = self._changed(version, section, content)
                 changes[path] = self.tree[path].ref
-        self.head = self.writer.commit("master", f"fix {self.sequence}", [self.head], changes, self.writer.authors[1])
+        trailer = self._fixes_trailer()
+        message = f"fix {self.sequence}" + (f"\n\n{trailer}" if trailer else "")
+        self.head = self.writer.commit("master", message, [self.head], changes, self.writer.authors[1])
+        self._may_be_fixed(self.head)
+
+    def _move_function(self) -> None:
+        """Move a section holding GFP_NOFS from a file of one quiet directory to the end of the same section of a
+        file of another: the uses move, nothing is converted."""
+        source, target = self._directory(), self._directory()
+        if source == target or not self._quiet(source) or not self._quiet(target):
+            return
+        section = self.rng.randrange(SECTIONS)
+        holding = [p for p in self.files[source] if b"GFP_NOFS" in self.parts(self.tree[p])[section]]
+        if not holding:
+            return
+        old, new = self.rng.choice(holding), self.rng.choice(self.files[target])
+        moved = self.parts(self.tree[old])[section]
+        self.tree[old] = self._changed(self.tree[old], section, b"")
+        self.tree[new] = self._changed(self.tree[new], section, self.parts(self.tree[new])[section] + moved)
+        changes: dict[str, bytes | str | None] = {old: self.tree[old].ref, new: self.tree[new].ref}
+        message = f"{target.rpartition('/')[2]}: move {source.rpartition('/')[2]}'s helpers here"
+        self.head = self.writer.commit("master", message, [self.head], changes, self.writer.authors[3])
 
     def _rename_directory(self) -> bool:
         """Move a small quiet directory (and its MAINTAINERS entries); False when the one picked is not."""
@@ -636,6 +694,7 @@ class Plan:
     prehistory: int
     last_release: int
     seed: int
+    shape: Shape = Shape()
 
     @property
     def tags(self) -> list[str]:
@@ -643,15 +702,15 @@ class Plan:
         return [f"v7.{n}" for n in range(self.releases + 1)]
 
 
-def rooted_history(repo: str, kernel: str | None, seed: int) -> History:
+def rooted_history(repo: str, kernel: str | None, seed: int, shape: Shape) -> History:
     """A history on a new repository `repo`, started at KERNEL's oldest tag or at a generated root tree."""
     root: int | str  # a commit id, or the generated root's fast-import mark
     if kernel:
         tag, root, files, maintainers = real_root(kernel, repo)
-        history = History(repo, seed)
+        history = History(repo, seed, shape)
     else:
         subprocess.run(["git", "init", "-q", "--bare", repo], check=True)
-        history = History(repo, seed)
+        history = History(repo, seed, shape)
         tag, root, files, maintainers = synthetic_root(history, random.Random(seed))
     history.start(root, files, maintainers)
     print(f"root: {tag} ({len(files):,} .c/.h files)")
@@ -662,7 +721,7 @@ def write_history(repo: str, kernel: str | None, plan: Plan) -> History:
     """The root, the prehistory, then every release cycle and its tag up to the last-but-one; the last cycle
     opens the topics of the incremental release, which is kernel-sized."""
     started = time.perf_counter()
-    history = rooted_history(repo, kernel, plan.seed)
+    history = rooted_history(repo, kernel, plan.seed, plan.shape)
     for _ in range(plan.prehistory // plan.commits):
         history.cycle_of_commits(plan.commits, None, plan.commits)
     tags = plan.tags
@@ -710,6 +769,9 @@ def measure(args: argparse.Namespace, plan: Plan) -> None:
     if Path(repo).exists():
         sys.exit(f"{repo} exists: give --keep an empty directory")
     history = write_history(repo, args.kernel, plan)
+    if args.history_only:
+        print(f"history written: {repo}")
+        return
     runs = database_runs(scratch / "nofs.sqlite3", args.postgres)
     cache = scratch / "cache"
     for run in runs:
@@ -767,10 +829,21 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--seconds", type=int, default=5, help="wrk duration a page")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--no-pages", action="store_true")
+    parser.add_argument(
+        "--history-only", action="store_true", help="write the history into --keep DIR and stop (bench/ingest_ab.py)"
+    )
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--keep", metavar="DIR", help="work (repository, SQLite file) in DIR and keep it")
     parser.add_argument("--seed", type=int, default=1)
-    return parser.parse_args()
+    parser.add_argument("--density", type=float, default=1.0, help="GFP_NOFS edits this many times as often")
+    parser.add_argument(
+        "--function-moves", type=float, default=0.0, help="share of mainline's direct commits moving a function"
+    )
+    parser.add_argument("--fixes", type=float, default=0.0, help="share of non-merge commits with a Fixes: trailer")
+    args = parser.parse_args()
+    if args.history_only and not args.keep:
+        parser.error("--history-only writes the history into --keep DIR: give one")
+    return args
 
 
 def main() -> None:
@@ -782,7 +855,8 @@ def main() -> None:
     elif args.pages_only:
         pages_only(Path(args.pages_only), args.postgres, args.seconds, args.connections)
     else:
-        measure(args, Plan(args.releases, args.commits, args.prehistory, args.last_release, args.seed))
+        shape = Shape(args.density, args.function_moves, args.fixes)
+        measure(args, Plan(args.releases, args.commits, args.prehistory, args.last_release, args.seed, shape))
 
 
 if __name__ == "__main__":

@@ -129,6 +129,15 @@ class Writer:
         self.write("\n")
         return self.mark
 
+    def oid(self, mark: int) -> str | None:
+        """The commit id of a mark written before, asked of fast-import (`get-mark`); None when its output is
+        not read."""
+        if self.out.stdin is None or self.out.stdout is None:
+            return None
+        self.write(f"get-mark :{mark}\n")
+        self.out.stdin.flush()
+        return self.out.stdout.readline().decode().strip()
+
     def tag(self, name: str, mark: int) -> None:
         note = f"Linux {name.removeprefix('v')}"
         self.write(f"tag {name}\nfrom :{mark}\ntagger {self.authors[0]} {self.clock} +0000\n")

@@ -29,9 +29,10 @@ from ingest.deltas import BlobCounts, Deltas, change_deltas, resolution_deltas
 from ingest.history import Interval, describe, walk_interval
 from ingest.intervals import IntervalProgress, IntervalTodo, attributed
 from ingest.merge_base import MergeBases
-from ingest.renames import renames
+from ingest.renames import RenameQuestion, renames_of
 from ingest.repo import ensure_commit_graph, shallow_commits
 from ingest.subsystems import SubsystemMapper
+from ingest.tree import TreePaths
 
 if TYPE_CHECKING:
     from ingest.scan import BlobScanner, ScannedBlob
@@ -55,41 +56,6 @@ class IntervalResult:
     def add(self, other: "IntervalResult") -> None:
         for counter in fields(self):
             setattr(self, counter.name, getattr(self, counter.name) + getattr(other, counter.name))
-
-
-class TreePaths:
-    """Blob ids by path in one tree; directories are looked up once (a path lookup from the root costs
-    35 us on a kernel tree, most of it finding the same directories again)."""
-
-    def __init__(self, repo: pygit2.Repository, tree: pygit2.Tree) -> None:
-        self._repo = repo
-        self._directories: dict[str, pygit2.Tree | None] = {"": tree}
-
-    def blob_at(self, path: str) -> str | None:
-        directory, _, name = path.rpartition("/")
-        tree = self._directory(directory)
-        if tree is None:
-            return None
-        try:
-            return str(tree[name].id)
-        except KeyError:
-            return None
-
-    def _directory(self, path: str) -> pygit2.Tree | None:
-        if path in self._directories:
-            return self._directories[path]
-        parent, _, name = path.rpartition("/")
-        above = self._directory(parent)
-        found = None
-        if above is not None:
-            try:
-                entry = above[name]
-            except KeyError:
-                entry = None
-            if isinstance(entry, pygit2.Tree):
-                found = entry
-        self._directories[path] = found
-        return found
 
 
 class CountBook:
@@ -176,13 +142,14 @@ def change_splits(
     wanted: set[str] = set()
     pairs: list[tuple[str | None, str | None]] = []  # (before, after) blobs the split compares
     diffs = []  # each changed key's diff, with only the changes read: a split compares nothing else
+    changed = [d for d in step_diffs(interval, base_key) if d.key in paths]
+    candidates = {d: rename_candidates(d.changes, paths[d.key]) for d in changed}
+    questions = {d.key: RenameQuestion(d.old, d.new, c) for d, c in candidates.items() if c}
     renamed: dict[tuple[str, str], dict[str, str]] = {}
-    for diff in (d for d in step_diffs(interval, base_key) if d.key in paths):
+    for key, found in zip(questions, renames_of(repo_dir, list(questions.values())), strict=True):
+        renamed[key] = {new: old for new, old in found.items() if new in paths[key] or old in paths[key]}
+    for diff in changed:
         relevant = paths[diff.key]
-        candidates = rename_candidates(diff.changes, relevant)
-        if candidates:
-            found = renames(repo_dir, diff.old, diff.new, candidates)
-            renamed[diff.key] = {new: old for new, old in found.items() if new in relevant or old in relevant}
         ends = {path for pair in renamed.get(diff.key, {}).items() for path in pair}
         read = [c for c in diff.changes if c.path in relevant or c.path in ends]
         wanted.update(oid for c in read for oid in (c.old, c.new) if oid)
@@ -238,7 +205,7 @@ def attribute_interval(
     header.update(base_commit=interval.base, commits_walked=walked, shallow_boundary=interval.shallow_boundary)
     boundary = interval.base if interval.shallow_boundary else None
     wanted = dict((oid, path) for path, oid in interval.blobs())
-    trees = [TreePaths(repo, repo[r.tree_id].peel(pygit2.Tree)) for r in (previous, release)]
+    trees = [TreePaths(repo[r.tree_id].peel(pygit2.Tree)) for r in (previous, release)]
     with sessions() as session:
         interesting, clean, read = book.fill(session, scanner, wanted, trees, scanned)
     changes = interval_deltas(interval, book.counts)

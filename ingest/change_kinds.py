@@ -211,7 +211,7 @@ class StepDiff:
     """A change list to split, named the way git diff-tree names its two sides."""
 
     key: tuple[str, str]  # (commit, view), as interval_deltas keys it
-    old: str  # a revision: the first parent, or the previous release
+    old: str  # a commit id: the first parent, or the previous release; "" for a root commit
     new: str
     changes: tuple[FileChange, ...]
 
@@ -222,12 +222,13 @@ def step_diffs(interval: Interval, base_key: str | None) -> list[StepDiff]:
     if interval.base_changes and base_key is not None and interval.older is not None:
         diffs.append(StepDiff((base_key, STEP), interval.older, base_key, tuple(interval.base_changes)))
     for commit in interval.commits:
+        parent = commit.first_parent or ""
         if commit.parents == 1:
-            diffs.append(StepDiff((commit.oid, OWN), f"{commit.oid}^1", commit.oid, tuple(commit.own)))
+            diffs.append(StepDiff((commit.oid, OWN), parent, commit.oid, tuple(commit.own)))
         elif commit.parents == 0:
             diffs.append(StepDiff((commit.oid, OWN), "", commit.oid, tuple(commit.own)))
         if commit.step is not None and commit.parents > 1:
-            diffs.append(StepDiff((commit.oid, STEP), f"{commit.oid}^1", commit.oid, tuple(commit.step_changes)))
+            diffs.append(StepDiff((commit.oid, STEP), parent, commit.oid, tuple(commit.step_changes)))
     return diffs
 
 

@@ -14,7 +14,7 @@ import pygit2
 
 from ingest.merge_base import MergeBases, Pair, Reach
 from ingest.repo import GIT_PACK_LIMITS
-from ingest.tree import REGULAR_FILE_MODES, FileChange, file_changes
+from ingest.tree import REGULAR_FILE_MODES, FileChange, TreePaths, file_changes
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,7 @@ class Resolution:
 class IntervalCommit:
     oid: str
     parents: int
+    first_parent: str | None = None
     own: list[FileChange] = field(default_factory=list)  # a merge's own changes are its resolutions
     resolutions: list[Resolution] = field(default_factory=list)
     step: int | None = None  # place on the first-parent line, 1 = oldest
@@ -72,18 +73,10 @@ def _sides(change: FileChange) -> Iterator[tuple[str, str]]:
         yield change.path, change.new
 
 
-def _entry(tree: pygit2.Tree, path: str) -> str | None:
-    try:
-        entry = tree[path]
-    except KeyError:
-        return None
-    return str(entry.id) if entry.filemode in REGULAR_FILE_MODES else None
-
-
 def _candidates(merge: pygit2.Commit, first_parent_changes: list[FileChange]) -> list[FileChange]:
     """Files where the merge's result matches no parent: only a conflict resolution can make those."""
-    trees = [parent.tree for parent in merge.parents[1:]]
-    return [change for change in first_parent_changes if all(_entry(tree, change.path) != change.new for tree in trees)]
+    trees = [TreePaths(parent.tree) for parent in merge.parents[1:]]
+    return [c for c in first_parent_changes if all(tree.regular_blob(c.path) != c.new for tree in trees)]
 
 
 def _pairs(merge: pygit2.Commit) -> list[Pair]:
@@ -95,16 +88,16 @@ def _resolutions(
     repo: pygit2.Repository, merge: pygit2.Commit, candidates: list[FileChange], bases: dict[Pair, str | None]
 ) -> list[Resolution]:
     """Each candidate's blobs in the result, the first parent, and each other parent with its merge base."""
-    trees = [parent.tree for parent in merge.parents[1:]]
+    trees = [TreePaths(parent.tree) for parent in merge.parents[1:]]
     base_ids = [bases[pair] for pair in _pairs(merge)]
-    base_trees = [repo[base].peel(pygit2.Commit).tree if base is not None else None for base in base_ids]
+    base_trees = [TreePaths(repo[base].peel(pygit2.Commit).tree) if base is not None else None for base in base_ids]
     return [
         Resolution(
             change.path,
             change.new,
             change.old,
             tuple(
-                (_entry(tree, change.path), _entry(base, change.path) if base is not None else None)
+                (tree.regular_blob(change.path), base.regular_blob(change.path) if base is not None else None)
                 for tree, base in zip(trees, base_trees, strict=True)
             ),
         )
@@ -234,7 +227,7 @@ def _changed_commits(
         parents = commit.parent_ids
         step = step_of.get(oid)
         first_parent = diffs.get(oid, [])
-        item = IntervalCommit(oid, len(parents), step=step)
+        item = IntervalCommit(oid, len(parents), str(parents[0]) if parents else None, step=step)
         candidates = []
         if len(parents) <= 1:
             item.own = first_parent
