@@ -4,6 +4,7 @@
     git archive BASE | tar -x -C /tmp/nofs_base
     python bench/ingest_ab.py REPO /tmp/nofs_base . [--runs 3] [--jobs N] [--commits] [--same-data]
                               [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
+                              [--ingest-options "--tags '^v2\\.\\d+\\.0$' --since v2.40.0"]
 
 Each run is `python -m cli.main ingest --stable` into a fresh database (`--no-commits` unless `--commits`:
 the releases alone, what bench/ingest_vs_git_grep.py times against git grep; with `--commits` the intervals
@@ -23,6 +24,7 @@ import argparse
 import os
 import re
 import resource
+import shlex
 import statistics
 import subprocess
 import sys
@@ -85,11 +87,11 @@ class Databases:
                 admin.execute(f'DROP DATABASE IF EXISTS "nofs_ab_{name}_{os.getpid()}"')
 
 
-def ingest_once(checkout: Path, repo: str, url: str, cache: Path, jobs: int, commits: bool) -> Run:
+def ingest_once(checkout: Path, repo: str, url: str, cache: Path, jobs: int, commits: bool, extra: list[str]) -> Run:
     """One ingest of `repo` by `checkout` into `url`: its wall and CPU seconds, peak memory and attribution."""
     env = {**os.environ, "DATABASE_URL": url, "NOFS_CACHE_DIR": str(cache)}
     command = [sys.executable, "-m", command_module(checkout), "ingest", *stable_option(checkout)]
-    command += ["--jobs", str(jobs), repo]
+    command += ["--jobs", str(jobs), *extra, repo]
     command += [] if commits else ["--no-commits"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
@@ -144,6 +146,7 @@ def main() -> None:
     parser.add_argument("--commits", action="store_true", help="attribute the intervals too (the whole ingest)")
     parser.add_argument("--same-data", action="store_true", help="compare what both sides stored; exit 1 if not")
     parser.add_argument("--postgres", metavar="ADMIN_URL", help="ingest into PostgreSQL databases made through it")
+    parser.add_argument("--ingest-options", default="", help='more `nofs ingest` options, e.g. "--since v2.40.0"')
     args = parser.parse_args()
     runs: dict[str, list[Run]] = {"baseline": [], "candidate": []}
     urls: dict[str, str] = {}
@@ -155,7 +158,8 @@ def main() -> None:
                     urls[side] = databases.fresh(side)
                     cache = Path(tmp) / f"cache-{side}"
                     checkout = getattr(args, side).resolve()
-                    run = ingest_once(checkout, args.repo, urls[side], cache, args.jobs, args.commits)
+                    extra = shlex.split(args.ingest_options)
+                    run = ingest_once(checkout, args.repo, urls[side], cache, args.jobs, args.commits, extra)
                     runs[side].append(run)
                     rate = f", {run.commits:,} commits at {run.rate:,.0f}/s" if run.rate is not None else ""
                     print(f"run {number + 1} {side:9} {run.wall:7.2f} s wall, {run.cpu:7.2f} s CPU, "
