@@ -357,6 +357,30 @@ def test_synthetic_history_from_the_benchmark_adds_up(engine: Engine, tmp_path: 
     assert telescoping_failures(engine) == []
 
 
+def test_the_kernel_scale_benchs_denser_shape_attributes_its_function_moves_and_fixes(
+    engine: Engine, session: Session, tmp_path: Path
+) -> None:
+    """The A/B bench's history (bench/kernel_scale.py --density/--function-moves/--fixes): its moved functions
+    are split as moves, its Fixes: trailers name commits of the history, and the steps still add up."""
+    generator = Path(__file__).parents[2] / "bench" / "kernel_scale.py"
+    options = ["--synthetic-root", "--releases", "3", "--commits", "400", "--prehistory", "400", "--last-release"]
+    options += ["400", "--history-only", "--density", "2.5", "--function-moves", "0.5", "--fixes", "0.2"]
+    subprocess.run(
+        [sys.executable, str(generator), *options, "--keep", str(tmp_path / "k")], check=True, capture_output=True
+    )
+    stats = run(engine, tmp_path / "k" / "mainline.git", tmp_path)
+    assert stats.fixes_stored > 0 and telescoping_failures(engine) == []
+    moved = session.execute(
+        text(
+            """SELECT sum(x.moved_out), sum(x.moved_in), sum(x.converted) FROM commit_changes x
+               JOIN commits c ON c.id = x.commit_id WHERE c.subject LIKE '%helpers here' AND x.view = 'own'"""
+        )
+    ).one()
+    assert moved[0] > 0 and moved[0] == moved[1] and moved[2] == 0
+    resolved = session.execute(text("SELECT count(*) FROM commit_fixes WHERE fixed_oid IS NOT NULL")).scalar()
+    assert resolved == stats.fixes_stored
+
+
 def test_merge_bases_from_the_interval_attribute_as_git_merge_base_does(
     engine: Engine, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -29,14 +29,14 @@ def test_parse_reads_only_renames() -> None:
     assert parse_renames(output) == {"new/a.c": "old/a.c"}
 
 
-def _moves(tmp_path: Path) -> tuple[RepoBuilder, list[RenameQuestion]]:
+def _moves(tmp_path: Path) -> list[RenameQuestion]:
     """Three steps: a move of y.c, a step with nothing to pair, a move of w.c back where y.c was."""
     repo = RepoBuilder(tmp_path / "repo")
     first = repo.commit({"fs/b/y.c": BODY, "fs/b/z.c": b"int z;\n"})
     moved = repo.change({"fs/b/y.c": None, "fs/c/y.c": BODY.replace(b"f3(", b"g3(")})
     added = repo.change({"fs/b/z.c": None, "fs/c/w.c": b"x"})
     back = repo.change({"fs/c/y.c": None, "fs/b/y.c": BODY, "fs/b/z.c": b"int z;\n"})
-    return repo, [
+    return [
         RenameQuestion(str(first), str(moved), ["fs/b/y.c", "fs/c/y.c"]),
         RenameQuestion(str(moved), str(added), ["fs/b/z.c", "fs/c/w.c"]),
         RenameQuestion("", str(first), ["fs/b/y.c", "fs/b/z.c"]),  # a root commit
@@ -45,7 +45,7 @@ def _moves(tmp_path: Path) -> tuple[RepoBuilder, list[RenameQuestion]]:
 
 
 def test_questions_asked_together_get_the_answers_each_gets_alone(tmp_path: Path) -> None:
-    repo, questions = _moves(tmp_path)
+    questions = _moves(tmp_path)
     alone = [renames(str(tmp_path / "repo"), q.old, q.new, q.paths) for q in questions]
     assert alone == [{"fs/c/y.c": "fs/b/y.c"}, {}, {}, {"fs/b/y.c": "fs/c/y.c"}]
     assert renames_of(str(tmp_path / "repo"), questions) == alone
@@ -54,7 +54,7 @@ def test_questions_asked_together_get_the_answers_each_gets_alone(tmp_path: Path
 def test_questions_beyond_the_pathspec_limit_are_split_into_batches_or_asked_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    repo, questions = _moves(tmp_path)
+    questions = _moves(tmp_path)
     alone = [renames(str(tmp_path / "repo"), q.old, q.new, q.paths) for q in questions]
     monkeypatch.setattr(renames_module, "PATHSPEC_MAX_BYTES", 20)  # two paths fit, three do not
     assert [len(b) for b in renames_module._batches(questions[:2])] == [1, 1]
